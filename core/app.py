@@ -1,0 +1,110 @@
+"""The Flask app factory. Nothing happens at import time."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template, request, session as flask_session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from core.auth.access import guard_request, is_api_request
+from core.config import load_config
+from core.db import Database
+from core.plugins.manager import load_plugins
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app. `config` overrides environment and defaults (tests pass the DB
+    URL and an explicit PLUGINS mapping so installed packages don't leak in)."""
+    instance_path = instance_path or os.environ.get("STARBRANCH_INSTANCE") or str(PROJECT_ROOT / "instance")
+    app = Flask("core", instance_path=instance_path, instance_relative_config=True)
+    app.config.update(load_config(instance_path, config))
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["starbranch.db"] = db
+    app.extensions["starbranch.plugins"] = load_plugins(_wanted_plugins(app.config["PLUGINS"]))
+
+    _init_auth(app)
+    CSRFProtect(app)
+    _init_babel(app)
+    _init_templates(app)
+    _register_blueprints(app)
+    _init_errors(app)
+    app.before_request(guard_request)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):
+        db.scoped.remove()
+
+    from core.jobs.celery_app import init_celery
+    init_celery(app)
+    return app
+
+
+def _wanted_plugins(setting):
+    """PLUGINS setting → {name: module}: None = entry points; a list of names = those
+    entry points (or plugins.<name>); a dict is used as it is."""
+    if setting is None or isinstance(setting, dict):
+        return setting
+    from core.plugins.manager import discover
+    found = discover()
+    return {name: found.get(name, f"plugins.{name}") for name in setting}
+
+
+def _init_auth(app: Flask) -> None:
+    from core.auth.loaders import load_user_from_request, load_user_from_session
+
+    lm = LoginManager(app)
+    lm.login_view = "auth.login"
+    lm.login_message = "请先登录。"
+    lm.session_protection = "strong"
+    lm.user_loader(load_user_from_session)
+    lm.request_loader(load_user_from_request)
+
+
+def select_locale():
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return flask_session.get("locale") or "zh_CN"
+
+
+def _init_babel(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale,
+          default_translation_directories=str(Path(__file__).parent / "translations"))
+
+
+def _init_templates(app: Flask) -> None:
+    from core import formatting
+
+    formatting.register(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    registry = app.extensions["starbranch.plugins"]
+    for bps in registry.hook.starbranch_blueprints():
+        for bp in bps:
+            app.register_blueprint(bp)
+
+
+def _init_errors(app: Flask) -> None:
+    def page(code, title, message):
+        if is_api_request():
+            return {"error": code, "message": message}, code
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    app.register_error_handler(404, lambda e: page(404, "页面不存在", "您访问的页面不存在，或您无权查看。"))
+    app.register_error_handler(403, lambda e: page(403, "无权操作", "您没有执行此操作的权限。"))
+    app.register_error_handler(405, lambda e: page(405, "请求方式不允许", "该页面不接受此请求方式。"))
+    app.register_error_handler(413, lambda e: page(413, "文件过大", "上传的文件超过了允许的大小。"))
+    app.register_error_handler(CSRFError, lambda e: page(400, "表单已失效", "表单安全校验失败，请刷新页面后重新提交。"))
+
+    @app.errorhandler(500)
+    def _server_error(e):
+        from core.db import get_session
+        get_session().rollback()
+        return page(500, "系统错误", "系统出现错误，已记录，请稍后再试。")

@@ -1,0 +1,1 @@
+"""The audit log: who changed what, when, old and new values, and why."""

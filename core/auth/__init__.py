@@ -1,0 +1,1 @@
+"""Users, roles, login, and the one scoping layer every query goes through."""

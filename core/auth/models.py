@@ -1,0 +1,92 @@
+"""Users and roles (组织部 admin, 二级单位党委 reviewer, 支部书记 secretary, viewer)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.db import Base, utcnow
+
+ROLES = {
+    "admin": "组织部管理员",
+    "reviewer": "二级单位党委审核员",
+    "secretary": "支部书记",
+    "viewer": "只读查看",
+}
+
+
+class User(UserMixin, Base):
+    """A login. Its role and its units/branch decide everything it may see."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: One of ROLES.
+    role: Mapped[str] = mapped_column(String(20))
+    #: The branch of a secretary; None for other roles.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    #: zh_CN (default) or en.
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: sha256 of the personal API token; the token itself is shown once.
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Rotated on login and logout so an old session cookie stops working.
+    session_nonce: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    units: Mapped[list[UserUnit]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session: id plus nonce, so rotating the nonce
+        # invalidates every older session of this user.
+        return f"{self.id}:{self.session_nonce or ''}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def unit_ids(self) -> set[int]:
+        return {uu.unit_id for uu in self.units}
+
+    def __repr__(self):
+        return f"<User {self.username} {self.role}>"
+
+
+class UserUnit(Base):
+    """A subsidiary unit a reviewer or viewer is responsible for."""
+
+    __tablename__ = "user_units"
+    __table_args__ = (UniqueConstraint("user_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
+
+
+class LoginFailure(Base):
+    """One failed login, kept to rate-limit guessing per username."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

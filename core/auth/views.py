@@ -1,0 +1,82 @@
+"""Login, logout, language, and the user's own API token."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from core.auth.access import public, requires
+from core.auth.forms import LoginForm
+from core.auth.services import LoginRefused, authenticate, issue_api_token, rotate_session
+from core.db import get_session
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = authenticate(db, form.username.data.strip(), form.password.data,
+                                remote_addr=request.remote_addr,
+                                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        except LoginRefused as exc:
+            form.password.errors.append(str(exc))
+        else:
+            session.clear()  # a fresh session id on login: no fixation
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires()
+def logout():
+    db = get_session()
+    user = db.merge(current_user._get_current_object())
+    rotate_session(user)  # the old cookie is dead even if someone copied it
+    db.commit()
+    logout_user()
+    session.clear()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+@public
+def language(code):
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            db = get_session()
+            user = db.merge(current_user._get_current_object())
+            user.locale = code
+            db.commit()
+    return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
+
+
+@bp.route("/profile", methods=["GET"])
+@requires()
+def profile():
+    return render_template("auth/profile.html")
+
+
+@bp.route("/profile/token", methods=["POST"])
+@requires()
+def new_token():
+    db = get_session()
+    user = db.merge(current_user._get_current_object())
+    token = issue_api_token(db, user)
+    db.commit()
+    return render_template("auth/profile.html", new_token=token)

@@ -1,0 +1,85 @@
+"""Engine, sessions and the declarative Base shared by the core and every plugin.
+
+The app holds one `Database` in ``app.extensions["starbranch.db"]``; views reach the
+request's session through `get_session()`, services take a session argument."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite keeps no zone, so we keep none anywhere."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def make_engine(url: str):
+    kwargs = {"future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs["poolclass"] = StaticPool
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    return engine
+
+
+class Database:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.scoped = scoped_session(self.session_factory)
+
+    def create_all(self):
+        import_all_models()
+        Base.metadata.create_all(self.engine)
+
+    def drop_all(self):
+        import_all_models()
+        Base.metadata.drop_all(self.engine)
+
+
+def import_all_models():
+    """Import every model module so Base.metadata is complete (core and all plugins:
+    plugin tables are *installed* globally; enabling is per unit)."""
+    import importlib
+    import pkgutil
+
+    import core
+    import plugins
+
+    for pkg in (core, plugins):
+        for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            if mod.name.endswith(".models"):
+                importlib.import_module(mod.name)
+
+
+def get_db() -> Database:
+    return current_app.extensions["starbranch.db"]
+
+
+def get_session() -> Session:
+    """The session of the current request (or app context)."""
+    return get_db().scoped()

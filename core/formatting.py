@@ -1,0 +1,53 @@
+"""How values look to users: 2026年11月24日, 2026年第一季度, points with two places."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def cn_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def cn_period(kind: str, year: int, number: int | None = None) -> str:
+    """month → 2026年3月, quarter → 2026年第一季度, year → 2026年度."""
+    if kind == "month":
+        return f"{year}年{number}月"
+    if kind == "quarter":
+        return f"{year}年第{QUARTER_NAMES[number]}季度"
+    return f"{year}年度"
+
+
+def fmt_points(value) -> str:
+    if value is None:
+        return "—"
+    return f"{Decimal(value):.2f}"
+
+
+def stars(n) -> str:
+    if not n:
+        return "—"
+    return "★" * int(n) + "☆" * (5 - int(n))
+
+
+def register(app) -> None:
+    app.add_template_filter(cn_date, "cn_date")
+    app.add_template_filter(fmt_points, "points")
+    app.add_template_filter(stars, "stars")
+    app.add_template_global(cn_period, "cn_period")
+
+    from flask_babel import get_locale
+    app.add_template_global(get_locale, "get_locale")
+
+    @app.context_processor
+    def _nav():
+        from core.web import navigation
+        return {"navigation": navigation}

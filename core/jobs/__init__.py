@@ -1,0 +1,1 @@
+"""Background jobs: Celery tasks in-process by default, on a Redis broker in production."""

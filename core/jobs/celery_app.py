@@ -1,0 +1,37 @@
+"""One Celery app per Flask app. With no broker configured, tasks run in-process
+(eager): nothing to install. With STARBRANCH_CELERY_BROKER_URL, a real worker runs them:
+
+    starbranch worker        # = celery -A core.jobs.worker worker
+"""
+from __future__ import annotations
+
+from celery import Celery, Task
+
+
+def init_celery(app) -> Celery:
+    broker = app.config.get("CELERY_BROKER_URL")
+
+    class FlaskTask(Task):
+        """Runs inside the Flask app context, so services get the app's database."""
+
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=broker or "memory://",
+        result_backend=app.config.get("CELERY_RESULT_BACKEND") or (broker if broker else "cache+memory://"),
+        task_always_eager=broker is None,
+        task_eager_propagates=True,
+        task_acks_late=True,  # a worker killed mid-task: the task is redelivered
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Shanghai",
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    app.extensions["starbranch.plugins"].hook.starbranch_celery_tasks(celery=celery)
+    return celery

@@ -1,0 +1,1 @@
+"""The organisation tree: group → subsidiary units → (general branches) → branches, and members."""

@@ -1,0 +1,69 @@
+"""Every hook a starbranch plugin may implement.
+
+Hooks *add* items (blueprints, menu entries, indicator kinds, panels…) so that plugins
+combine; none returns a whole object the others would have to agree on. The core uses
+the same hooks for its own parts (see `core.plugins.builtin`), so every hook runs in
+the core's own tests. Order never matters unless the docstring says so.
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("starbranch")
+hookimpl = pluggy.HookimplMarker("starbranch")
+
+
+@hookspec
+def starbranch_blueprints():
+    """Called once by `create_app`. Return a list of Flask blueprints to register.
+
+    A plugin's blueprints should be made with `core.plugins.web.plugin_blueprint`, so
+    their pages answer 404 in units where the plugin is not enabled."""
+
+
+@hookspec
+def starbranch_menu_items():
+    """Called when the navigation is built. Return a list of `core.plugins.web.MenuItem`.
+
+    Items of a plugin are shown only to users with at least one unit in scope where
+    that plugin is enabled; items are sorted by (section, order)."""
+
+
+@hookspec
+def starbranch_indicator_kinds():
+    """Called when the scoring engine starts a close. Return a list of
+    `core.scoring.kinds.IndicatorKind`: a scoring method code, its label, and a
+    set-based evaluator that scores all applicable branches of one cycle period at once.
+
+    Method codes must be unique across plugins; a duplicate is a start-up error."""
+
+
+@hookspec
+def starbranch_dashboard_panels(session, branch, period):
+    """Called when a branch dashboard is rendered. Return a list of
+    `core.plugins.web.Panel` (title and HTML) for that branch and period, or [].
+    Only plugins enabled for the branch's unit are asked."""
+
+
+@hookspec
+def starbranch_cli_commands():
+    """Called when the `starbranch` command starts. Return a list of click commands
+    or groups to add to it."""
+
+
+@hookspec
+def starbranch_demo_data(session, units, branches):
+    """Called by `starbranch demo` after the core demo data is written (same
+    transaction). Add the plugin's demo rows for the given units and branches.
+    Return None."""
+
+
+@hookspec
+def starbranch_default_indicators(ruleset):
+    """Called when a rule set's default catalogue is seeded. Return a list of dicts,
+    each the fields of a `core.indicators.models.Indicator` to add to that rule set."""
+
+
+@hookspec
+def starbranch_celery_tasks(celery):
+    """Called once when the Celery app is made. Register the plugin's tasks on it
+    (tasks made with `core.jobs.plugin_task` refuse units where the plugin is off).
+    Return None."""

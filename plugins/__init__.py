@@ -1,0 +1,1 @@
+"""starbranch plugins: category- and campaign-specific features, enabled per subsidiary unit."""

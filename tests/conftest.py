@@ -1,0 +1,183 @@
+"""Shared fixtures. Factories are fixtures returning callables (Indico style).
+
+Database: SQLite in memory by default, one fresh schema per test. With
+STARBRANCH_TEST_DATABASE_URL set (PostgreSQL), the schema is made once per run and
+every table is emptied before each test (real commits, so a Celery worker in another
+process sees the data)."""
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+from sqlalchemy import text
+
+from core.app import create_app
+from core.db import Base, import_all_models
+
+ALL_PLUGINS = {
+    "production": "plugins.production",
+    "brands": "plugins.brands",
+    "typical_staff": "plugins.typical_staff",
+}
+TEST_DB_URL = os.environ.get("STARBRANCH_TEST_DATABASE_URL")
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def _plugins_for(request):
+    marker = request.node.get_closest_marker("plugins")
+    if marker is None:
+        return dict(ALL_PLUGINS)
+    return {n: ALL_PLUGINS.get(n, n) for n in marker.args}
+
+
+@pytest.fixture(scope="session")
+def _pg_schema():
+    """On PostgreSQL: drop and create every table once per run."""
+    if not TEST_DB_URL:
+        yield None
+        return
+    from core.db import make_engine
+
+    import_all_models()
+    engine = make_engine(TEST_DB_URL)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(request, tmp_path, _pg_schema):
+    config = {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": TEST_DB_URL or "sqlite://",
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PLUGINS": _plugins_for(request),
+        "CELERY_BROKER_URL": None,
+    }
+    extra = request.node.get_closest_marker("config")
+    if extra:
+        config.update(extra.args[0])
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    db = app.extensions["starbranch.db"]
+    if TEST_DB_URL:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        db.create_all()
+    with app.app_context():
+        yield app
+    db.scoped.remove()
+    db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The app's session (the same one views use inside this app context)."""
+    return app.extensions["starbranch.db"].scoped()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_unit(db):
+    from core.org.models import OrgNode
+
+    def factory(name=None, code=None, parent=None, kind="unit"):
+        n = next(_seq)
+        node = OrgNode(code=code or f"U{n:03d}", name=name or f"第{n}二级单位党委", kind=kind,
+                       parent_id=parent.id if parent else None)
+        db.add(node)
+        db.flush()
+        if kind == "unit":
+            node.unit_id = node.id
+        elif parent is not None:
+            node.unit_id = parent.unit_id
+        db.commit()
+        return node
+
+    return factory
+
+
+@pytest.fixture
+def make_branch(db, make_unit):
+    from core.org.models import Branch
+
+    def factory(unit=None, name=None, code=None, category="production", parent=None):
+        unit = unit or make_unit()
+        n = next(_seq)
+        branch = Branch(code=code or f"B{n:04d}", name=name or f"第{n}党支部", category=category,
+                        parent_id=(parent or unit).id, unit_id=unit.unit_id or unit.id)
+        db.add(branch)
+        db.commit()
+        return branch
+
+    return factory
+
+
+@pytest.fixture
+def make_member(db):
+    from core.org.models import Member
+
+    def factory(branch, name=None, status="full", gender="male", **kw):
+        n = next(_seq)
+        member = Member(branch_id=branch.id, name=name or f"党员{n}", status=status, gender=gender, **kw)
+        db.add(member)
+        db.commit()
+        return member
+
+    return factory
+
+
+@pytest.fixture
+def make_user(db):
+    from core.auth.models import User, UserUnit
+
+    def factory(role="admin", username=None, branch=None, units=(), password="secret-pass", **kw):
+        n = next(_seq)
+        user = User(username=username or f"{role}{n}", display_name=kw.pop("display_name", f"{role}{n}"),
+                    role=role, branch_id=branch.id if branch else None, **kw)
+        user.set_password(password, method=FAST_HASH)
+        user.units = [UserUnit(unit_id=u.id) for u in units]
+        db.add(user)
+        db.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """Log `user` into the test client through the real login form."""
+
+    def do(user, c=None, password="secret-pass"):
+        c = c or client
+        r = c.post("/login", data={"username": user.username, "password": password})
+        assert r.status_code == 302, f"login of {user.username} failed"
+        return c
+
+    return do
+
+
+@pytest.fixture
+def enable_plugin(app, db):
+    from core.plugins import service
+
+    def do(unit, name, actor=None):
+        service.enable(db, app.extensions["starbranch.plugins"], unit_id=unit.id, name=name, actor=actor)
+        db.commit()
+
+    return do
