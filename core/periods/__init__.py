@@ -1,0 +1,1 @@
+"""Assessment windows: months, quarters, years; their keys, bounds, and close/lock state."""

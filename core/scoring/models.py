@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base
+from core.points import PointsType
+
+#: Tier ladder (阶梯式分层管理): tier → (label, management focus).
+TIERS = {
+    1: ("第一梯级", "总结特色经验，抓好示范推广，持续巩固提升，争创支部品牌"),
+    2: ("第二梯级", "深化创新，重点突破，提升星级创建水平"),
+    3: ("第三梯级", "整章建制，提升党组织活力，着力改进提升"),
+}
+
+
+def tier_of(stars: int | None) -> int | None:
+    if not stars:
+        return None
+    return 1 if stars >= 5 else 2 if stars >= 3 else 3
+
+
+class Evaluation(Base):
+    """One indicator evaluated for one branch over one cycle period: the automatic
+    score (线上自动考核), the secretary's self-assessment (自评) and the reviewer's
+    verified score with its reason (线下质量验收). Both are kept; the verified one counts."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (UniqueConstraint("branch_id", "indicator_id", "period_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    #: The cycle period evaluated (a month, quarter or year).
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    #: Full points of the indicator at evaluation time.
+    points: Mapped[Decimal] = mapped_column(PointsType)
+    #: Computed by the indicator's method; None for a manual item.
+    auto_earned: Mapped[Decimal | None] = mapped_column(PointsType)
+    #: What the evidence showed, for the explainable sheet (counts, record ids…).
+    evidence: Mapped[dict | None] = mapped_column(JSON)
+    self_earned: Mapped[Decimal | None] = mapped_column(PointsType)
+    self_note: Mapped[str | None] = mapped_column(Text)
+    verified_earned: Mapped[Decimal | None] = mapped_column(PointsType)
+    verify_reason: Mapped[str | None] = mapped_column(Text)
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Optimistic lock: a save carrying an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def earned(self) -> Decimal:
+        """The value that counts: verified, else automatic, else 0."""
+        if self.verified_earned is not None:
+            return self.verified_earned
+        return self.auto_earned if self.auto_earned is not None else Decimal("0.00")
+
+
+class ScoreResult(Base):
+    """A branch's result for a closed window: the five index scores, total, star,
+    tier and rank within its category, with the rule set used."""
+
+    __tablename__ = "score_results"
+    __table_args__ = (UniqueConstraint("period_id", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    ruleset_id: Mapped[int] = mapped_column(ForeignKey("rulesets.id"))
+    #: Weighted index scores; None when the index had no evaluation in the window.
+    team: Mapped[Decimal | None] = mapped_column(PointsType)
+    management: Mapped[Decimal | None] = mapped_column(PointsType)
+    performance: Mapped[Decimal | None] = mapped_column(PointsType)
+    brand: Mapped[Decimal | None] = mapped_column(PointsType)
+    service: Mapped[Decimal | None] = mapped_column(PointsType)
+    base: Mapped[Decimal] = mapped_column(PointsType)
+    bonus: Mapped[Decimal] = mapped_column(PointsType)
+    deduction: Mapped[Decimal] = mapped_column(PointsType)
+    total: Mapped[Decimal] = mapped_column(PointsType, index=True)
+    #: 1–5 for quarters and years; None for months.
+    stars: Mapped[int | None] = mapped_column(Integer)
+    tier: Mapped[int | None] = mapped_column(Integer)
+    #: Rank within category and window (1, 2, 2, 4).
+    rank: Mapped[int] = mapped_column(Integer)
+    vetoed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why the star differs from the band (veto, promotion step, gate, proportion),
+    #: and which indices were re-scaled — shown on the sheet.
+    notes: Mapped[dict | None] = mapped_column(JSON)
+
+    def index_scores(self) -> dict[str, Decimal | None]:
+        return {k: getattr(self, k) for k in ("team", "management", "performance", "brand", "service")}
