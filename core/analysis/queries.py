@@ -1,0 +1,288 @@
+"""Read-side queries of the analysis pages: rankings, category aggregates, distribution,
+trends, the tier ladder and the annual star report.
+
+Every query is scoped through core.auth.scoping and set-based: a page issues a fixed
+number of statements whatever the number of branches (aggregates are GROUP BYs over
+integer hundredths; ratios are done in Python Decimal)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Integer, and_, case, func, or_, select, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from core.auth.scoping import branch_clause, unit_clause
+from core.indicators.models import INDICES, IndexWeight
+from core.org.models import CATEGORIES, Branch, OrgNode
+from core.periods.models import Period
+from core.points import ZERO, to_points
+from core.scoring.models import ScoreResult
+from core.web import Page
+
+#: At the same end date a quarter is shown before its last month and the year.
+KIND_PRIORITY = {"quarter": 0, "month": 1, "year": 2}
+#: Equal weights when a rule set has none for the category (should not happen).
+FALLBACK_WEIGHT = 20
+#: Width of a distribution band in hundredths (10 points).
+BAND_CENTS = 1000
+
+
+# ------------------------------------------------------------------ periods
+
+def closed_periods(session: Session, kinds=("month", "quarter", "year")) -> list[Period]:
+    """Closed windows, newest first (for the period selector)."""
+    kind_order = case(KIND_PRIORITY, value=Period.kind)
+    return list(session.scalars(select(Period).where(Period.status == "closed", Period.kind.in_(kinds))
+                                .order_by(Period.ends_on.desc(), kind_order)))
+
+
+def pick_period(session: Session, key: str | None, kinds=("month", "quarter", "year")) -> tuple[Period | None, list[Period]]:
+    """The period named by `key` (closed, of an allowed kind), else the newest closed one;
+    with the list of choices."""
+    choices = closed_periods(session, kinds)
+    if key:
+        for p in choices:
+            if p.key == key or p.key.lower() == key.lower():
+                return p, choices
+        return None, choices
+    return (choices[0] if choices else None), choices
+
+
+# ------------------------------------------------------------------ rankings
+
+@dataclass
+class RankingFilters:
+    """What the ranking page can be filtered by (all optional)."""
+
+    unit_id: int | None = None
+    category: str | None = None
+    stars: int | None = None
+    tier: int | None = None
+    q: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> RankingFilters:
+        def as_int(name, allowed=None):
+            try:
+                v = int(args.get(name) or "")
+            except ValueError:
+                return None
+            return v if allowed is None or v in allowed else None
+
+        category = args.get("category") or None
+        q = (args.get("q") or "").strip()[:60] or None
+        return cls(unit_id=as_int("unit"), category=category if category in CATEGORIES else None,
+                   stars=as_int("stars", range(1, 6)), tier=as_int("tier", (1, 2, 3)), q=q)
+
+    def as_args(self) -> dict:
+        out = {"unit": self.unit_id, "category": self.category, "stars": self.stars, "tier": self.tier, "q": self.q}
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def ranking_stmt(user, period_id: int, filters: RankingFilters):
+    """Rows (ScoreResult, branch name, branch code, unit name) of one period, within
+    category by rank; scoped to the user."""
+    sr = ScoreResult
+    stmt = (select(sr, Branch.name.label("branch_name"), Branch.code.label("branch_code"),
+                   OrgNode.name.label("unit_name"))
+            .join(Branch, Branch.id == sr.branch_id)
+            .join(OrgNode, OrgNode.id == sr.unit_id)
+            .where(sr.period_id == period_id, branch_clause(user, sr.branch_id, sr.unit_id)))
+    if filters.unit_id:
+        stmt = stmt.where(sr.unit_id == filters.unit_id)
+    if filters.category:
+        stmt = stmt.where(sr.category == filters.category)
+    if filters.stars:
+        stmt = stmt.where(sr.stars == filters.stars)
+    if filters.tier:
+        stmt = stmt.where(sr.tier == filters.tier)
+    if filters.q:
+        like = f"%{filters.q}%"
+        stmt = stmt.where(or_(Branch.name.like(like), Branch.code.like(like)))
+    category_order = case({c: i for i, c in enumerate(CATEGORIES)}, value=sr.category, else_=99)
+    return stmt.order_by(category_order, sr.rank, Branch.code)
+
+
+def paginate_rows(session: Session, stmt, page: int, per_page: int) -> Page:
+    """Page of row tuples: one count query and one rows query."""
+    page = max(1, page)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def category_sizes(session: Session, period_id: int) -> dict[str, int]:
+    """How many branches were ranked in each category (for 'rank x of n'; group-wide)."""
+    rows = session.execute(select(ScoreResult.category, func.count())
+                           .where(ScoreResult.period_id == period_id).group_by(ScoreResult.category))
+    return {c: n for c, n in rows}
+
+
+def scope_units(session: Session, user) -> list[OrgNode]:
+    """Units the user may filter by."""
+    return list(session.scalars(select(OrgNode).where(OrgNode.kind == "unit", unit_clause(user, OrgNode.id))
+                                .order_by(OrgNode.code)))
+
+
+# ------------------------------------------------------------------ weights and percentages
+
+def weights_for(session: Session, ruleset_ids, category: str) -> dict[int, dict[str, int]]:
+    """ruleset id → {index: weight} for a category (one query)."""
+    out: dict[int, dict[str, int]] = {rid: {} for rid in ruleset_ids}
+    if not out:
+        return out
+    rows = session.execute(select(IndexWeight.ruleset_id, IndexWeight.index_code, IndexWeight.weight)
+                           .where(IndexWeight.ruleset_id.in_(sorted(out)), IndexWeight.category == category))
+    for rid, code, w in rows:
+        out[rid][code] = w
+    return out
+
+
+def percent_of(score: Decimal | None, weight: int | None) -> Decimal | None:
+    """An index score as a percentage of the index's weight, two places."""
+    if score is None:
+        return None
+    weight = weight or FALLBACK_WEIGHT
+    return to_points(Decimal(score) * 100 / Decimal(weight))
+
+
+def index_percentages(result: ScoreResult, weights: dict[str, int]) -> dict[str, Decimal | None]:
+    return {code: percent_of(getattr(result, code), weights.get(code)) for code in INDICES}
+
+
+# ------------------------------------------------------------------ category aggregates
+
+@dataclass
+class CategoryStats:
+    """Anonymised aggregates of one category in one period (group-wide)."""
+
+    count: int = 0
+    avg_total: Decimal | None = None
+    avg_index: dict[str, Decimal | None] = field(default_factory=dict)
+    bands: list[int] = field(default_factory=lambda: [0] * 10)
+
+
+def category_stats(session: Session, period_id: int, category: str) -> CategoryStats:
+    """Averages of the total and each index (sum of hundredths / count, in Decimal),
+    and the 10-point band counts of totals: two GROUP BY queries."""
+    sr = ScoreResult
+    cols = [func.count(), func.sum(sr.total)]
+    for code in INDICES:
+        col = getattr(sr, code)
+        cols += [func.sum(col), func.count(col)]
+    row = session.execute(select(*cols).where(sr.period_id == period_id, sr.category == category)).one()
+    stats = CategoryStats(count=row[0] or 0)
+    if stats.count:
+        stats.avg_total = to_points(Decimal(row[1] or ZERO) / stats.count)
+    for i, code in enumerate(INDICES):
+        s, n = row[2 + 2 * i], row[3 + 2 * i]
+        stats.avg_index[code] = to_points(Decimal(s) / n) if n else None
+    band = type_coerce(sr.total, Integer) / BAND_CENTS
+    for b, n in session.execute(select(band, func.count()).where(sr.period_id == period_id, sr.category == category)
+                                .group_by(band)):
+        stats.bands[max(0, min(9, int(b)))] += n
+    return stats
+
+
+def band_of(total: Decimal) -> int:
+    return max(0, min(9, int(Decimal(total) * 100) // BAND_CENTS))
+
+
+BAND_LABELS = [f"{10 * i}–{10 * i + 9 if i < 9 else 100}" for i in range(10)]
+
+
+# ------------------------------------------------------------------ trend
+
+def branch_history(session: Session, branch_id: int, limit: int = 60) -> list[tuple[ScoreResult, Period]]:
+    """The branch's results in closed periods, newest first (one query)."""
+    kind_order = case(KIND_PRIORITY, value=Period.kind)
+    return list(session.execute(
+        select(ScoreResult, Period).join(Period, Period.id == ScoreResult.period_id)
+        .where(ScoreResult.branch_id == branch_id, Period.status == "closed")
+        .order_by(Period.ends_on.desc(), kind_order).limit(limit)))
+
+
+# ------------------------------------------------------------------ tier ladder
+
+def tier_counts(session: Session, user, period_id: int, unit_id=None, category=None) -> dict[int | None, int]:
+    sr = ScoreResult
+    stmt = select(sr.tier, func.count()).where(sr.period_id == period_id, branch_clause(user, sr.branch_id, sr.unit_id))
+    if unit_id:
+        stmt = stmt.where(sr.unit_id == unit_id)
+    if category:
+        stmt = stmt.where(sr.category == category)
+    return {t: n for t, n in session.execute(stmt.group_by(sr.tier))}
+
+
+def movers_stmt(user, period_id: int, prev_period_id: int, unit_id=None, category=None, direction=None):
+    """Branches whose tier changed since the previous window: (current, previous tier, names)."""
+    cur, prev = ScoreResult, aliased(ScoreResult)
+    stmt = (select(cur, prev.tier.label("prev_tier"), prev.stars.label("prev_stars"),
+                   Branch.name.label("branch_name"), Branch.code.label("branch_code"), OrgNode.name.label("unit_name"))
+            .join(prev, and_(prev.branch_id == cur.branch_id, prev.period_id == prev_period_id))
+            .join(Branch, Branch.id == cur.branch_id).join(OrgNode, OrgNode.id == cur.unit_id)
+            .where(cur.period_id == period_id, cur.tier != prev.tier, branch_clause(user, cur.branch_id, cur.unit_id)))
+    if unit_id:
+        stmt = stmt.where(cur.unit_id == unit_id)
+    if category:
+        stmt = stmt.where(cur.category == category)
+    if direction == "up":
+        stmt = stmt.where(cur.tier < prev.tier)
+    elif direction == "down":
+        stmt = stmt.where(cur.tier > prev.tier)
+    return stmt.order_by(cur.tier, cur.category, cur.rank, Branch.code)
+
+
+def mover_counts(session: Session, user, period_id: int, prev_period_id: int, unit_id=None, category=None) -> dict:
+    sub = movers_stmt(user, period_id, prev_period_id, unit_id, category).order_by(None).subquery()
+    up = func.sum(case((sub.c.tier < sub.c.prev_tier, 1), else_=0))
+    down = func.sum(case((sub.c.tier > sub.c.prev_tier, 1), else_=0))
+    row = session.execute(select(up, down)).one()
+    return {"up": int(row[0] or 0), "down": int(row[1] or 0)}
+
+
+# ------------------------------------------------------------------ annual star report
+
+@dataclass
+class StarReport:
+    """★3/★4/★5 counts per (unit, category), and branches honoured at city level or above."""
+
+    rows: list[dict]
+    totals: dict[int, int]
+    honoured: int
+    honoured_by_unit: dict[int, int]
+
+
+def star_report(session: Session, user, year_period: Period, unit_id=None) -> StarReport:
+    from core.honours.models import CITY_OR_ABOVE, Honour
+
+    sr = ScoreResult
+    stmt = (select(sr.unit_id, OrgNode.name, sr.category, sr.stars, func.count())
+            .join(OrgNode, OrgNode.id == sr.unit_id)
+            .where(sr.period_id == year_period.id, sr.stars >= 3, branch_clause(user, sr.branch_id, sr.unit_id)))
+    if unit_id:
+        stmt = stmt.where(sr.unit_id == unit_id)
+    stmt = stmt.group_by(sr.unit_id, OrgNode.name, sr.category, sr.stars)
+    table: dict[tuple, dict] = {}
+    totals = {3: 0, 4: 0, 5: 0}
+    for uid, uname, cat, stars, n in session.execute(stmt):
+        row = table.setdefault((uname, uid, cat), {"unit_id": uid, "unit_name": uname, "category": cat,
+                                                    3: 0, 4: 0, 5: 0})
+        row[stars] += n
+        totals[stars] += n
+    cat_order = {c: i for i, c in enumerate(CATEGORIES)}
+    rows = [table[k] for k in sorted(table, key=lambda k: (k[0], k[1], cat_order.get(k[2], 99)))]
+
+    h = (select(Honour.unit_id, func.count(func.distinct(Honour.branch_id)))
+         .where(Honour.level.in_(CITY_OR_ABOVE), Honour.awarded_on >= year_period.starts_on,
+                Honour.awarded_on <= year_period.ends_on, branch_clause(user, Honour.branch_id, Honour.unit_id)))
+    if unit_id:
+        h = h.where(Honour.unit_id == unit_id)
+    by_unit = {u: n for u, n in session.execute(h.group_by(Honour.unit_id))}
+    hq = (select(func.count(func.distinct(Honour.branch_id)))
+          .where(Honour.level.in_(CITY_OR_ABOVE), Honour.awarded_on >= year_period.starts_on,
+                 Honour.awarded_on <= year_period.ends_on, branch_clause(user, Honour.branch_id, Honour.unit_id)))
+    if unit_id:
+        hq = hq.where(Honour.unit_id == unit_id)
+    return StarReport(rows=rows, totals=totals, honoured=session.scalar(hq) or 0, honoured_by_unit=by_unit)

@@ -1,0 +1,212 @@
+"""Assembles what the analysis pages show: the branch dashboard (radar, trends,
+distribution, weak points, ledger due list), the tier ladder and the annual star report.
+Plain functions taking a session; the views only render what these return."""
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from core.analysis import charts, queries
+from core.formatting import QUARTER_NAMES
+from core.indicators.models import INDICES
+from core.org.models import CATEGORIES
+from core.periods.models import Period
+from core.scoring.models import TIERS, ScoreResult, tier_of
+
+log = logging.getLogger(__name__)
+
+TREND_MONTHS = 12
+TREND_QUARTERS = 8
+WEAK_POINTS = 3
+TOTAL_LABEL = "总分"
+
+
+@dataclass
+class WeakPoint:
+    """An index below the category average (短板弱项)."""
+
+    code: str
+    label: str
+    branch_pct: Decimal
+    avg_pct: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        return self.branch_pct - self.avg_pct
+
+
+@dataclass
+class Dashboard:
+    branch: object
+    period: Period | None = None
+    result: ScoreResult | None = None
+    periods: list[Period] = field(default_factory=list)
+    pct: dict[str, Decimal | None] = field(default_factory=dict)
+    avg_pct: dict[str, Decimal | None] = field(default_factory=dict)
+    stats: queries.CategoryStats | None = None
+    radar: Markup | None = None
+    trend_months: Markup | None = None
+    trend_quarters: Markup | None = None
+    distribution: Markup | None = None
+    weak: list[WeakPoint] = field(default_factory=list)
+    tier: int | None = None
+    stars: int | None = None
+    prev_stars: int | None = None
+
+    @property
+    def tier_label(self) -> str | None:
+        return TIERS[self.tier][0] if self.tier else None
+
+    @property
+    def focus(self) -> str | None:
+        return TIERS[self.tier][1] if self.tier else None
+
+
+def _pick_current(history, period_key: str | None):
+    if period_key:
+        for sr, p in history:
+            if p.key == period_key:
+                return sr, p
+        return None, None
+    return history[0] if history else (None, None)
+
+
+def _trend(chart_id, rows, weights, title, desc):
+    """rows: [(ScoreResult, Period)] oldest first → a line chart of total and indices (%)."""
+    labels = [f"{p.year}年{QUARTER_NAMES[p.number]}季度" if p.kind == "quarter" else
+              f"{p.year % 100:02d}年{p.number}月" for _sr, p in rows]
+    series = [(TOTAL_LABEL, [sr.total for sr, _p in rows])]
+    for code, name in INDICES.items():
+        series.append((name, [queries.percent_of(getattr(sr, code), weights.get(sr.ruleset_id, {}).get(code))
+                              for sr, _p in rows]))
+    return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %")
+
+
+def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboard:
+    """Everything the dashboard of `branch` shows for its latest closed window (or
+    `period_key`). A fixed number of queries whatever the number of branches."""
+    history = queries.branch_history(session, branch.id)
+    board = Dashboard(branch=branch, periods=[p for _sr, p in history])
+    result, period = _pick_current(history, period_key)
+    board.result, board.period = result, period
+    weights = queries.weights_for(session, {sr.ruleset_id for sr, _p in history}, branch.category)
+
+    months = [(sr, p) for sr, p in history if p.kind == "month"][:TREND_MONTHS][::-1]
+    quarters = [(sr, p) for sr, p in history if p.kind == "quarter"][:TREND_QUARTERS][::-1]
+    if months:
+        board.trend_months = _trend("trend-months", months, weights, f"{branch.name}月度得分趋势",
+                                    "近 %d 个月总分与五项指数得分率（占各指数权重的百分比）" % len(months))
+    if quarters:
+        board.trend_quarters = _trend("trend-quarters", quarters, weights, f"{branch.name}季度得分趋势",
+                                      "近 %d 个季度总分与五项指数得分率" % len(quarters))
+    # the latest star and tier, from this window or else the newest quarter/year
+    starred = [sr for sr, p in history if sr.stars and (period is None or p.ends_on <= period.ends_on)]
+    if result is not None and result.stars:
+        board.stars = result.stars
+    elif starred:
+        board.stars = starred[0].stars
+    board.tier = (result.tier if result is not None and result.tier else tier_of(board.stars))
+    if period is not None and period.kind == "quarter":
+        prev = [sr for sr, p in history if p.kind == "quarter" and p.ends_on < period.ends_on]
+        board.prev_stars = prev[0].stars if prev else None
+    if result is None:
+        return board
+
+    w = weights.get(result.ruleset_id, {})
+    board.pct = queries.index_percentages(result, w)
+    stats = queries.category_stats(session, period.id, result.category)
+    board.stats = stats
+    board.avg_pct = {code: queries.percent_of(stats.avg_index.get(code), w.get(code)) for code in INDICES}
+    category_label = CATEGORIES.get(result.category, result.category)
+    axes = list(INDICES.values())
+    desc_parts = [f"{INDICES[c]}：本支部 {_fmt(board.pct[c])}%，{category_label}平均 {_fmt(board.avg_pct[c])}%"
+                  for c in INDICES]
+    board.radar = charts.radar(
+        "radar", axes,
+        [(branch.name, [board.pct[c] for c in INDICES]), (f"{category_label}平均", [board.avg_pct[c] for c in INDICES])],
+        title=f"{branch.name}{period.label}五项堡垒指数雷达图", desc="；".join(desc_parts) + "。")
+    band = queries.band_of(result.total)
+    board.distribution = charts.bar_chart(
+        "distribution", queries.BAND_LABELS, stats.bands,
+        title=f"{period.label}{category_label}党支部总分分布",
+        desc=(f"{category_label}共 {stats.count} 个党支部参评，平均 {_fmt(stats.avg_total)} 分；"
+              f"本支部 {_fmt(result.total)} 分，位于 {queries.BAND_LABELS[band]} 分段，排名第 {result.rank} 名。"),
+        highlight=band, highlight_label="本支部", y_label="支部数")
+    weak = [WeakPoint(c, INDICES[c], board.pct[c], board.avg_pct[c]) for c in INDICES
+            if board.pct[c] is not None and board.avg_pct[c] is not None and board.pct[c] < board.avg_pct[c]]
+    board.weak = sorted(weak, key=lambda wp: (wp.gap, list(INDICES).index(wp.code)))[:WEAK_POINTS]
+    return board
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{Decimal(v):.2f}"
+
+
+# ------------------------------------------------------------------ ledger due list
+
+@dataclass
+class DueList:
+    available: bool
+    items: list = field(default_factory=list)
+    note: str = ""
+
+
+def ledger_due_list(session, branch, today: date | None = None) -> DueList:
+    """What is due/late in the branch's ledger, from the ledger's checklist function
+    (core.ledger.checklist) when that module exists; else an explained absence."""
+    try:
+        from core.ledger import checklist as module
+    except ImportError:
+        return DueList(False, note="台账待办清单功能尚未启用。")
+    fn = next((getattr(module, n) for n in ("branch_checklist", "checklist", "due_items") if hasattr(module, n)), None)
+    if fn is None:
+        return DueList(False, note="台账待办清单功能尚未启用。")
+    offered = {"session": session, "branch": branch, "today": today or date.today(), "day": today or date.today()}
+    try:
+        params = inspect.signature(fn).parameters
+        kwargs = {k: v for k, v in offered.items() if k in params}
+        items = fn(**kwargs)
+    except Exception:  # the due list must never take the dashboard down
+        log.exception("ledger checklist failed for branch %s", branch.id)
+        return DueList(False, note="台账待办清单暂时无法读取。")
+    items = getattr(items, "items", items)
+    return DueList(True, items=list(items or []))
+
+
+def item_view(item) -> dict:
+    """A checklist item, whatever its shape, as label/status/due text for the template."""
+    def pick(*names):
+        for n in names:
+            v = item.get(n) if isinstance(item, dict) else getattr(item, n, None)
+            if v not in (None, ""):
+                return v
+        return None
+    status = pick("status", "state") or ""
+    return {"label": pick("label", "title", "name", "type_label", "activity_label") or "",
+            "period": pick("period_label", "window_label", "period") or "",
+            "status": str(status), "due": pick("due_on", "deadline", "due") or "",
+            "done": bool(pick("done", "ok", "satisfied")) or str(status) in ("done", "ok", "green")}
+
+
+# ------------------------------------------------------------------ tier ladder
+
+def tier_ladder_chart(counts: dict, title: str):
+    steps = [(TIERS[1][0], "★5", counts.get(1, 0)), (TIERS[2][0], "★4、★3", counts.get(2, 0)),
+             (TIERS[3][0], "★2及以下", counts.get(3, 0))]
+    total = sum(s[2] for s in steps)
+    desc = "；".join(f"{label}（{stars}）{n} 个支部" for label, stars, n in steps) + f"；合计 {total} 个。"
+    return charts.tier_ladder("tier-ladder", steps, title=title, desc=desc)
+
+
+# ------------------------------------------------------------------ annual star report
+
+def star_report_summary(report: queries.StarReport, year: int) -> str:
+    """The year-end sentence of the seed's summary."""
+    t = report.totals
+    return (f"{year}年全年共评定三星级支部{t[3]}个；四星级支部{t[4]}个；五星级支部{t[5]}个，"
+            f"全年获市级以上荣誉的党组织{report.honoured}个。")

@@ -1,0 +1,1 @@
+"""Honours register (荣誉): awards a branch received, with level, issuer, date and evidence."""
