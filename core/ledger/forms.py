@@ -1,0 +1,72 @@
+"""Forms of the ledger. The attendance sheet and appraisal results are rows per member,
+read from the request by `parse_presence` / `parse_appraisal` (names present_<id>,
+reason_<id>, result_<id>)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from core.ledger.models import ACTIVITY_TYPES, APPRAISAL_RESULTS, POINT_KINDS
+from core.ledger.services import Presence
+
+
+class RecordForm(FlaskForm):
+    type = SelectField(_l("活动类型"), choices=list(ACTIVITY_TYPES.items()),
+                       validators=[DataRequired(_l("请选择活动类型"))])
+    held_on = DateField(_l("召开日期"), validators=[DataRequired(_l("请填写召开日期（格式 2026-03-15）"))])
+    topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Length(max=200)])
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=120)])
+    minutes = TextAreaField(_l("会议记录"), validators=[Optional(), Length(max=20000)],
+                            render_kw={"rows": 8})
+    version = HiddenField()
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("附件"))
+
+
+class PointRecordForm(FlaskForm):
+    kind = SelectField(_l("类型"), choices=list(POINT_KINDS.items()))
+    points = StringField(_l("分值"), description=_l("否决项填 0 或留空"), validators=[Optional(), Length(max=12)])
+    dated = DateField(_l("发生日期"), validators=[DataRequired(_l("请填写发生日期（格式 2026-03-15）"))])
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)],
+                           render_kw={"rows": 3})
+    indicator_code = StringField(_l("对应指标编码"), validators=[Optional(), Length(max=40)])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)])
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    type = SelectField(_l("类型"), choices=[("", _l("全部类型"))] + list(ACTIVITY_TYPES.items()),
+                       validators=[Optional()])
+    month = StringField(_l("月份"), description="2026-03", validators=[Optional(), Length(max=7)])
+
+
+def parse_presence(formdata, members) -> list[Presence]:
+    """One row per listed member: ticked present, else absent with the reason given."""
+    rows = []
+    for m in members:
+        present = formdata.get(f"present_{m.id}") in ("1", "on", "y", "true")
+        reason = (formdata.get(f"reason_{m.id}") or "").strip()
+        rows.append(Presence(m.id, present, None if present else reason))
+    return rows
+
+
+def parse_appraisal(formdata, members) -> dict[int, str]:
+    results = {}
+    for m in members:
+        value = (formdata.get(f"result_{m.id}") or "").strip()
+        if value:
+            results[m.id] = value
+    return results
+
+
+APPRAISAL_CHOICES = list(APPRAISAL_RESULTS.items())

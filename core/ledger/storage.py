@@ -1,0 +1,138 @@
+"""Attachment files of ledger records: checked (size, extension AND content), stored
+outside the web root under generated names, read back only through a download view."""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Magic bytes per extension family. Office zip formats are also opened to check the
+#: part that makes them a Word or Excel file (a renamed .zip is not a .docx).
+_PDF = b"%PDF-"
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPG = b"\xff\xd8\xff"
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "txt": "text/plain; charset=utf-8",
+}
+_OFFICE_PART = {"docx": "word/", "xlsx": "xl/"}
+
+
+class UploadRefused(ValueError):
+    """The file may not be attached; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    original_name: str
+    extension: str
+    content_type: str
+    size: int
+
+
+def extension_of(filename: str) -> str:
+    name = (filename or "").strip()
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _content_matches(ext: str, data: bytes) -> bool:
+    if ext == "pdf":
+        return data.startswith(_PDF)
+    if ext == "png":
+        return data.startswith(_PNG)
+    if ext in ("jpg", "jpeg"):
+        return data.startswith(_JPG)
+    if ext in ("doc", "xls"):
+        return data.startswith(_OLE)
+    if ext in _OFFICE_PART:
+        if not data.startswith(_ZIP):
+            return False
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = zf.namelist()
+        except zipfile.BadZipFile:
+            return False
+        return "[Content_Types].xml" in names and any(n.startswith(_OFFICE_PART[ext]) for n in names)
+    if ext == "txt":
+        if b"\x00" in data:
+            return False
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                data.decode(encoding)
+                return True
+            except UnicodeDecodeError:
+                continue
+        return False
+    return False  # an allowed extension we cannot sniff is refused, not trusted
+
+
+def check_upload(filename: str, data: bytes, *, max_bytes: int, extensions) -> CheckedFile:
+    """Refuse an empty, too large, forbidden or disguised file; else describe it."""
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    if not name:
+        raise UploadRefused("请选择要上传的文件。")
+    if len(name) > 200:
+        raise UploadRefused("文件名过长（最多 200 个字符）。")
+    ext = extension_of(name)
+    allowed = [e.lower() for e in extensions]
+    if ext not in allowed:
+        raise UploadRefused(f"不允许上传该类型的文件（.{ext or '无扩展名'}）；允许的类型：{'、'.join(allowed)}。")
+    if not data:
+        raise UploadRefused("文件为空。")
+    if len(data) > max_bytes:
+        raise UploadRefused(f"文件过大：{_human(len(data))}，单个附件最大 {_human(max_bytes)}。")
+    if not _content_matches(ext, data):
+        raise UploadRefused(f"文件内容与扩展名 .{ext} 不符，已拒绝（请上传真实的 {ext.upper()} 文件）。")
+    return CheckedFile(name, ext, CONTENT_TYPES.get(ext, "application/octet-stream"), len(data))
+
+
+def _human(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} B"
+
+
+def new_stored_name(ext: str) -> str:
+    """A random name that reveals nothing and cannot be guessed."""
+    return f"{secrets.token_hex(16)}.{ext}"
+
+
+def _path(upload_dir, stored_name: str) -> Path:
+    # stored names are ours (hex + extension), but never trust a path component
+    if "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
+        raise ValueError("invalid stored name")
+    return Path(upload_dir) / stored_name
+
+
+def write_file(upload_dir, stored_name: str, data: bytes) -> Path:
+    path = _path(upload_dir, stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as fh:  # never overwrite
+        fh.write(data)
+    return path
+
+
+def file_path(upload_dir, stored_name: str) -> Path:
+    return _path(upload_dir, stored_name)
+
+
+def remove_file(upload_dir, stored_name: str) -> None:
+    try:
+        _path(upload_dir, stored_name).unlink()
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,384 @@
+"""The electronic ledger (电子台账) pages: records per branch with attendance, appraisal
+results and attachments, the secretaries' checklist, and bonus/deduction/veto records."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core.auth.access import requires, writer_required
+from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_branch_or_404,
+                               visible_branches, visible_units)
+from core.db import get_session
+from core.ledger import storage
+from core.ledger.checklist import checklists
+from core.ledger.forms import (APPRAISAL_CHOICES, AttachmentForm, FilterForm, PointRecordForm, ReasonForm,
+                               RecordForm, parse_appraisal, parse_presence)
+from core.ledger.models import ACTIVITY_TYPES, APPRAISAL_RESULTS, POINT_KINDS, ActivityRecord, Attachment, PointRecord
+from core.ledger.services import (LedgerError, add_attachment, add_point_record, appraisal_results,
+                                  delete_attachment, delete_point_record, delete_record, has_quorum, roster,
+                                  save_appraisal, save_record)
+from core.ledger.storage import UploadRefused
+from core.org.models import Branch, OrgNode
+from core.periods.keys import PeriodKey
+from core.periods.locks import PeriodLocked
+from core.plugins.web import MenuItem
+from core.web import paginate
+
+bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
+
+MENU = [
+    MenuItem("台账与考核", "电子台账", "ledger.index", order=10),
+    MenuItem("台账与考核", "台账检查清单", "ledger.overview", roles=("admin", "reviewer", "viewer"), order=11),
+]
+
+REFUSED = (LedgerError, PeriodLocked, UploadRefused)
+
+
+def _record_or_404(db, record_id: int) -> ActivityRecord:
+    record = db.scalar(select(ActivityRecord).where(
+        ActivityRecord.id == record_id,
+        branch_clause(current_user, ActivityRecord.branch_id, ActivityRecord.unit_id)))
+    if record is None:
+        abort(404)
+    return record
+
+
+def _ensure_keeper(branch: Branch) -> None:
+    if not can_keep_ledger(current_user, branch):
+        abort(404)
+
+
+@bp.route("/")
+@requires()
+def index():
+    if current_user.role == "secretary":
+        if not current_user.branch_id:
+            abort(404)
+        return redirect(url_for("ledger.branch", branch_id=current_user.branch_id))
+    return redirect(url_for("ledger.overview"))
+
+
+@bp.route("/overview")
+@requires("admin", "reviewer", "viewer")
+def overview():
+    """Branches in scope with their checklist badges (one grouped count for the page)."""
+    db = get_session()
+    stmt = visible_branches(current_user).where(Branch.active.is_(True)).order_by(Branch.unit_id, Branch.code)
+    unit_id = request.args.get("unit", type=int)
+    if unit_id:
+        stmt = stmt.where(Branch.unit_id == unit_id)
+    q = (request.args.get("q") or "").strip()
+    if q:
+        stmt = stmt.where(Branch.name.contains(q) | Branch.code.contains(q))
+    page = paginate(db, stmt)
+    lists = checklists(db, [b.id for b in page.items])
+    units = list(db.scalars(visible_units(current_user).order_by(OrgNode.code)))
+    return render_template("ledger/overview.html", page=page, lists=lists, units=units, unit_id=unit_id, q=q,
+                           types=ACTIVITY_TYPES)
+
+
+@bp.route("/branch/<int:branch_id>")
+@requires()
+def branch(branch_id):
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    form = FilterForm(request.args)
+    stmt = select(ActivityRecord).where(ActivityRecord.branch_id == br.id)
+    if form.type.data in ACTIVITY_TYPES:
+        stmt = stmt.where(ActivityRecord.type == form.type.data)
+    month_error = None
+    if form.month.data:
+        try:
+            pk = PeriodKey.parse(form.month.data)
+            stmt = stmt.where(ActivityRecord.held_on >= pk.starts_on, ActivityRecord.held_on <= pk.ends_on)
+        except ValueError as exc:
+            month_error = str(exc)
+    stmt = stmt.order_by(ActivityRecord.held_on.desc(), ActivityRecord.id.desc())
+    page = paginate(db, stmt)
+    n_files = dict(db.execute(select(Attachment.record_id, func.count()).where(
+        Attachment.record_id.in_([r.id for r in page.items])).group_by(Attachment.record_id)).all()) if page.items else {}
+    items = checklists(db, [br.id])[br.id]
+    return render_template("ledger/branch.html", branch=br, page=page, form=form, month_error=month_error,
+                           checklist=items, n_files=n_files, types=ACTIVITY_TYPES,
+                           can_write=can_keep_ledger(current_user, br), can_review=can_review(current_user, br))
+
+
+def _render_record_form(br, form, members, formdata, record=None, error=None, status=200):
+    presence = {}
+    for m in members:
+        if formdata is not None:
+            presence[m.id] = (formdata.get(f"present_{m.id}") in ("1", "on", "y", "true"),
+                              formdata.get(f"reason_{m.id}") or "")
+        elif record is not None:
+            entry = next((e for e in record.attendance if e.member_id == m.id), None)
+            presence[m.id] = (entry.present, entry.absence_reason or "") if entry else (False, "")
+        else:
+            presence[m.id] = (True, "")
+    return render_template("ledger/record_form.html", branch=br, form=form, members=members, presence=presence,
+                           record=record, error=error), status
+
+
+@bp.route("/branch/<int:branch_id>/new", methods=["GET", "POST"])
+@requires()
+@writer_required
+def create(branch_id):
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    _ensure_keeper(br)
+    members = roster(db, br)
+    form = RecordForm()
+    if request.method == "GET":
+        form.type.data = request.args.get("type") if request.args.get("type") in ACTIVITY_TYPES else None
+        return _render_record_form(br, form, members, None)
+    if not form.validate_on_submit():
+        return _render_record_form(br, form, members, request.form)
+    try:
+        record = save_record(db, branch=br, actor=current_user, data=form.data,
+                             presence=parse_presence(request.form, members))
+        db.commit()
+    except REFUSED as exc:
+        db.rollback()
+        return _render_record_form(br, form, members, request.form, error=str(exc))
+    _flash_saved(record)
+    return redirect(url_for("ledger.record", record_id=record.id))
+
+
+def _flash_saved(record):
+    if not record.valid:
+        flash(_("已保存。注意：本次支部党员大会到会正式党员 %(p)s 人，未超过应到正式党员 %(e)s 人的半数，"
+                "会议无效——记录保留在台账中，但不计入考核。", p=record.present_full, e=record.expected_full), "error")
+    else:
+        flash(_("已保存。"), "success")
+
+
+@bp.route("/record/<int:record_id>")
+@requires()
+def record(record_id):
+    db = get_session()
+    rec = _record_or_404(db, record_id)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    members = {m.id: m for m in roster(db, br, rec)}
+    results = {r.member_id: r.result for r in appraisal_results(db, rec)}
+    return render_template("ledger/record.html", branch=br, record=rec, members=members, results=results,
+                           results_labels=APPRAISAL_RESULTS, types=ACTIVITY_TYPES,
+                           attachment_form=AttachmentForm(), can_write=can_keep_ledger(current_user, br),
+                           max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+                           extensions=current_app.config["ATTACHMENT_EXTENSIONS"])
+
+
+@bp.route("/record/<int:record_id>/edit", methods=["GET", "POST"])
+@requires()
+@writer_required
+def edit(record_id):
+    db = get_session()
+    rec = _record_or_404(db, record_id)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    _ensure_keeper(br)
+    members = roster(db, br, rec)
+    if request.method == "GET":
+        form = RecordForm(obj=rec)
+        form.version.data = rec.version
+        return _render_record_form(br, form, members, None, record=rec)
+    form = RecordForm()
+    if not form.validate_on_submit():
+        return _render_record_form(br, form, members, request.form, record=rec)
+    try:
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        save_record(db, branch=br, actor=current_user, data=form.data, record=rec,
+                    presence=parse_presence(request.form, members), expected_version=version)
+        db.commit()
+    except REFUSED as exc:
+        db.rollback()
+        rec = _record_or_404(db, record_id)
+        return _render_record_form(br, form, members, request.form, record=rec, error=str(exc))
+    _flash_saved(rec)
+    return redirect(url_for("ledger.record", record_id=rec.id))
+
+
+@bp.route("/record/<int:record_id>/delete", methods=["POST"])
+@requires()
+@writer_required
+def delete(record_id):
+    db = get_session()
+    rec = _record_or_404(db, record_id)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    _ensure_keeper(br)
+    try:
+        delete_record(db, record=rec, actor=current_user, upload_dir=current_app.config["UPLOAD_DIR"])
+        db.commit()
+    except REFUSED as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("ledger.record", record_id=record_id))
+    flash(_("记录已删除。"), "success")
+    return redirect(url_for("ledger.branch", branch_id=br.id))
+
+
+@bp.route("/record/<int:record_id>/appraisal", methods=["GET", "POST"])
+@requires()
+@writer_required
+def appraisal(record_id):
+    db = get_session()
+    rec = _record_or_404(db, record_id)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    _ensure_keeper(br)
+    if rec.type != "appraisal":
+        abort(404)
+    members = roster(db, br, rec)
+    error = None
+    if request.method == "POST":
+        try:  # CSRF is checked for every POST by CSRFProtect
+            save_appraisal(db, record=rec, branch=br, actor=current_user,
+                           results=parse_appraisal(request.form, members))
+            db.commit()
+            flash(_("评议结果已保存。"), "success")
+            return redirect(url_for("ledger.record", record_id=rec.id))
+        except REFUSED as exc:
+            db.rollback()
+            error = str(exc)
+        current = {m.id: request.form.get(f"result_{m.id}", "") for m in members}
+    else:
+        current = {r.member_id: r.result for r in appraisal_results(db, rec)}
+    return render_template("ledger/appraisal.html", branch=br, record=rec, members=members, current=current,
+                           choices=APPRAISAL_CHOICES, error=error)
+
+
+@bp.route("/record/<int:record_id>/attachments", methods=["POST"])
+@requires()
+@writer_required
+def upload(record_id):
+    db = get_session()
+    rec = _record_or_404(db, record_id)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    _ensure_keeper(br)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    file = request.files.get("file")
+    max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
+    try:
+        if file is None or not file.filename:
+            raise UploadRefused(_("请选择要上传的文件。"))
+        data = file.stream.read(max_bytes + 1)  # never read more than the limit allows
+        add_attachment(db, record=rec, actor=current_user, filename=file.filename, data=data,
+                       upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=max_bytes,
+                       extensions=current_app.config["ATTACHMENT_EXTENSIONS"])
+        db.commit()
+        flash(_("附件已上传。"), "success")
+    except REFUSED as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("ledger.record", record_id=rec.id))
+
+
+def _attachment_or_404(db, attachment_id):
+    row = db.execute(select(Attachment, ActivityRecord).join(ActivityRecord, ActivityRecord.id == Attachment.record_id)
+                     .where(Attachment.id == attachment_id,
+                            branch_clause(current_user, ActivityRecord.branch_id, ActivityRecord.unit_id))).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/attachment/<int:attachment_id>")
+@requires()
+def download(attachment_id):
+    db = get_session()
+    att, _rec = _attachment_or_404(db, attachment_id)
+    path = storage.file_path(current_app.config["UPLOAD_DIR"], att.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.original_name,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/attachment/<int:attachment_id>/delete", methods=["POST"])
+@requires()
+@writer_required
+def delete_file(attachment_id):
+    db = get_session()
+    att, rec = _attachment_or_404(db, attachment_id)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    _ensure_keeper(br)
+    try:
+        delete_attachment(db, attachment=att, record=rec, actor=current_user, upload_dir=current_app.config["UPLOAD_DIR"])
+        db.commit()
+        flash(_("附件已删除。"), "success")
+    except REFUSED as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("ledger.record", record_id=rec.id))
+
+
+# ---- bonus / deduction / veto records ------------------------------------------------
+
+@bp.route("/branch/<int:branch_id>/points", methods=["GET", "POST"])
+@requires()
+def points(branch_id):
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    reviewer = can_review(current_user, br)
+    form = PointRecordForm()
+    error = None
+    if request.method == "POST":
+        if not reviewer:
+            abort(404)
+        if form.validate_on_submit():
+            try:
+                add_point_record(db, branch=br, actor=current_user, kind=form.kind.data, points=form.points.data,
+                                 dated=form.dated.data, reason=form.reason.data,
+                                 indicator_code=form.indicator_code.data)
+                db.commit()
+                flash(_("已记录。"), "success")
+                return redirect(url_for("ledger.points", branch_id=br.id))
+            except REFUSED as exc:
+                db.rollback()
+                error = str(exc)
+    stmt = (select(PointRecord).where(PointRecord.branch_id == br.id)
+            .order_by(PointRecord.dated.desc(), PointRecord.id.desc()))
+    page = paginate(db, stmt)
+    return render_template("ledger/points.html", branch=br, page=page, form=form, error=error,
+                           kinds=POINT_KINDS, can_write=reviewer, delete_form=ReasonForm())
+
+
+@bp.route("/points/<int:record_id>/delete", methods=["POST"])
+@requires("admin", "reviewer")
+def delete_points(record_id):
+    db = get_session()
+    rec = db.scalar(select(PointRecord).where(
+        PointRecord.id == record_id, branch_clause(current_user, PointRecord.branch_id, PointRecord.unit_id)))
+    if rec is None:
+        abort(404)
+    br = get_branch_or_404(db, current_user, rec.branch_id)
+    if not can_review(current_user, br):
+        abort(404)
+    form = ReasonForm()
+    try:
+        delete_point_record(db, rec=rec, actor=current_user, reason=form.reason.data if form.validate_on_submit() else "")
+        db.commit()
+        flash(_("已删除。"), "success")
+    except REFUSED as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("ledger.points", branch_id=br.id))
+
+
+@bp.app_template_global("quorum_ok")
+def quorum_ok(record) -> bool:
+    return has_quorum(record.type, record.expected_full, record.present_full)
+
+
+@bp.app_template_global("has_endpoint")
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
+
+
+@bp.app_template_filter("filesize")
+def filesize(n) -> str:
+    return storage._human(int(n or 0))
+
