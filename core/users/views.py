@@ -1,0 +1,154 @@
+"""User administration pages (用户管理), admins only."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from core.auth.access import requires
+from core.auth.models import ROLES, User
+from core.db import get_session
+from core.org.forms import options
+from core.org.models import Branch, OrgNode
+from core.org.services import OrgError, StaleEdit
+from core.plugins.web import MenuItem
+from core.users import services
+from core.users.forms import NewUserForm, PasswordResetForm, UserForm
+from core.web import paginate
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users", template_folder="templates")
+
+MENU = [MenuItem("系统管理", "用户管理", "users.index", roles=("admin",), order=10)]
+
+
+def _fill_choices(db, form):
+    branches = db.scalars(select(Branch).where(Branch.active.is_(True)).order_by(Branch.unit_id, Branch.code))
+    form.branch_id.choices = options([("", _("（无）"))] + [(str(b.id), f"{b.name}（{b.code}）") for b in branches])
+    units = db.scalars(select(OrgNode).where(OrgNode.kind == "unit").order_by(OrgNode.code))
+    form.unit_ids.choices = options((str(u.id), u.name) for u in units)
+
+
+def _user_or_404(db, user_id) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _refused(form, exc):
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None:
+        target.errors = list(target.errors) + [str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+@bp.route("/")
+@requires("admin")
+def index():
+    db = get_session()
+    stmt = select(User)
+    q = request.args.get("q", "").strip()
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(User.username.like(like, escape="\\"), User.display_name.like(like, escape="\\")))
+    role = request.args.get("role", "")
+    if role in ROLES:
+        stmt = stmt.where(User.role == role)
+    show = request.args.get("show", "active")
+    if show != "all":
+        stmt = stmt.where(User.active.is_(show != "inactive"))
+    page = paginate(db, stmt.order_by(User.role, User.username))
+    branch_ids = {u.branch_id for u in page.items if u.branch_id}
+    unit_ids = {uid for u in page.items for uid in u.unit_ids}
+    branches = {b.id: b for b in db.scalars(select(Branch).where(Branch.id.in_(branch_ids)))} if branch_ids else {}
+    units = {n.id: n for n in db.scalars(select(OrgNode).where(OrgNode.id.in_(unit_ids)))} if unit_ids else {}
+    return render_template("users/index.html", page=page, roles=ROLES, branches=branches, units=units)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("admin")
+def new():
+    db = get_session()
+    form = NewUserForm()
+    _fill_choices(db, form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(db, form.values(), password=form.password.data, actor=current_user)
+        except OrgError as exc:
+            db.rollback()
+            _refused(form, exc)
+        else:
+            db.commit()
+            flash(_("已创建用户：%(u)s", u=user.username), "success")
+            return redirect(url_for("users.index"))
+    return render_template("users/form.html", form=form, user=None)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@requires("admin")
+def edit(user_id):
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    if request.method == "GET":
+        form.version.data = user.version
+        form.unit_ids.data = sorted(user.unit_ids)
+    _fill_choices(db, form)
+    if form.validate_on_submit():
+        try:
+            services.update_user(db, user, form.values(), version=form.version_value(), actor=current_user)
+        except StaleEdit as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            return render_template("users/form.html", form=form, user=user), 409
+        except OrgError as exc:
+            db.rollback()
+            _refused(form, exc)
+        else:
+            db.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("users.index"))
+    return render_template("users/form.html", form=form, user=user)
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@requires("admin")
+def password(user_id):
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        services.reset_password(db, user, form.password.data, actor=current_user)
+        db.commit()
+        flash(_("已重置 %(u)s 的密码，其已登录的会话全部失效。", u=user.username), "success")
+        return redirect(url_for("users.index"))
+    return render_template("users/password.html", form=form, user=user)
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@requires("admin")
+def deactivate(user_id):
+    return _toggle(user_id, False)
+
+
+@bp.route("/<int:user_id>/activate", methods=["POST"])
+@requires("admin")
+def activate(user_id):
+    return _toggle(user_id, True)
+
+
+def _toggle(user_id, active):
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    try:
+        services.set_user_active(db, user, active, actor=current_user)
+    except OrgError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    else:
+        db.commit()
+        flash(_("已恢复：%(n)s", n=user.username) if active else _("已停用：%(n)s", n=user.username), "success")
+    return redirect(url_for("users.index"))
