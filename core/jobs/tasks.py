@@ -1,0 +1,22 @@
+"""Core diagnostic tasks. `jobs.count_branches` proves a worker reaches the app's
+database (used by the integration tests and by `starbranch` operators)."""
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy import func, select
+
+from core.db import get_session
+
+
+@shared_task(name="jobs.ping")
+def ping() -> str:
+    """Answer "pong"; writes nothing."""
+    return "pong"
+
+
+@shared_task(name="jobs.count_branches")
+def count_branches() -> int:
+    """The number of branch rows the worker sees in its database; writes nothing."""
+    from core.org.models import Branch
+
+    return get_session().scalar(select(func.count(Branch.id)))
