@@ -3,7 +3,6 @@ distribution, weak points, ledger due list), the tier ladder and the annual star
 Plain functions taking a session; the views only render what these return."""
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -157,40 +156,26 @@ class DueList:
 
 
 def ledger_due_list(session, branch, today: date | None = None) -> DueList:
-    """What is due/late in the branch's ledger, from the ledger's checklist function
-    (core.ledger.checklist) when that module exists; else an explained absence."""
+    """What is due/late in the branch's ledger, from core.ledger.checklist.checklists
+    (one grouped query); an explained absence when the ledger module is not there."""
     try:
-        from core.ledger import checklist as module
+        from core.ledger.checklist import checklists
     except ImportError:
         return DueList(False, note="台账待办清单功能尚未启用。")
-    fn = next((getattr(module, n) for n in ("branch_checklist", "checklist", "due_items") if hasattr(module, n)), None)
-    if fn is None:
-        return DueList(False, note="台账待办清单功能尚未启用。")
-    offered = {"session": session, "branch": branch, "today": today or date.today(), "day": today or date.today()}
     try:
-        params = inspect.signature(fn).parameters
-        kwargs = {k: v for k, v in offered.items() if k in params}
-        items = fn(**kwargs)
+        items = checklists(session, [branch.id], today or date.today()).get(branch.id, [])
     except Exception:  # the due list must never take the dashboard down
         log.exception("ledger checklist failed for branch %s", branch.id)
+        session.rollback()
         return DueList(False, note="台账待办清单暂时无法读取。")
-    items = getattr(items, "items", items)
-    return DueList(True, items=list(items or []))
+    return DueList(True, items=list(items))
 
 
 def item_view(item) -> dict:
-    """A checklist item, whatever its shape, as label/status/due text for the template."""
-    def pick(*names):
-        for n in names:
-            v = item.get(n) if isinstance(item, dict) else getattr(item, n, None)
-            if v not in (None, ""):
-                return v
-        return None
-    status = pick("status", "state") or ""
-    return {"label": pick("label", "title", "name", "type_label", "activity_label") or "",
-            "period": pick("period_label", "window_label", "period") or "",
-            "status": str(status), "due": pick("due_on", "deadline", "due") or "",
-            "done": bool(pick("done", "ok", "satisfied")) or str(status) in ("done", "ok", "green")}
+    """A checklist item as the dashboard shows it: done / due this period / late last period."""
+    return {"label": item.label, "period": item.current.label, "done": item.status == "ok",
+            "count": f"{item.done}/{item.required}", "days_left": item.days_left,
+            "late": item.previous_status == "late", "previous": item.previous.label}
 
 
 # ------------------------------------------------------------------ tier ladder

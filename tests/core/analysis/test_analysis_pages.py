@@ -319,3 +319,21 @@ def test_menu_has_statistics_section(client, login, make_user, scene):
     login(make_user("reviewer", units=[scene["ua"]]))
     html = text(client.get("/"))
     assert "统计分析" in html and "排名" in html and "梯级分布" in html and "年度星级报告" in html
+
+
+def test_dashboard_due_list_turns_done_when_committee_meeting_recorded(client, db, login, make_user, scene):
+    from datetime import date
+
+    from core.ledger.models import ActivityRecord
+
+    login(make_user("admin"))
+    url = f"/branches/{scene['b1'].id}/dashboard"
+    due = text(client.get(url)).split("台账待办")[1].split("</section>")[0]
+    line = [li for li in due.split("<li") if "支部委员会" in li][0]
+    assert "待完成" in line
+    db.add(ActivityRecord(branch_id=scene["b1"].id, unit_id=scene["b1"].unit_id, type="committee_meeting",
+                          held_on=date.today(), topic="研究本月工作"))
+    db.commit()
+    due = text(client.get(url)).split("台账待办")[1].split("</section>")[0]
+    line = [li for li in due.split("<li") if "支部委员会" in li][0]
+    assert "已完成" in line
