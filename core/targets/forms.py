@@ -1,0 +1,42 @@
+"""Forms of targets: decomposition to branches and monthly progress."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from core.indicators.models import INDICES
+from core.targets.models import TARGET_GROUPS
+
+
+class TargetForm(FlaskForm):
+    title = StringField(_l("目标名称"), validators=[DataRequired(_l("请填写目标名称")), Length(max=200)])
+    description = TextAreaField(_l("目标说明"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    group = SelectField(_l("分组"), choices=list(TARGET_GROUPS.items()))
+    index_code = SelectField(_l("计入指数"), choices=list(INDICES.items()))
+    points = StringField(_l("分值"), validators=[DataRequired(_l("请填写分值")), Length(max=12)])
+    owner = StringField(_l("责任人（定责）"), validators=[DataRequired(_l("请填写责任人")), Length(max=60)])
+    deadline = DateField(_l("完成时限"), validators=[DataRequired(_l("请填写完成时限（格式 2026-06-30）"))])
+    version = HiddenField()
+
+
+class DecomposeForm(TargetForm):
+    branches = SelectMultipleField(_l("分解到党支部"), coerce=int,
+                                   validators=[DataRequired(_l("请至少选择一个党支部"))],
+                                   render_kw={"size": 12})
+
+
+class ProgressForm(FlaskForm):
+    month = StringField(_l("月份"), description="2026-03",
+                        validators=[DataRequired(_l("请填写月份")), Length(max=7)])
+    completion = StringField(_l("完成率（%）"), validators=[DataRequired(_l("请填写完成率")), Length(max=8)])
+    note = TextAreaField(_l("进展说明"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+class TargetFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    group = SelectField(_l("分组"), choices=[("", _l("全部分组"))] + list(TARGET_GROUPS.items()), validators=[Optional()])
+    overdue = SelectField(_l("逾期"), choices=[("", _l("全部")), ("1", _l("仅逾期"))], validators=[Optional()])
