@@ -111,3 +111,8 @@ def api_token(db):
 
 
 MARCH = date(2026, 3, 1)
+
+
+def pytest_configure(config):
+    # The root conftest reads @pytest.mark.config(dict); register it so it is not a typo warning.
+    config.addinivalue_line("markers", "config(overrides): app config overrides for the test app")
