@@ -1,0 +1,81 @@
+"""A test plugin implementing every hook of `core.plugins.hookspecs`, each with a
+visible effect the hookspec tests look for. `CALLS` records the calls it receives."""
+from __future__ import annotations
+
+import click
+
+from core.auth.access import requires
+from core.plugins.hookspecs import hookimpl
+from core.plugins.web import MenuItem, Panel, plugin_blueprint
+from core.scoring.kinds import IndicatorKind
+
+MANIFEST = {
+    "name": "dummy",
+    "label": "测试插件",
+    "version": "0.0.1",
+    "depends": [],
+    "summary": "只用于测试：实现全部钩子。",
+}
+
+#: (hook name, arguments) of every call received.
+CALLS: list[tuple[str, dict]] = []
+
+bp = plugin_blueprint("dummy", "dummy", __name__, url_prefix="/dummy")
+
+
+@bp.route("/")
+@requires()
+def index():
+    return "测试插件页面"
+
+
+@hookimpl
+def starbranch_blueprints():
+    CALLS.append(("starbranch_blueprints", {}))
+    return [bp]
+
+
+@hookimpl
+def starbranch_menu_items():
+    return [MenuItem("测试", "测试插件菜单", "dummy.index", order=999, plugin="dummy")]
+
+
+@hookimpl
+def starbranch_indicator_kinds():
+    return [IndicatorKind(method="dummy_count", label="测试计数", evaluate=None, plugin="dummy")]
+
+
+@hookimpl
+def starbranch_dashboard_panels(session, branch, period):
+    CALLS.append(("starbranch_dashboard_panels", {"branch": branch, "period": period}))
+    return [Panel(title="测试面板", html=f"<p>{branch.name}</p>", plugin="dummy")]
+
+
+@click.command("dummy-hello")
+def hello():
+    """Say hello (test plugin)."""
+    click.echo("hello from dummy")
+
+
+@hookimpl
+def starbranch_cli_commands():
+    return [hello]
+
+
+@hookimpl
+def starbranch_demo_data(session, units, branches):
+    CALLS.append(("starbranch_demo_data", {"units": len(units), "branches": len(branches)}))
+
+
+@hookimpl
+def starbranch_default_indicators(ruleset):
+    return [{"code": "DUMMY-1", "name": "测试指标", "method": "dummy_count", "points": "1.00"}]
+
+
+@hookimpl
+def starbranch_celery_tasks(celery):
+    @celery.task(name="dummy.echo")
+    def echo(value):
+        return value
+
+    CALLS.append(("starbranch_celery_tasks", {"celery": celery}))
