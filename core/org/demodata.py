@@ -106,6 +106,7 @@ def wipe(session: Session) -> None:
         for table in tables:
             session.execute(table.delete())
     session.flush()
+    session.expunge_all()  # the rows are gone; forget their objects before ids are reused
 
 
 def _name(rng: random.Random, gender: str) -> str:
