@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit.service import diff, record, snapshot
+from core.points import to_points
 from plugins.production.models import SLOTS, Measure
 
 METHOD = "production.measure"
@@ -155,6 +156,8 @@ def update_measure(session: Session, measure: Measure, values: dict, *, actor, r
     """Save an admin's edit of a measure (audited) and refresh its indicators in rule sets
     no closed period uses. Returns how many indicators were refreshed."""
     validate(values)
+    values = {**values, "points": to_points(values["points"]),
+              **{k: _plain_decimal(values[k]) for k in ("floor", "bonus_rate", "bonus_cap")}}
     old = snapshot(measure, EDITABLE)
     for name in EDITABLE:
         setattr(measure, name, values[name])
@@ -165,6 +168,12 @@ def update_measure(session: Session, measure: Measure, values: dict, *, actor, r
         record(session, actor=actor, action="production.measure.update", obj=measure,
                old=before, new=after, reason=reason)
     return sync_indicators(session, measure)
+
+
+def _plain_decimal(value) -> Decimal:
+    """0.80 → 0.8, 10 → 10 (not 1E+1): one spelling per number for the audit diff."""
+    d = Decimal(str(value)).normalize()
+    return d.quantize(Decimal(1)) if d.as_tuple().exponent > 0 else d
 
 
 def sync_indicators(session: Session, measure: Measure) -> int:
