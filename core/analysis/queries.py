@@ -100,16 +100,44 @@ def ranking_stmt(user, period_id: int, filters: RankingFilters):
     if filters.q:
         like = f"%{filters.q}%"
         stmt = stmt.where(or_(Branch.name.like(like), Branch.code.like(like)))
-    category_order = case({c: i for i, c in enumerate(CATEGORIES)}, value=sr.category, else_=99)
-    return stmt.order_by(category_order, sr.rank, Branch.code)
+    # (period, category, rank, branch) is one index: a page of a category is read in
+    # index order and stops at the page size, whatever the number of branches.
+    return stmt.order_by(sr.category, sr.rank, sr.branch_id)
 
 
-def paginate_rows(session: Session, stmt, page: int, per_page: int) -> Page:
+def ranking_count_stmt(user, period_id: int, filters: RankingFilters):
+    """The count of ranking_stmt's rows without its joins (they never drop a row)
+    unless a name search needs the branch."""
+    sr = ScoreResult
+    stmt = select(func.count()).select_from(sr).where(sr.period_id == period_id,
+                                                      branch_clause(user, sr.branch_id, sr.unit_id))
+    if filters.q:
+        like = f"%{filters.q}%"
+        stmt = stmt.join(Branch, Branch.id == sr.branch_id).where(or_(Branch.name.like(like), Branch.code.like(like)))
+    if filters.unit_id:
+        stmt = stmt.where(sr.unit_id == filters.unit_id)
+    if filters.category:
+        stmt = stmt.where(sr.category == filters.category)
+    if filters.stars:
+        stmt = stmt.where(sr.stars == filters.stars)
+    if filters.tier:
+        stmt = stmt.where(sr.tier == filters.tier)
+    return stmt
+
+
+def paginate_rows(session: Session, stmt, page: int, per_page: int, count_stmt=None) -> Page:
     """Page of row tuples: one count query and one rows query."""
     page = max(1, page)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if count_stmt is None:
+        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = session.scalar(count_stmt)
     rows = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
+
+
+def ranking_page(session: Session, user, period_id: int, filters: RankingFilters, page: int, per_page: int) -> Page:
+    return paginate_rows(session, ranking_stmt(user, period_id, filters), page, per_page,
+                         count_stmt=ranking_count_stmt(user, period_id, filters))
 
 
 def category_sizes(session: Session, period_id: int) -> dict[str, int]:

@@ -195,3 +195,20 @@ def star_report_summary(report: queries.StarReport, year: int) -> str:
     t = report.totals
     return (f"{year}年全年共评定三星级支部{t[3]}个；四星级支部{t[4]}个；五星级支部{t[5]}个，"
             f"全年获市级以上荣誉的党组织{report.honoured}个。")
+
+
+# ------------------------------------------------------------------ ranking rows
+
+def ranking_rows(items, sizes: dict[str, int]) -> list[dict]:
+    """Ranking rows with their values already formatted: the template only prints them
+    (a page is rendered many times a second; attribute lookups in Jinja cost)."""
+    from core.formatting import fmt_points, stars as stars_text
+
+    out = []
+    for sr, name, code, unit in items:
+        out.append({"branch_id": sr.branch_id, "name": name, "code": code, "unit": unit, "category": sr.category,
+                    "rank": sr.rank, "size": sizes.get(sr.category, 0), "vetoed": sr.vetoed,
+                    "indices": [fmt_points(getattr(sr, c)) for c in INDICES], "total": fmt_points(sr.total),
+                    "stars": stars_text(sr.stars) if sr.stars else "—",
+                    "tier": TIERS[sr.tier][0] if sr.tier else "—"})
+    return out

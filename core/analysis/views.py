@@ -89,11 +89,12 @@ def rankings():
     period, choices, filters = _ranking_context(session)
     page = sizes = None
     if period is not None:
-        stmt = queries.ranking_stmt(current_user, period.id, filters)
-        page = queries.paginate_rows(session, stmt, _page_no(), current_app.config["PAGE_SIZE"])
+        page = queries.ranking_page(session, current_user, period.id, filters, _page_no(),
+                                    current_app.config["PAGE_SIZE"])
         sizes = queries.category_sizes(session, period.id)
+    rows = reports.ranking_rows(page.items, sizes) if page is not None else []
     return render_template("analysis/rankings.html", period=period, choices=choices, filters=filters, page=page,
-                           sizes=sizes or {}, units=queries.scope_units(session, current_user),
+                           rows=rows, sizes=sizes or {}, units=queries.scope_units(session, current_user),
                            categories=CATEGORIES, tiers=TIERS, indices=INDICES,
                            unknown_period=bool(request.args.get("period")) and period is None)
 
@@ -226,7 +227,7 @@ def api_scores():
     except ValueError:
         per_page = current_app.config["PAGE_SIZE"]
     filters = queries.RankingFilters.from_args(request.args)
-    page = queries.paginate_rows(session, queries.ranking_stmt(current_user, period.id, filters), _page_no(), per_page)
+    page = queries.ranking_page(session, current_user, period.id, filters, _page_no(), per_page)
     sizes = queries.category_sizes(session, period.id)
     items = [{"branch": {"id": sr.branch_id, "code": code, "name": name}, "unit": {"id": sr.unit_id, "name": unit},
               **_score_json(sr, sizes.get(sr.category))} for sr, name, code, unit in page.items]

@@ -30,7 +30,7 @@ def test_api_scores_lists_period_with_decimals_as_strings(client, login, make_us
     body = r.json
     assert body["period"] == {"key": "2026Q1", "label": "2026年第一季度", "kind": "quarter"}
     assert body["total"] == 3
-    first = body["items"][0]
+    first = [i for i in body["items"] if i["category"] == "production"][0]
     assert first["branch"]["name"] == "转炉党支部" and first["total"] == "91.00" and first["stars"] == 5
     assert first["indices"]["performance"] == "27.30" and first["rank"] == 1 and first["category_size"] == 2
     assert first["tier_label"] == "第一梯级"
