@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
@@ -65,7 +65,12 @@ class ScoreResult(Base):
     tier and rank within its category, with the rule set used."""
 
     __tablename__ = "score_results"
-    __table_args__ = (UniqueConstraint("period_id", "branch_id"),)
+    __table_args__ = (
+        UniqueConstraint("period_id", "branch_id"),
+        # Added by analysis: a ranking page (period, category, by rank) is read in index
+        # order and stops at the page size (bench/web.py, 20,000 branches).
+        Index("ix_score_results_ranking", "period_id", "category", "rank", "branch_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
