@@ -1,0 +1,125 @@
+"""Forms of the catalogue admin. The weight grid (5 categories × 5 indices) and the
+band table are built from the domain dictionaries so every cell is a real field with
+its own errors."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES
+from core.ledger.models import ACTIVITY_TYPES
+from core.org.models import CATEGORIES
+from core.targets.models import TARGET_GROUPS
+
+
+class NewRuleSetForm(FlaskForm):
+    year = IntegerField(_l("年度"), validators=[InputRequired(_l("请填写年度")), NumberRange(2000, 2100, _l("年度无效"))])
+
+
+class CopyRuleSetForm(FlaskForm):
+    year = IntegerField(_l("复制到年度"), validators=[InputRequired(_l("请填写年度")), NumberRange(2000, 2100, _l("年度无效"))])
+
+
+def weight_field_name(category: str, index: str) -> str:
+    return f"w_{category}_{index}"
+
+
+def weights_form_class():
+    class WeightsForm(FlaskForm):
+        pass
+
+    for cat in CATEGORIES:
+        for idx in INDICES:
+            setattr(WeightsForm, weight_field_name(cat, idx),
+                    IntegerField(INDICES[idx], validators=[InputRequired(_l("请填写")),
+                                                          NumberRange(0, 100, _l("须为 0–100 的整数"))]))
+    return WeightsForm
+
+
+class BandsForm(FlaskForm):
+    min_5 = DecimalField(_l("五星最低分"), places=2, validators=[InputRequired(_l("请填写"))])
+    min_4 = DecimalField(_l("四星最低分"), places=2, validators=[InputRequired(_l("请填写"))])
+    min_3 = DecimalField(_l("三星最低分"), places=2, validators=[InputRequired(_l("请填写"))])
+    min_2 = DecimalField(_l("二星最低分"), places=2, validators=[InputRequired(_l("请填写"))])
+    min_1 = DecimalField(_l("一星最低分"), places=2, validators=[InputRequired(_l("请填写"))])
+
+
+class SettingsForm(FlaskForm):
+    late_factor = DecimalField(_l("逾期上传折算系数"), places=2, description=_l("逾期上传的记录按此比例计入，默认 0.5"),
+                               validators=[InputRequired(_l("请填写")), NumberRange(0, 1, _l("须在 0–1 之间"))])
+    attendance_low = DecimalField(_l("出勤率零分线"), places=2, validators=[InputRequired(_l("请填写")), NumberRange(0, 1)])
+    attendance_high = DecimalField(_l("出勤率满分线"), places=2, validators=[InputRequired(_l("请填写")), NumberRange(0, 1)])
+    bonus_cap = DecimalField(_l("每期加分上限"), places=2, validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+    veto_cap = IntegerField(_l("否决后最高星级"), validators=[InputRequired(_l("请填写")), NumberRange(1, 5)])
+    promotion_step = BooleanField(_l("逐级晋升（每季度最多升一星）"))
+    proportion_mode = SelectField(_l("星级比例控制"), choices=[("off", _l("不控制")), ("warn", _l("超出时提示")),
+                                                         ("cap", _l("超出时按排名降星"))])
+    share_5 = IntegerField(_l("五星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
+    share_4 = IntegerField(_l("四星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
+    share_3 = IntegerField(_l("三星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
+    gate_5 = StringField(_l("五星附加门槛"), description=_l("条件代码，如 brand_accepted；留空表示无门槛"),
+                         validators=[Optional(), Length(max=60)])
+    gate_4 = StringField(_l("四星附加门槛"), validators=[Optional(), Length(max=60)])
+    commendation_top_n = IntegerField(_l("每类推先表彰名额"), validators=[InputRequired(_l("请填写")), NumberRange(0, 1000)])
+    notice_days = IntegerField(_l("公示天数"), validators=[InputRequired(_l("请填写")), NumberRange(1, 60)])
+    tg_safety_production = IntegerField(TARGET_GROUPS["safety_production"] + "（%）",
+                                        validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+    tg_basic_work = IntegerField(TARGET_GROUPS["basic_work"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+    tg_key_tasks = IntegerField(TARGET_GROUPS["key_tasks"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+
+    def to_values(self) -> dict:
+        return {
+            "late_factor": self.late_factor.data, "attendance_low": self.attendance_low.data,
+            "attendance_high": self.attendance_high.data, "bonus_cap": self.bonus_cap.data,
+            "veto_cap": self.veto_cap.data, "promotion_step": self.promotion_step.data,
+            "proportion_mode": self.proportion_mode.data,
+            "proportions": {"5": self.share_5.data, "4": self.share_4.data, "3": self.share_3.data},
+            "gates": {"5": self.gate_5.data, "4": self.gate_4.data},
+            "commendation_top_n": self.commendation_top_n.data, "notice_days": self.notice_days.data,
+            "target_groups": {g: getattr(self, f"tg_{g}").data for g in TARGET_GROUPS},
+        }
+
+    def load(self, ruleset) -> None:
+        self.late_factor.data = ruleset.setting("late_factor")
+        self.attendance_low.data = ruleset.setting("attendance_low")
+        self.attendance_high.data = ruleset.setting("attendance_high")
+        self.bonus_cap.data = ruleset.setting("bonus_cap")
+        self.veto_cap.data = ruleset.setting("veto_cap")
+        self.promotion_step.data = bool(ruleset.setting("promotion_step"))
+        self.proportion_mode.data = ruleset.setting("proportion_mode")
+        shares = ruleset.setting("proportions") or {}
+        for s in ("5", "4", "3"):
+            getattr(self, f"share_{s}").data = shares.get(s)
+        gates = ruleset.setting("gates") or {}
+        self.gate_5.data, self.gate_4.data = gates.get("5", ""), gates.get("4", "")
+        self.commendation_top_n.data = ruleset.setting("commendation_top_n")
+        self.notice_days.data = ruleset.setting("notice_days")
+        groups = ruleset.setting("target_groups") or {}
+        for g in TARGET_GROUPS:
+            getattr(self, f"tg_{g}").data = groups.get(g, 0)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class IndicatorForm(FlaskForm):
+    code = StringField(_l("指标编码"), validators=[DataRequired(_l("请填写指标编码")), Length(max=40)])
+    name = StringField(_l("指标名称"), validators=[DataRequired(_l("请填写指标名称")), Length(max=120)])
+    index_code = SelectField(_l("所属指数"), choices=list(INDICES.items()))
+    kind = SelectField(_l("指标类型"), choices=list(INDICATOR_KINDS.items()))
+    points = DecimalField(_l("分值"), places=2, description=_l("扣分项为每周期最多扣分；否决项为 0"),
+                          validators=[InputRequired(_l("请填写分值")), NumberRange(0, 100, _l("须在 0–100 之间"))])
+    standard = TextAreaField(_l("评价标准"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    cycle = SelectField(_l("考核周期"), choices=list(CYCLES.items()))
+    categories = MultiCheckboxField(_l("适用支部类别"), choices=list(CATEGORIES.items()),
+                                    description=_l("不选表示适用全部类别"))
+    method = SelectField(_l("评分方法（信息上传标准）"), choices=[])
+    record_types = MultiCheckboxField(_l("台账活动类型"), choices=list(ACTIVITY_TYPES.items()))
+    min_count = IntegerField(_l("每周期最少次数"), validators=[Optional(), NumberRange(1, 100)])
+    deadline_days = IntegerField(_l("上传时限（活动后天数）"), validators=[Optional(), NumberRange(0, 366)])
