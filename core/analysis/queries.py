@@ -206,7 +206,7 @@ def category_stats(session: Session, period_id: int, category: str) -> CategoryS
     for i, code in enumerate(INDICES):
         s, n = row[2 + 2 * i], row[3 + 2 * i]
         stats.avg_index[code] = to_points(Decimal(s) / n) if n else None
-    band = type_coerce(sr.total, Integer) / BAND_CENTS
+    band = type_coerce(sr.total, Integer) // BAND_CENTS  # integer hundredths → 10-point band
     for b, n in session.execute(select(band, func.count()).where(sr.period_id == period_id, sr.category == category)
                                 .group_by(band)):
         stats.bands[max(0, min(9, int(b)))] += n
