@@ -67,3 +67,11 @@ def starbranch_celery_tasks(celery):
     """Called once when the Celery app is made. Register the plugin's tasks on it
     (tasks made with `core.jobs.plugin_task` refuse units where the plugin is off).
     Return None."""
+
+
+@hookspec
+def starbranch_star_gates():
+    """Called when the scoring engine rates stars. Return a list of
+    `core.scoring.gates.StarGate` (name, label, check(session, branch_ids, window) →
+    set of passing branch ids). A rule set's settings["gates"] names them per star
+    level; a named gate nobody provides is not met."""

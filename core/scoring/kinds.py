@@ -58,3 +58,8 @@ class IndicatorKind:
     plugin: str | None = None
     #: Names of the params the method reads from Indicator.params, for admin forms.
     params: tuple[str, ...] = ()
+
+
+#: The core's manual method: no automatic score; the secretary self-assesses and a
+#: reviewer scores (0 ≤ earned ≤ points). Collected by core.plugins.builtin.
+KINDS = [IndicatorKind("manual", "人工评分（自评＋审核）", None)]

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
@@ -100,3 +100,45 @@ class ScoreResult(Base):
 
     def index_scores(self) -> dict[str, Decimal | None]:
         return {k: getattr(self, k) for k in ("team", "management", "performance", "brand", "service")}
+
+
+NOTICE_STATUSES = {"open": "公示中", "final": "已确定", "cancelled": "已撤销"}
+OBJECTION_STATUSES = {"open": "待处理", "upheld": "异议成立", "rejected": "异议不成立"}
+
+
+class AnnualNotice(Base):
+    """The public notice (公示) of a closed year's grades. The grades become final when
+    the notice period has passed and no objection is open or upheld."""
+
+    __tablename__ = "annual_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The year's Period.
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    #: First and last day of the notice (inclusive).
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    #: open / final / cancelled (NOTICE_STATUSES).
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Objection(Base):
+    """An objection (异议) to a branch's annual grade, filed during the notice."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("annual_notices.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    #: open / upheld / rejected (OBJECTION_STATUSES).
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,209 @@
+"""From evaluations to a window's total (SCORING.md "One formula for every window").
+
+    ratio_i = Σ earned / Σ points  over the evaluations of index i in the window
+    score_i = W'_c,i × ratio_i     rounded half-up to 2 places
+    base    = Σ score_i            (W' = W re-scaled to 100 over indices with Σ points > 0)
+    total   = clamp(base + bonus − deduction, 0, 100)
+
+Sums are integers (hundredths) from SQL; ratios, weights and rounding are Decimal here,
+so SQLite and PostgreSQL give the same digits.
+
+Decisions (README, scoring section):
+- earned of an evaluation = verified, else automatic, else 0 (an unverified manual item
+  counts 0 at close; the self-assessment is a claim, never a score).
+- Re-scaling: W'_i = W_i × 100 ÷ Σ W over the indices that have evaluations; the stored
+  index scores are the re-scaled ones, so they add up to base; notes list the indices
+  that dropped out. No evaluation at all: base 0 (note "no_evaluations").
+- bonus(w) = min(Σ bonus records dated in w, bonus_cap) — the cap applies per window
+  (month, quarter and year alike).
+- deduction(w) = Σ deduction records dated in w; records citing a deduction indicator
+  of the rule set are capped, per that indicator's cycle period, at its points ("the
+  most that can be taken off"); other records count in full. The total never falls
+  below 0 (deduction floor) nor rises above 100.
+- Veto: any veto record dated in w sets `vetoed` (stars are capped in core.scoring.stars).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.indicators.models import INDICES, Indicator
+from core.ledger.models import PointRecord
+from core.org.models import Branch
+from core.periods.keys import PeriodKey
+from core.points import HUNDRED, ZERO, clamp, from_cents, to_points
+from core.scoring.models import Evaluation
+
+#: branch id → index code → [Σ points cents, Σ earned cents]
+IndexSums = dict[int, dict[str, list[int]]]
+
+
+@dataclass
+class BranchScore:
+    """One branch's result for a window, before it is stored as a ScoreResult."""
+
+    branch_id: int
+    unit_id: int
+    category: str
+    code: str
+    index_scores: dict[str, Decimal | None] = field(default_factory=dict)
+    base: Decimal = ZERO
+    bonus: Decimal = ZERO
+    deduction: Decimal = ZERO
+    total: Decimal = ZERO
+    vetoed: bool = False
+    stars: int | None = None
+    tier: int | None = None
+    rank: int = 0
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def performance(self) -> Decimal:
+        return self.index_scores.get("performance") or ZERO
+
+
+def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
+    """(id, unit_id, category, code) of the active branches, by code."""
+    stmt = select(Branch.id, Branch.unit_id, Branch.category, Branch.code).where(Branch.active.is_(True))
+    if branch_ids is not None:
+        stmt = stmt.where(Branch.id.in_(list(branch_ids)))
+    return list(session.execute(stmt.order_by(Branch.code)))
+
+
+def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None) -> IndexSums:
+    """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index."""
+    sums: IndexSums = defaultdict(dict)
+    if not period_ids:
+        return sums
+    earned = func.coalesce(Evaluation.verified_earned, Evaluation.auto_earned, 0)
+    stmt = (select(Evaluation.branch_id, Indicator.index_code,
+                   func.sum(Evaluation.points),
+                   func.sum(earned))
+            .join(Indicator, Indicator.id == Evaluation.indicator_id)
+            .where(Evaluation.period_id.in_(period_ids))
+            .group_by(Evaluation.branch_id, Indicator.index_code))
+    if branch_ids is not None:
+        stmt = stmt.where(Evaluation.branch_id.in_(list(branch_ids)))
+    for branch_id, index_code, pts, got in session.execute(stmt):
+        add_sums(sums, branch_id, index_code, _cents(pts), _cents(got))
+    return sums
+
+
+def _cents(value) -> int:
+    """A SUM over a PointsType column: SQLAlchemy may hand back a Decimal (typed) or
+    the raw integer of hundredths."""
+    if value is None:
+        return 0
+    if isinstance(value, Decimal):
+        return int((value * 100).to_integral_value())
+    return int(value)
+
+
+def add_sums(sums: IndexSums, branch_id: int, index_code: str, points_cents: int, earned_cents: int) -> None:
+    acc = sums[branch_id].setdefault(index_code, [0, 0])
+    acc[0] += points_cents
+    acc[1] += earned_cents
+
+
+@dataclass
+class Adjustments:
+    """Bonus, deduction and veto of one branch in a window."""
+
+    bonus_raw: Decimal = ZERO
+    deduction: Decimal = ZERO
+    veto_codes: list = field(default_factory=list)
+    vetoes: int = 0
+
+
+def adjustments(session: Session, window: PeriodKey, ruleset, branch_ids=None) -> dict[int, Adjustments]:
+    """One GROUP BY over the point records dated in the window."""
+    stmt = (select(PointRecord.branch_id, PointRecord.kind, PointRecord.indicator_code, PointRecord.dated,
+                   func.sum(PointRecord.points), func.count())
+            .where(PointRecord.dated >= window.starts_on, PointRecord.dated <= window.ends_on)
+            .group_by(PointRecord.branch_id, PointRecord.kind, PointRecord.indicator_code, PointRecord.dated))
+    if branch_ids is not None:
+        stmt = stmt.where(PointRecord.branch_id.in_(list(branch_ids)))
+    caps = {i.code: (Decimal(i.points), i.cycle) for i in ruleset.indicators if i.kind == "deduction"}
+    out: dict[int, Adjustments] = defaultdict(Adjustments)
+    capped: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for branch_id, kind, code, dated, pts, n in session.execute(stmt):
+        pts = from_cents(_cents(pts))
+        adj = out[branch_id]
+        if kind == "bonus":
+            adj.bonus_raw += pts
+        elif kind == "veto":
+            adj.vetoes += int(n)
+            if code and code not in adj.veto_codes:
+                adj.veto_codes.append(code)
+        elif kind == "deduction":
+            if code in caps:
+                capped[(branch_id, code, PeriodKey.of_date(caps[code][1], dated).key)] += pts
+            else:
+                adj.deduction += pts
+    for (branch_id, code, _period), pts in capped.items():
+        out[branch_id].deduction += min(pts, caps[code][0])
+    for adj in out.values():
+        adj.veto_codes.sort()
+    return out
+
+
+def weights_of(ruleset) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for w in ruleset.weights:
+        out[w.category][w.index_code] = int(w.weight)
+    return out
+
+
+def score(branch: tuple, sums: dict[str, list[int]], adj: Adjustments | None, weights: dict[str, int],
+          bonus_cap: Decimal) -> BranchScore:
+    """Apply the one formula to one branch (pure function)."""
+    branch_id, unit_id, category, code = branch
+    result = BranchScore(branch_id=branch_id, unit_id=unit_id, category=category, code=code)
+    present = [i for i in INDICES if sums.get(i, [0, 0])[0] > 0]
+    weight_present = sum(weights.get(i, 0) for i in present)
+    notes: dict = {}
+    for i in INDICES:
+        if i not in present:
+            result.index_scores[i] = None
+            continue
+        pts, got = sums[i]
+        if weight_present == 0:
+            result.index_scores[i] = ZERO
+            continue
+        result.index_scores[i] = to_points(Decimal(weights.get(i, 0)) * HUNDRED * got / (weight_present * pts))
+    missing = [i for i in INDICES if i not in present]
+    if not present:
+        notes["no_evaluations"] = True
+    elif missing:
+        notes["rescaled"] = missing
+    result.base = sum((s for s in result.index_scores.values() if s is not None), ZERO)
+    adj = adj or Adjustments()
+    result.bonus = min(adj.bonus_raw, bonus_cap)
+    if adj.bonus_raw > bonus_cap:
+        notes["bonus_capped_from"] = str(adj.bonus_raw)
+    result.deduction = adj.deduction
+    raw_total = result.base + result.bonus - result.deduction
+    result.total = clamp(raw_total, ZERO, HUNDRED)
+    if raw_total != result.total:
+        notes["clamped_from"] = str(raw_total)
+    result.vetoed = adj.vetoes > 0
+    if result.vetoed:
+        notes["veto"] = adj.veto_codes or True
+    result.notes = notes
+    return result
+
+
+def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustments], ruleset) -> list[BranchScore]:
+    weights = weights_of(ruleset)
+    bonus_cap = Decimal(str(ruleset.setting("bonus_cap")))
+    missing = sorted({b[2] for b in branches} - set(weights))
+    if missing:
+        from core.org.models import CATEGORIES
+        from core.scoring.errors import ScoringError
+        raise ScoringError(f"考核细则“{ruleset.name}”缺少以下支部类别的指数权重："
+                           f"{'、'.join(CATEGORIES.get(c, c) for c in missing)}。")
+    return [score(b, sums.get(b[0], {}), adjs.get(b[0]), weights[b[2]], bonus_cap) for b in branches]

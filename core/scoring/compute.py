@@ -1,0 +1,116 @@
+"""One window computed end to end: evaluate its open cycle periods, aggregate every
+branch, rate stars, rank — stored (close, recompute) or as a preview (sheet)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.periods.keys import PeriodKey
+from core.periods.models import Period
+from core.periods.services import get_or_create_periods
+from core.points import to_cents
+from core.scoring import aggregate, bulk, engine, stars
+from core.scoring.models import ScoreResult
+from core.scoring.ranking import assign_ranks
+
+INDEX_CODES = ("team", "management", "performance", "brand", "service")
+
+
+def cycle_keys(window: PeriodKey) -> list[PeriodKey]:
+    """Every cycle period inside the window: months, quarters, the year — the window's
+    evaluations are those of these periods."""
+    return [k for cycle in ("month", "quarter", "year") for k in window.sub_periods(cycle)]
+
+
+@dataclass
+class WindowRun:
+    window: str
+    evaluation: engine.EvaluationRun
+    scores: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def previous_stars(session: Session, window: PeriodKey, branch_ids=None) -> dict[int, int]:
+    """Stars of the previous quarter's stored, closed results."""
+    prev = window.previous()
+    stmt = (select(ScoreResult.branch_id, ScoreResult.stars).join(Period, Period.id == ScoreResult.period_id)
+            .where(Period.key == prev.key, Period.status == "closed", ScoreResult.stars.is_not(None)))
+    if branch_ids is not None:
+        stmt = stmt.where(ScoreResult.branch_id.in_(list(branch_ids)))
+    return dict(session.execute(stmt).all())
+
+
+def compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, gates: dict, *,
+                   store: bool, branch_ids=None) -> WindowRun:
+    """Evaluate the window's cycle periods that are not closed, then score every active
+    branch (or `branch_ids`, preview only). store=True writes Evaluation and
+    ScoreResult rows; store=False writes nothing and keeps everything on the run."""
+    keys = cycle_keys(window)
+    if store:
+        periods = get_or_create_periods(session, keys)
+    else:
+        periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in keys])))}
+    open_keys = [k for k in keys if not (k.key in periods and periods[k.key].is_closed)]
+    run = WindowRun(window=window.key, evaluation=engine.evaluate_periods(
+        session, open_keys, ruleset, kinds, store=store, periods=periods if store else None, branch_ids=branch_ids))
+    run.warnings.extend(run.evaluation.warnings)
+
+    if store:
+        sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys])
+    else:
+        closed_ids = [periods[k.key].id for k in keys if k not in open_keys]
+        sums = aggregate.index_sums_from_db(session, closed_ids, branch_ids)
+        _add_preview(session, sums, run.evaluation.preview, periods)
+    branches = aggregate.branches_in_scope(session, branch_ids)
+    adjs = aggregate.adjustments(session, window, ruleset, branch_ids)
+    scores = aggregate.score_all(branches, sums, adjs, ruleset)
+    if window.kind == "quarter":
+        run.warnings.extend(stars.rate_quarter(
+            session, scores, ruleset, window=window, gates=gates,
+            previous_stars=previous_stars(session, window, branch_ids), proportions=branch_ids is None))
+    elif window.kind == "year":
+        stars.rate_year(scores, ruleset)
+    assign_ranks(scores)
+    run.scores = scores
+    if store:
+        _store_scores(session, periods[window.key], ruleset, scores)
+    return run
+
+
+def _add_preview(session, sums, preview, periods) -> None:
+    """Preview evaluations count with their stored self/verified values, if any."""
+    from core.indicators.models import Indicator
+    from core.scoring.models import Evaluation
+
+    if not preview:
+        return
+    index_of = dict(session.execute(select(Indicator.id, Indicator.index_code)
+                                    .where(Indicator.id.in_({p.indicator_id for p in preview}))).all())
+    verified = {}
+    period_ids = {periods[p.period_key].id: p.period_key for p in preview if p.period_key in periods}
+    if period_ids:
+        rows = session.execute(select(Evaluation.branch_id, Evaluation.indicator_id, Evaluation.period_id,
+                                      Evaluation.verified_earned)
+                               .where(Evaluation.period_id.in_(list(period_ids)),
+                                      Evaluation.branch_id.in_({p.branch_id for p in preview}),
+                                      Evaluation.verified_earned.is_not(None)))
+        verified = {(b, i, period_ids[pid]): v for b, i, pid, v in rows}
+    for p in preview:
+        earned = verified.get((p.branch_id, p.indicator_id, p.period_key), p.auto_earned)
+        aggregate.add_sums(sums, p.branch_id, index_of[p.indicator_id], to_cents(p.points),
+                           to_cents(earned) if earned is not None else 0)
+
+
+def _store_scores(session, period: Period, ruleset, scores) -> None:
+    def cents(v):
+        return None if v is None else to_cents(v)
+
+    rows = [(period.id, s.branch_id, s.unit_id, s.category, ruleset.id,
+             *(cents(s.index_scores.get(i)) for i in INDEX_CODES),
+             to_cents(s.base), to_cents(s.bonus), to_cents(s.deduction), to_cents(s.total),
+             s.stars, s.tier, s.rank, bool(s.vetoed), bulk.canonical_json(s.notes or None))
+            for s in scores]
+    bulk.upsert(session, bulk.SCORE_RESULTS, rows, stale_scope=f"period_id = {int(period.id)}",
+                order_by=["period_id", "branch_id"])

@@ -1,0 +1,180 @@
+"""The annual public notice (公示) and objections (异议), and the commendation list.
+
+Decisions (README, scoring section):
+- A notice starts on a closed year only; it runs `notice_days` calendar days including
+  the first (default 5: starts 2027-01-10 → ends 2027-01-14). One notice per year
+  at a time (a cancelled one can be followed by a new one).
+- Objections are accepted from the first to the last day of the notice, about one
+  branch with a grade in that year, with a text.
+- Resolving needs a resolution text: upheld (异议成立) or rejected (异议不成立).
+- Finalising is refused before the notice has ended, while an objection is open, and
+  when one was upheld — the year must then be reopened (which cancels the notice),
+  corrected, closed and noticed again.
+- Commendation list (推先表彰): per category, eligible = annual grade ≥ ★4 and no veto
+  in the year; the top n (commendation_top_n) eligible in display order, ties at the
+  cut-off included (eligible rank ≤ n). It is marked final only with a final notice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit.service import record
+from core.db import utcnow
+from core.org.models import Branch
+from core.periods.keys import PeriodKey
+from core.periods.models import Period
+from core.periods.services import get_period
+from core.scoring.errors import NoticeError, NotFound, ReasonRequired
+from core.scoring.models import AnnualNotice, Objection, ScoreResult
+
+
+def current_notice(session: Session, year: int) -> AnnualNotice | None:
+    """The year's notice that is not cancelled (open or final), if any."""
+    return session.scalar(select(AnnualNotice).join(Period, Period.id == AnnualNotice.period_id)
+                          .where(Period.key == str(year), AnnualNotice.status != "cancelled")
+                          .order_by(AnnualNotice.id.desc()).limit(1))
+
+
+def start_notice(session: Session, year: int, *, actor=None, starts_on: date | None = None,
+                 days: int | None = None) -> AnnualNotice:
+    period = get_period(session, PeriodKey(year, "year", 0))
+    if period is None or not period.is_closed:
+        raise NoticeError(f"{year}年度尚未结账，不能公示年度定级结果。")
+    if current_notice(session, year) is not None:
+        raise NoticeError(f"{year}年度定级结果已在公示或已确定。")
+    if days is None:
+        from core.indicators.models import RuleSet
+        ruleset = session.get(RuleSet, period.ruleset_id) if period.ruleset_id else None
+        days = int(ruleset.setting("notice_days")) if ruleset else 5
+    if days < 1:
+        raise NoticeError("公示天数至少为1天。")
+    starts_on = starts_on or date.today()
+    notice = AnnualNotice(period_id=period.id, starts_on=starts_on, ends_on=starts_on + timedelta(days=days - 1),
+                          status="open", created_by=getattr(actor, "id", None), created_at=utcnow())
+    session.add(notice)
+    session.flush()
+    record(session, actor=actor, action="notice.start", obj=notice,
+           new={"year": year, "starts_on": notice.starts_on, "ends_on": notice.ends_on})
+    return notice
+
+
+def _notice(session, notice_id) -> AnnualNotice:
+    notice = session.get(AnnualNotice, notice_id)
+    if notice is None:
+        raise NotFound("公示不存在。")
+    return notice
+
+
+def file_objection(session: Session, notice_id: int, branch_id: int, text: str, *, actor=None,
+                   today: date | None = None) -> Objection:
+    notice = _notice(session, notice_id)
+    today = today or date.today()
+    text = (text or "").strip()
+    if notice.status != "open":
+        raise NoticeError("公示已结束或已撤销，不能再提出异议。")
+    if not notice.starts_on <= today <= notice.ends_on:
+        raise NoticeError(f"异议须在公示期内（{notice.starts_on:%Y-%m-%d} 至 {notice.ends_on:%Y-%m-%d}）提出。")
+    if not text:
+        raise ReasonRequired("请填写异议内容。")
+    has_grade = session.scalar(select(ScoreResult.id).where(ScoreResult.period_id == notice.period_id,
+                                                            ScoreResult.branch_id == branch_id))
+    branch = session.get(Branch, branch_id)
+    if branch is None or not has_grade:
+        raise NotFound("该支部在本年度没有定级结果。")
+    objection = Objection(notice_id=notice.id, branch_id=branch_id, unit_id=branch.unit_id, text=text,
+                          status="open", filed_by=getattr(actor, "id", None), filed_at=utcnow())
+    session.add(objection)
+    session.flush()
+    record(session, actor=actor, action="objection.file", obj=objection, new={"text": text, "notice_id": notice.id})
+    return objection
+
+
+def resolve_objection(session: Session, objection_id: int, *, upheld: bool, resolution: str, actor=None) -> Objection:
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound("异议不存在。")
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ReasonRequired("处理异议必须填写处理意见。")
+    if objection.status != "open":
+        raise NoticeError("该异议已处理。")
+    objection.status = "upheld" if upheld else "rejected"
+    objection.resolution = resolution
+    objection.resolved_by = getattr(actor, "id", None)
+    objection.resolved_at = utcnow()
+    record(session, actor=actor, action="objection.resolve", obj=objection,
+           old={"status": "open"}, new={"status": objection.status}, reason=resolution)
+    return objection
+
+
+def finalise_grades(session: Session, notice_id: int, *, actor=None, today: date | None = None) -> AnnualNotice:
+    notice = _notice(session, notice_id)
+    today = today or date.today()
+    if notice.status != "open":
+        raise NoticeError("该公示不在公示中，不能确定结果。")
+    if today <= notice.ends_on:
+        raise NoticeError(f"公示期至 {notice.ends_on:%Y-%m-%d} 结束，期满后才能确定定级结果。")
+    statuses = set(session.scalars(select(Objection.status).where(Objection.notice_id == notice.id)))
+    if "open" in statuses:
+        raise NoticeError("仍有未处理的异议，处理完毕后才能确定定级结果。")
+    if "upheld" in statuses:
+        raise NoticeError("有异议成立：请重新开启年度、更正后重新结账并再次公示。")
+    notice.status = "final"
+    notice.finalised_at = utcnow()
+    record(session, actor=actor, action="notice.finalise", obj=notice, old={"status": "open"}, new={"status": "final"})
+    return notice
+
+
+def cancel_notice(session: Session, period: Period, *, actor=None, reason: str | None = None) -> None:
+    for notice in session.scalars(select(AnnualNotice).where(AnnualNotice.period_id == period.id,
+                                                             AnnualNotice.status != "cancelled")):
+        old = notice.status
+        notice.status = "cancelled"
+        record(session, actor=actor, action="notice.cancel", obj=notice, old={"status": old},
+               new={"status": "cancelled"}, reason=reason)
+
+
+@dataclass
+class Commended:
+    branch_id: int
+    code: str
+    name: str
+    category: str
+    total: object
+    stars: int
+    rank: int
+
+
+def commendation_list(session: Session, year: int, top_n: int | None = None) -> tuple[bool, dict[str, list[Commended]]]:
+    """(final?, category → commended branches in order) for a closed year."""
+    period = get_period(session, PeriodKey(year, "year", 0))
+    if period is None or not period.is_closed:
+        return False, {}
+    if top_n is None:
+        from core.indicators.models import RuleSet
+        ruleset = session.get(RuleSet, period.ruleset_id)
+        top_n = int(ruleset.setting("commendation_top_n")) if ruleset else 3
+    rows = session.execute(
+        select(ScoreResult, Branch.code, Branch.name).join(Branch, Branch.id == ScoreResult.branch_id)
+        .where(ScoreResult.period_id == period.id, ScoreResult.vetoed.is_(False), ScoreResult.stars >= 4)).all()
+    by_cat: dict[str, list] = {}
+    for sr, code, name in rows:
+        by_cat.setdefault(sr.category, []).append((sr, code, name))
+    out: dict[str, list[Commended]] = {}
+    for cat in sorted(by_cat):
+        items = sorted(by_cat[cat], key=lambda t: (-t[0].total, t[0].performance is None,
+                                                   -(t[0].performance or 0), t[1]))
+        chosen, prev_total, rank = [], None, 0
+        for pos, (sr, code, name) in enumerate(items, start=1):
+            if sr.total != prev_total:
+                rank, prev_total = pos, sr.total
+            if rank > top_n:
+                break
+            chosen.append(Commended(sr.branch_id, code, name, cat, sr.total, sr.stars, rank))
+        out[cat] = chosen
+    notice = current_notice(session, year)
+    return bool(notice and notice.status == "final"), out

@@ -1,0 +1,36 @@
+"""Ranks within category (1, 2, 2, 4) and the display order among equals."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+
+def display_key(score) -> tuple:
+    """Total descending, then performance index score descending (an absent index
+    counts as below any score), then branch code."""
+    perf = score.index_scores.get("performance")
+    return (-score.total, 0 if perf is not None else 1, -(perf or Decimal(0)), score.code)
+
+
+def by_category(scores) -> dict[str, list]:
+    groups: dict[str, list] = defaultdict(list)
+    for s in scores:
+        groups[s.category].append(s)
+    return groups
+
+
+def assign_ranks(scores) -> None:
+    """Competition ranking by total within each category: equal totals share a rank and
+    the next rank skips. Sets `rank` in place."""
+    for members in by_category(scores).values():
+        members.sort(key=display_key)
+        previous, rank = None, 0
+        for position, s in enumerate(members, start=1):
+            if s.total != previous:
+                rank, previous = position, s.total
+            s.rank = rank
+
+
+def ordered(scores) -> list:
+    """Scores in display order: category, then rank, then display key."""
+    return sorted(scores, key=lambda s: (s.category, s.rank, display_key(s)))

@@ -1,0 +1,115 @@
+"""Fixtures for the scoring engine tests: small hand-made rule sets, ledger records,
+point records, and a `close` helper running the real close through the app registry."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from core.indicators.models import DEFAULT_SETTINGS, IndexWeight, Indicator, RuleSet, StarBand
+
+_codes = itertools.count(1)
+EQUAL = {"team": 20, "management": 20, "performance": 20, "brand": 20, "service": 20}
+CATS = ("production", "auxiliary", "management", "market", "nonpublic")
+
+
+@pytest.fixture
+def registry(app):
+    return app.extensions["starbranch.plugins"]
+
+
+@pytest.fixture
+def make_ruleset(db):
+    """make_ruleset(year, indicators=[dict], weights={cat: {index: w}} | one dict for all,
+    settings={...}, bands={stars: min}, status='active')"""
+
+    def factory(year=2026, indicators=(), weights=None, settings=None, bands=None, status="active", version=None):
+        weights = weights or EQUAL
+        if all(isinstance(v, int) for v in weights.values()):
+            weights = {c: weights for c in CATS}
+        rs = RuleSet(year=year, version=version or next(_codes), name=f"{year}细则", status=status,
+                     settings={**DEFAULT_SETTINGS, **(settings or {})})
+        rs.weights = [IndexWeight(category=c, index_code=i, weight=w) for c, ws in weights.items() for i, w in ws.items()]
+        bands = bands or {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}
+        rs.bands = [StarBand(stars=s, min_score=Decimal(m)) for s, m in bands.items()]
+        rs.indicators = [Indicator(position=n, **{"code": f"I{next(_codes)}", "name": "指标", "kind": "basic",
+                                                  "method": "manual", "params": {}, **ind})
+                         for n, ind in enumerate(indicators)]
+        for ind in rs.indicators:
+            ind.points = Decimal(str(ind.points))
+        db.add(rs)
+        db.commit()
+        return rs
+
+    return factory
+
+
+@pytest.fixture
+def add_record(db):
+    from core.ledger.models import ActivityRecord
+
+    def factory(branch, type, held_on, *, late_days=0, uploaded_at=None, valid=True, expected_full=10,
+                present_full=10, expected_probationary=0, present_probationary=0, topic="主题"):
+        uploaded_at = uploaded_at or datetime.combine(held_on + timedelta(days=late_days), time(10, 0))
+        rec = ActivityRecord(branch_id=branch.id, unit_id=branch.unit_id, type=type, held_on=held_on,
+                             uploaded_at=uploaded_at, topic=topic, valid=valid, expected_full=expected_full,
+                             present_full=present_full, expected_probationary=expected_probationary,
+                             present_probationary=present_probationary)
+        db.add(rec)
+        db.commit()
+        return rec
+
+    return factory
+
+
+@pytest.fixture
+def add_points(db):
+    from core.ledger.models import PointRecord
+
+    def factory(branch, kind, points, dated, code=None, reason="原因"):
+        rec = PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind=kind, points=Decimal(str(points)),
+                          dated=dated, reason=reason, indicator_code=code)
+        db.add(rec)
+        db.commit()
+        return rec
+
+    return factory
+
+
+@pytest.fixture
+def close(db, registry):
+    """close('2026-01') → CloseResult, committed. close.quarter('2026Q1') closes its months first."""
+    from core.scoring.close import close_period
+
+    def do(key, gates=None):
+        result = close_period(db, key, kinds=registry, gates=gates)
+        db.commit()
+        return result
+
+    def quarter(key, gates=None):
+        from core.periods.keys import PeriodKey
+        for m in PeriodKey.parse(key).children():
+            do(m.key, gates)
+        return do(key, gates)
+
+    do.quarter = quarter
+    return do
+
+
+@pytest.fixture
+def result_of(db):
+    from sqlalchemy import select
+
+    from core.periods.models import Period
+    from core.scoring.models import ScoreResult
+
+    def get(branch, key):
+        return db.scalar(select(ScoreResult).join(Period, Period.id == ScoreResult.period_id)
+                         .where(Period.key == key, ScoreResult.branch_id == branch.id))
+
+    return get
+
+
+D = date
