@@ -22,7 +22,8 @@ from plugins.production.measures import PLUGIN, all_measures, find_measure
 from plugins.production.models import (ACCEPTANCE_RULES, ACCEPTANCE_STATUSES, QUANTITY_PLACES, SEVERITIES,
                                        Acceptance, Actual, Incident, Measure, Plan, Setting)
 
-VETO_CODE = "P-SAFETY-VETO"
+#: The core catalogue's veto item the record cites (重大安全生产事故).
+VETO_CODE = "V-ACCIDENT"
 
 
 class ProductionError(ValueError):

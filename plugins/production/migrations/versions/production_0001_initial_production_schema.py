@@ -2,7 +2,7 @@
 
 Revision ID: production_0001
 Revises: 
-Create Date: 2026-11-24 11:47:38.813771
+Create Date: 2026-11-24 11:57:30.635067
 
 """
 from typing import Sequence, Union
