@@ -5,22 +5,33 @@ from __future__ import annotations
 
 import importlib
 from datetime import date
+from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import and_, func, select
 
 from core.auth.access import requires
+from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, Indicator
+from core.ledger.models import POINT_KINDS, PointRecord
+from core.org.models import Branch
 from core.periods.keys import PeriodKey
+from core.periods.locks import PeriodLocked
+from core.periods.models import Period
 from core.periods.services import all_keys_of_year, list_periods
 from core.plugins.web import MenuItem
 from core.scoring.errors import ScoringError
+from core.scoring.models import TIERS, Evaluation, ScoreResult
+from core.web import Page
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring", template_folder="templates")
 
 MENU = [
     MenuItem("考核设置", "期间结账", "scoring.periods", roles=("admin",), order=20),
+    MenuItem("台账与考核", "考核评分表", "scoring.sheets", order=30),
 ]
 
 
@@ -134,3 +145,193 @@ def reopen(key):
         db.rollback()
         flash(str(exc), "error")
     return redirect(url_for("scoring.periods", year=pk.year))
+
+
+# ---- the explainable sheet, self-assessment and verification ------------------------------
+
+
+
+
+
+_STEP_LABELS = {"veto": "一票否决封顶", "promotion": "逐级晋升（每季度最多升一星）", "gate": "未达星级门槛",
+                "proportion": "超出星级指导比例"}
+
+
+def window_of(text: str | None) -> PeriodKey:
+    """The window asked for (?period=2026Q1), default the current quarter."""
+    try:
+        return PeriodKey.parse(text) if text else PeriodKey.of_date("quarter", date.today())
+    except ValueError:
+        return PeriodKey.of_date("quarter", date.today())
+
+
+def explain_notes(notes: dict | None) -> list[str]:
+    """The sheet's plain-language notes from ScoreResult.notes."""
+    if not notes:
+        return []
+    lines = []
+    if notes.get("no_evaluations"):
+        lines.append(_("本期没有任何评分项。"))
+    if notes.get("rescaled"):
+        names = "、".join(_(INDICES.get(i, i)) for i in notes["rescaled"])
+        lines.append(_("以下指数本期无评分项，其权重按比例分摊给其他指数：%(n)s。", n=names))
+    if "bonus_capped_from" in notes:
+        lines.append(_("加分合计 %(b)s 分，超过上限，按上限计入。", b=notes["bonus_capped_from"]))
+    if "clamped_from" in notes:
+        lines.append(_("计算得分 %(t)s 超出 0–100，按边界计。", t=notes["clamped_from"]))
+    if notes.get("veto"):
+        lines.append(_("本期有否决事项：星级封顶，当年不得参加推先评优。"))
+    if "band_star" in notes:
+        lines.append(_("按分段应评 %(s)s 星。", s=notes["band_star"]))
+    for step in notes.get("steps") or []:
+        label = _STEP_LABELS.get(step.get("rule"), step.get("rule"))
+        lines.append(_("%(l)s：%(a)s 星 → %(b)s 星", l=_(label), a=step.get("from"), b=step.get("to")))
+    if notes.get("proportion_warning"):
+        w = notes["proportion_warning"]
+        lines.append(_("提示：%(l)s 星比例超出指导比例（允许 %(a)s 个）。", l=w.get("level"), a=w.get("allowed")))
+    return lines
+
+
+def _evidence_link(branch_id: int, indicator: Indicator, period: Period) -> str | None:
+    types = (indicator.params or {}).get("record_types") or []
+    if indicator.method in ("ledger_count", "attendance", "appraisal"):
+        rtype = types[0] if len(types) == 1 else ("appraisal" if indicator.method == "appraisal" else "")
+        return url_for("ledger.branch", branch_id=branch_id, type=rtype, month=period.key)
+    if indicator.method == "target" and "targets.branch" in current_app.view_functions:
+        return url_for("targets.branch", branch_id=branch_id)
+    return None
+
+
+def load_sheet(db, branch: Branch, pk: PeriodKey) -> dict:
+    """Everything on one branch's sheet for window `pk`, in three queries."""
+    from core.scoring.compute import cycle_keys
+
+    keys = [k.key for k in cycle_keys(pk)]
+    periods = {p.id: p for p in db.scalars(select(Period).where(Period.key.in_(keys)))}
+    rows = db.execute(
+        select(Evaluation, Indicator).join(Indicator, Indicator.id == Evaluation.indicator_id)
+        .where(Evaluation.branch_id == branch.id, Evaluation.period_id.in_(list(periods) or [0]))
+    ).all()
+    order = list(INDICES)
+    rows.sort(key=lambda r: (order.index(r[1].index_code) if r[1].index_code in order else 99, r[1].position,
+                             periods[r[0].period_id].starts_on))
+    by_index: dict[str, dict] = {i: {"items": [], "points": Decimal(0), "earned": Decimal(0)} for i in INDICES}
+    for ev, ind in rows:
+        group = by_index.setdefault(ind.index_code, {"items": [], "points": Decimal(0), "earned": Decimal(0)})
+        period = periods[ev.period_id]
+        group["items"].append({"ev": ev, "ind": ind, "period": period,
+                               "evidence_url": _evidence_link(branch.id, ind, period),
+                               "locked": any(p.is_closed for p in periods.values()
+                                             if p.starts_on <= period.starts_on and p.ends_on >= period.ends_on)})
+        group["points"] += ev.points
+        group["earned"] += ev.earned
+    window = next((p for p in periods.values() if p.key == pk.key), None)
+    result = None
+    if window is not None:
+        result = db.scalar(select(ScoreResult).where(ScoreResult.period_id == window.id,
+                                                     ScoreResult.branch_id == branch.id))
+    points = list(db.scalars(select(PointRecord).where(
+        PointRecord.branch_id == branch.id, PointRecord.dated >= pk.starts_on, PointRecord.dated <= pk.ends_on)
+        .order_by(PointRecord.dated)))
+    return {"by_index": by_index, "window": window, "result": result, "point_records": points,
+            "n_items": len(rows), "notes": explain_notes(result.notes if result else None)}
+
+
+@bp.route("/sheets")
+@requires()
+def sheets():
+    """Branches in scope with their result for the chosen window (one joined query)."""
+    if current_user.role == "secretary" and current_user.branch_id:
+        return redirect(url_for("scoring.sheet", branch_id=current_user.branch_id, **request.args))
+    db = get_session()
+    pk = window_of(request.args.get("period"))
+    window = db.scalar(select(Period.id).where(Period.key == pk.key))
+    stmt = (select(Branch, ScoreResult)
+            .outerjoin(ScoreResult, and_(ScoreResult.branch_id == Branch.id, ScoreResult.period_id == (window or 0)))
+            .where(Branch.id.in_(visible_branches(current_user).with_only_columns(Branch.id)), Branch.active.is_(True))
+            .order_by(Branch.unit_id, Branch.code))
+    q = (request.args.get("q") or "").strip()
+    if q:
+        stmt = stmt.where(Branch.name.contains(q) | Branch.code.contains(q))
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    per = current_app.config["PAGE_SIZE"]
+    items = db.execute(stmt.limit(per).offset((page_no - 1) * per)).all()
+    page = Page(items=items, page=page_no, per_page=per, total=total)
+    return render_template("scoring/sheets.html", page=page, pk=pk, q=q, choices=_period_choices(pk.year))
+
+
+def _period_choices(year: int) -> list[PeriodKey]:
+    return [PeriodKey(year, "year", 0)] + [PeriodKey(year, "quarter", q) for q in range(1, 5)] + \
+        [PeriodKey(year, "month", m) for m in range(1, 13)]
+
+
+@bp.route("/sheet/<int:branch_id>")
+@requires()
+def sheet(branch_id):
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    pk = window_of(request.args.get("period"))
+    data = load_sheet(db, br, pk)
+    return render_template("scoring/sheet.html", branch=br, pk=pk, choices=_period_choices(pk.year),
+                           indices=INDICES, kinds=INDICATOR_KINDS, cycles=CYCLES, tiers=TIERS,
+                           point_kinds=POINT_KINDS, can_verify=can_review(current_user, br),
+                           can_self=current_user.role == "secretary" and can_keep_ledger(current_user, br),
+                           **data)
+
+
+def _evaluation_of(db, branch_id: int, evaluation_id: int) -> Evaluation:
+    ev = db.scalar(select(Evaluation).where(Evaluation.id == evaluation_id, Evaluation.branch_id == branch_id))
+    if ev is None:
+        abort(404)
+    return ev
+
+
+def _back(branch_id):
+    return redirect(url_for("scoring.sheet", branch_id=branch_id, period=request.form.get("period") or None)
+                    + f"#ev-{request.view_args.get('evaluation_id')}")
+
+
+@bp.route("/sheet/<int:branch_id>/items/<int:evaluation_id>/verify", methods=["POST"])
+@requires("admin", "reviewer")
+def verify(branch_id, evaluation_id):
+    from core.scoring.adjust import verify_item
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    if not can_review(current_user, br):
+        abort(404)
+    _evaluation_of(db, br.id, evaluation_id)
+    version = request.form.get("version", "")
+    try:
+        verify_item(db, evaluation_id, request.form.get("earned", ""), request.form.get("reason", ""),
+                    int(version) if version.isdigit() else -1, actor=current_user)
+        db.commit()
+        flash(_("审核结果已保存。"), "success")
+    except (ScoringError, PeriodLocked) as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    return _back(br.id)
+
+
+@bp.route("/sheet/<int:branch_id>/items/<int:evaluation_id>/self", methods=["POST"])
+@requires("secretary")
+def self_assess(branch_id, evaluation_id):
+    from core.scoring.adjust import self_assess as run
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    if not can_keep_ledger(current_user, br):
+        abort(404)
+    _evaluation_of(db, br.id, evaluation_id)
+    version = request.form.get("version", "")
+    try:
+        run(db, evaluation_id, request.form.get("earned", ""), request.form.get("note", ""), actor=current_user,
+            expected_version=int(version) if version.isdigit() else -1)
+        db.commit()
+        flash(_("自评已保存。"), "success")
+    except (ScoringError, PeriodLocked) as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    return _back(br.id)

@@ -39,11 +39,16 @@ def close_period(db):
     from core.periods.keys import PeriodKey
     from core.periods.models import Period
 
+    from sqlalchemy import select
+
     def do(key: str):
         pk = PeriodKey.parse(key)
-        period = Period(key=pk.key, kind=pk.kind, year=pk.year, number=pk.number, starts_on=pk.starts_on,
-                        ends_on=pk.ends_on, status="closed")
-        db.add(period)
+        period = db.scalar(select(Period).where(Period.key == pk.key))
+        if period is None:
+            period = Period(key=pk.key, kind=pk.kind, year=pk.year, number=pk.number, starts_on=pk.starts_on,
+                            ends_on=pk.ends_on)
+            db.add(period)
+        period.status = "closed"
         db.commit()
         return period
 
