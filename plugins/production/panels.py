@@ -17,6 +17,10 @@ from plugins.production.services import days_without_incident, measures_of, requ
 
 
 def _key(period) -> PeriodKey:
+    """The window asked about: a PeriodKey, a Period row, its key text; None = this month."""
+    if period is None:
+        from datetime import date
+        return PeriodKey.of_date("month", date.today())
     if isinstance(period, PeriodKey):
         return period
     if hasattr(period, "pkey"):

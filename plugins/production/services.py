@@ -312,6 +312,16 @@ def decide_acceptance(session: Session, actor, branch: Branch, measure: Measure,
     return row
 
 
+def closed_months(session: Session, quarter: str) -> list[str]:
+    """Labels of the quarter's months already closed: under a strict acceptance rule a
+    decision reaches their stored scores only after they are reopened and closed again."""
+    from core.periods.models import Period
+    keys = [k.key for k in PeriodKey.parse(quarter).children()]
+    rows = session.scalars(select(Period).where(Period.key.in_(keys), Period.status == "closed")
+                           .order_by(Period.starts_on))
+    return [p.label for p in rows]
+
+
 def acceptances(session: Session, unit_branch_ids, quarter: str) -> dict:
     """{(branch_id, measure_id): Acceptance} for the branches and quarter (one query)."""
     rows = session.scalars(select(Acceptance).where(Acceptance.quarter == quarter,

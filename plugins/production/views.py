@@ -200,6 +200,10 @@ def acceptance(unit_id):
             else:
                 session.commit()
                 flash(_("已记录 %(b)s 的%(m)s验收结论。", b=b.name, m=measure.slot_label), "success")
+                closed = services.closed_months(session, quarter.key)
+                if closed and services.get_setting(session, quarter.year).acceptance_rule != "computed":
+                    flash(_("%(m)s已结账：验收结论须在这些月份重新开启并重新结账后才计入其得分。",
+                            m="、".join(closed)), "warning")
         else:
             flash(_("请选择验收结论。"), "error")
         return redirect(url_for(".acceptance", unit_id=unit.id, quarter=quarter.key))

@@ -276,3 +276,36 @@ def test_disabling_keeps_the_data_and_stops_scoring(app, db, branch, put, run_ev
     assert client.get(f"/production/branch/{branch.id}").status_code == 404
     enable_plugin(prod_unit, "production")
     assert run_eval("2026-03")[(branch.id, "P-PRODUCTION-OUTPUT")].earned == D("7.50")
+
+
+def test_acceptance_warns_when_months_of_the_quarter_are_closed(client, db, login, reviewer, branch, prod_unit,
+                                                                measures):
+    from core.periods.models import Period
+    from plugins.production import services
+    services.save_setting(db, None, 2026, acceptance_rule="rejected_zero", veto_on_major=True)
+    db.add(Period(key="2026-01", kind="month", year=2026, number=1, starts_on=date(2026, 1, 1),
+                  ends_on=date(2026, 1, 31), status="closed"))
+    db.commit()
+    login(reviewer)
+    r = client.post(f"/production/unit/{prod_unit.id}/acceptance?quarter=2026Q1",
+                    data={"branch_id": branch.id, "measure_id": measures["production.output"].id,
+                          "status": "rejected", "comment": "数据不实"}, follow_redirects=True)
+    assert "2026年1月已结账" in r.get_data(as_text=True)
+
+
+def test_panel_on_the_branch_dashboard_page(app, client, db, login, reviewer, branch, put, make_branch, make_unit,
+                                            make_user):
+    if "analysis.dashboard" not in app.view_functions:
+        pytest.skip("no branch dashboard in this build")
+    from flask import url_for
+    put(branch, "output", "2026-03", plan=1000, actual=1000)
+    login(reviewer)
+    with app.test_request_context():
+        url = url_for("analysis.dashboard", branch_id=branch.id)
+    r = client.get(url + "?period=2026-03")
+    assert r.status_code == 200 and "production-panel" in r.get_data(as_text=True)
+    off = make_branch(unit=make_unit(), category="production")
+    login(make_user("admin"))
+    with app.test_request_context():
+        url = url_for("analysis.dashboard", branch_id=off.id)
+    assert "production-panel" not in client.get(url).get_data(as_text=True)
