@@ -32,6 +32,7 @@ bp = Blueprint("scoring", __name__, url_prefix="/scoring", template_folder="temp
 MENU = [
     MenuItem("考核设置", "期间结账", "scoring.periods", roles=("admin",), order=20),
     MenuItem("台账与考核", "考核评分表", "scoring.sheets", order=30),
+    MenuItem("台账与考核", "年度定级公示", "scoring.notice_index", order=40),
 ]
 
 
@@ -96,7 +97,8 @@ def close(key):
         flash(str(exc), "error")
         return redirect(url_for("scoring.periods", year=pk.year))
     if job_id:
-        flash(_("%(p)s 的结账已提交后台任务（编号 %(j)s），完成后状态将变为“已结账”。", p=pk.label, j=job_id), "info")
+        flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")
+        return redirect(url_for("scoring.job", job_id=job_id))
     elif result.already_closed:
         flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
     else:
@@ -335,3 +337,117 @@ def self_assess(branch_id, evaluation_id):
         db.rollback()
         flash(str(exc), "error")
     return _back(br.id)
+
+
+@bp.route("/jobs/<job_id>")
+@requires("admin")
+def job(job_id):
+    """Status of a close sent to a Celery worker (refreshes itself until done)."""
+    celery = current_app.extensions["celery"]
+    res = celery.AsyncResult(job_id)
+    info = res.result if res.state == "SUCCESS" else (str(res.result) if res.state == "FAILURE" else None)
+    return render_template("scoring/job.html", job_id=job_id, state=res.state, info=info)
+
+
+# ---- annual public notice (公示), objections, commendation list ----------------------------
+
+@bp.route("/notice")
+@requires()
+def notice_index():
+    db = get_session()
+    last_closed = db.scalar(select(func.max(Period.year)).where(Period.kind == "year", Period.status == "closed"))
+    return redirect(url_for("scoring.notice", year=last_closed or date.today().year))
+
+
+@bp.route("/notice/<int:year>")
+@requires()
+def notice(year):
+    from core.org.models import CATEGORIES
+    from core.scoring.models import OBJECTION_STATUSES, NOTICE_STATUSES, Objection
+    from core.scoring.notice import commendation_list, current_notice
+
+    db = get_session()
+    period = db.scalar(select(Period).where(Period.key == str(year)))
+    current = current_notice(db, year)
+    stmt = (select(ScoreResult, Branch).join(Branch, Branch.id == ScoreResult.branch_id)
+            .where(ScoreResult.period_id == (period.id if period else 0),
+                   Branch.id.in_(visible_branches(current_user).with_only_columns(Branch.id)))
+            .order_by(ScoreResult.category, ScoreResult.rank, Branch.code))
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    per = current_app.config["PAGE_SIZE"]
+    page = Page(items=db.execute(stmt.limit(per).offset((page_no - 1) * per)).all(), page=page_no, per_page=per,
+                total=total)
+    objections = []
+    if current is not None:
+        objections = db.execute(
+            select(Objection, Branch).join(Branch, Branch.id == Objection.branch_id)
+            .where(Objection.notice_id == current.id,
+                   Branch.id.in_(visible_branches(current_user).with_only_columns(Branch.id)))
+            .order_by(Objection.filed_at)).all()
+    final, commended = commendation_list(db, year) if period is not None and period.is_closed else (False, {})
+    return render_template("scoring/notice.html", year=year, period=period, current=current, page=page,
+                           objections=objections, final=final, commended=commended, categories=CATEGORIES,
+                           notice_statuses=NOTICE_STATUSES, objection_statuses=OBJECTION_STATUSES,
+                           today=date.today(), can_object=current_user.role in ("admin", "reviewer", "secretary"))
+
+
+def _notice_action(year, fn, ok_message):
+    db = get_session()
+    try:
+        fn(db)
+        db.commit()
+        flash(ok_message, "success")
+    except ScoringError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("scoring.notice", year=year))
+
+
+@bp.route("/notice/<int:year>/start", methods=["POST"])
+@requires("admin")
+def notice_start(year):
+    from core.scoring.notice import start_notice
+    return _notice_action(year, lambda db: start_notice(db, year, actor=current_user),
+                          _("%(y)s年度定级结果已开始公示。", y=year))
+
+
+@bp.route("/notice/<int:year>/objections", methods=["POST"])
+@requires("admin", "reviewer", "secretary")
+def notice_object(year):
+    from core.scoring.notice import current_notice, file_objection
+    db = get_session()
+    branch_id = request.form.get("branch_id", type=int) or 0
+    get_branch_or_404(db, current_user, branch_id)
+    current = current_notice(db, year)
+    if current is None:
+        abort(404)
+    return _notice_action(year, lambda s: file_objection(s, current.id, branch_id, request.form.get("text", ""),
+                                                         actor=current_user),
+                          _("异议已提交，等待组织部处理。"))
+
+
+@bp.route("/notice/<int:year>/objections/<int:objection_id>/resolve", methods=["POST"])
+@requires("admin")
+def notice_resolve(year, objection_id):
+    from core.scoring.notice import resolve_objection
+    upheld = request.form.get("upheld") == "1"
+    return _notice_action(year, lambda db: resolve_objection(db, objection_id, upheld=upheld,
+                                                             resolution=request.form.get("resolution", ""),
+                                                             actor=current_user),
+                          _("异议已处理。"))
+
+
+@bp.route("/notice/<int:year>/finalise", methods=["POST"])
+@requires("admin")
+def notice_finalise(year):
+    from core.scoring.notice import current_notice, finalise_grades
+    db = get_session()
+    current = current_notice(db, year)
+    if current is None:
+        abort(404)
+    return _notice_action(year, lambda s: finalise_grades(s, current.id, actor=current_user),
+                          _("%(y)s年度定级结果已确定。", y=year))
