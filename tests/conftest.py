@@ -10,6 +10,7 @@ import itertools
 import os
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from core.app import create_app
@@ -65,6 +66,10 @@ def app(request, tmp_path, _pg_schema):
     if extra:
         config.update(extra.args[0])
     app = create_app(config, instance_path=str(tmp_path / "instance"))
+    # The test keeps one app context open, so `g` (where Flask-Login caches the current
+    # user, Flask-Babel the locale) would outlive each request: empty it before every
+    # request, as a real server does, so each client is judged by its own cookie.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: vars(g).clear())
     db = app.extensions["starbranch.db"]
     if TEST_DB_URL:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

@@ -162,3 +162,14 @@ def test_plugin_celery_tasks_are_registered(app):
     assert "dummy.echo" in celery.tasks
     assert celery.tasks["dummy.echo"].delay("回声").get(timeout=5) == "回声"
     assert "jobs.ping" in celery.tasks  # the core registers its tasks through the same hook
+
+
+@with_dummy
+@exercises("starbranch_star_gates")
+def test_plugin_star_gate_is_available_to_the_engine(app, db):
+    from core.periods.keys import PeriodKey
+    from core.scoring.gates import gates_from, passing
+
+    gates = gates_from(app.extensions["starbranch.plugins"])
+    assert gates["dummy_even"].label == "测试门槛（偶数编号）"
+    assert passing(db, gates, "dummy_even", [1, 2, 3, 4], PeriodKey.parse("2026Q1")) == {2, 4}

@@ -79,3 +79,14 @@ def starbranch_celery_tasks(celery):
         return value
 
     CALLS.append(("starbranch_celery_tasks", {"celery": celery}))
+
+
+def _even_branches(session, branch_ids, window):
+    return {i for i in branch_ids if i % 2 == 0}
+
+
+@hookimpl
+def starbranch_star_gates():
+    from core.scoring.gates import StarGate
+
+    return [StarGate(name="dummy_even", label="测试门槛（偶数编号）", check=_even_branches)]

@@ -2,7 +2,7 @@
 
 Revision ID: typical_staff_0001
 Revises: 
-Create Date: 2026-11-24 11:47:38.945207
+Create Date: 2026-11-24 11:57:31.544063
 
 """
 from typing import Sequence, Union
