@@ -68,3 +68,32 @@ def test_demo_logins_work(app, client, db):
     for username, password, *_ in demodata.DEMO_USERS:
         c = app.test_client()
         assert c.post("/login", data={"username": username, "password": password}).status_code == 302
+
+
+def test_demo_pages_render_for_every_role(app, db):
+    from flask import g
+
+    def forget_user():
+        g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
+    result = demodata.build_demo(db, password_method="pbkdf2:sha256:1000")
+    db.commit()
+    branch = result.branches[0]
+    member = db.scalar(select(Member).where(Member.branch_id == branch.id))
+    pages = ["/org/branches", "/org/members", f"/org/branches/{branch.id}", f"/org/members/{member.id}",
+             "/org/units", "/admin/users/", "/admin/plugins/", "/audit/", "/org/import/branches",
+             f"/org/members/{member.id}/transfer", f"/org/branches/{branch.id}/edit", "/org/units/new",
+             f"/org/units/{result.units[0].id}/edit", "/admin/users/new", "/org/branches/new",
+             f"/org/branches/{branch.id}/members/new", f"/org/members/{member.id}/edit"]
+    c = app.test_client()
+    assert c.post("/login", data={"username": "admin", "password": "demo-admin-2026"}).status_code == 302
+    for url in pages:
+        r = c.get(url)
+        assert r.status_code == 200, url
+        assert "组织管理" in r.get_data(as_text=True), url  # the menu section
+    for username, password, *_ in demodata.DEMO_USERS[1:]:
+        c = app.test_client()
+        c.post("/login", data={"username": username, "password": password})
+        for url in ("/org/branches", "/org/members", "/api/v1/branches"):
+            assert c.get(url).status_code == 200, (username, url)
