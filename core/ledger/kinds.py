@@ -45,33 +45,53 @@ def _held():
 
 
 def evaluate_ledger_count(ctx: EvalContext):
+    """One GROUP BY (branch, type) per group of indicators sharing deadline and
+    applicability (the default catalogue: one statement per cycle period)."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
     late_factor = Decimal(str(ctx.ruleset.setting("late_factor")))
+    groups: dict[tuple, list] = {}
     for ind in ctx.indicators:
-        types = _types(ind)
         params = ind.params or {}
-        need = max(int(params.get("min_count") or 1), 1)
         deadline = int(params.get("deadline_days") if params.get("deadline_days") is not None else 7)
+        key = (deadline, tuple(sorted(ind.categories or ())), ind.plugin)
+        groups.setdefault(key, []).append(ind)
+    conn = ctx.session.connection()
+    for (deadline, _cats, _plugin), inds in groups.items():
+        types = sorted({t for ind in inds for t in _types(ind)})
+        applicable = ctx.applicable[inds[0].id]
         held = _held()
         on_time_c = days_after(ActivityRecord.uploaded_at, ActivityRecord.held_on) <= deadline
-        counts = (select(ActivityRecord.branch_id.label("branch_id"),
-                         func.sum(case((and_(held, on_time_c), 1), else_=0)).label("on_time"),
-                         func.sum(case((and_(held, ~on_time_c), 1), else_=0)).label("late"),
-                         func.sum(case((held, 0), else_=1)).label("not_counted"))
-                  .where(ActivityRecord.type.in_(types), ActivityRecord.held_on >= start,
-                         ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]))
-                  .group_by(ActivityRecord.branch_id).subquery())
-        app = ctx.applicable[ind.id].subquery()
-        bid = list(app.c)[0]
-        stmt = (select(bid, counts.c.on_time, counts.c.late, counts.c.not_counted)
-                .select_from(app).outerjoin(counts, counts.c.branch_id == bid))
-        points = Decimal(ind.points)
-        for branch_id, on_time, late, not_counted in ctx.session.execute(stmt):
-            on_time, late, not_counted = int(on_time or 0), int(late or 0), int(not_counted or 0)
-            share = min(ONE, (on_time + late_factor * late) / need)
-            yield EvalRow(branch_id, ind.id, points * share,
-                          {"required": need, "on_time": on_time, "late": late, "not_counted": not_counted,
-                           "deadline_days": deadline, "types": types})
+        stmt = (select(ActivityRecord.branch_id, ActivityRecord.type,
+                       func.sum(case((and_(held, on_time_c), 1), else_=0)),
+                       func.sum(case((and_(held, ~on_time_c), 1), else_=0)),
+                       func.sum(case((held, 0), else_=1)))
+                .where(ActivityRecord.type.in_(types), ActivityRecord.held_on >= start,
+                       ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(applicable))
+                .group_by(ActivityRecord.branch_id, ActivityRecord.type))
+        counts: dict[tuple, tuple] = {(b, t): (int(a), int(l), int(x)) for b, t, a, l, x in conn.execute(stmt)}
+        branch_ids = list(conn.execute(applicable).scalars())
+        for ind in inds:
+            ind_types = _types(ind)
+            need = max(int((ind.params or {}).get("min_count") or 1), 1)
+            points = Decimal(ind.points)
+            # identical counts give identical results: compute each combination once
+            memo: dict[tuple, tuple] = {}
+            for branch_id in branch_ids:
+                on_time = late = not_counted = 0
+                for t in ind_types:
+                    c = counts.get((branch_id, t))
+                    if c:
+                        on_time += c[0]
+                        late += c[1]
+                        not_counted += c[2]
+                key = (on_time, late, not_counted)
+                hit = memo.get(key)
+                if hit is None:
+                    share = min(ONE, (on_time + late_factor * late) / need)
+                    hit = memo[key] = (points * share, {
+                        "required": need, "on_time": on_time, "late": late, "not_counted": not_counted,
+                        "deadline_days": deadline, "types": ind_types})
+                yield EvalRow(branch_id, ind.id, hit[0], hit[1])
 
 
 def evaluate_attendance(ctx: EvalContext):
@@ -92,7 +112,7 @@ def evaluate_attendance(ctx: EvalContext):
         stmt = (select(bid, counts.c.n, counts.c.present, counts.c.expected)
                 .select_from(app).outerjoin(counts, counts.c.branch_id == bid))
         points = Decimal(ind.points)
-        for branch_id, n, present, expected in ctx.session.execute(stmt):
+        for branch_id, n, present, expected in ctx.session.connection().execute(stmt):
             present, expected = int(present or 0), int(expected or 0)
             rate = Decimal(present) / expected if expected else ZERO
             share = clamp((rate - low) / (high - low), ZERO, ONE)
@@ -117,7 +137,7 @@ def evaluate_appraisal(ctx: EvalContext):
         stmt = (select(bid, counts.c.rated, counts.c.good)
                 .select_from(app).outerjoin(counts, counts.c.branch_id == bid))
         points = Decimal(ind.points)
-        for branch_id, rated, good_n in ctx.session.execute(stmt):
+        for branch_id, rated, good_n in ctx.session.connection().execute(stmt):
             rated, good_n = int(rated or 0), int(good_n or 0)
             share = Decimal(good_n) / rated if rated else ZERO
             yield EvalRow(branch_id, ind.id, points * share, {"rated": rated, "excellent_or_qualified": good_n})

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.indicators.models import INDICES, Indicator
@@ -79,16 +79,17 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
     sums: IndexSums = defaultdict(dict)
     if not period_ids:
         return sums
-    earned = func.coalesce(Evaluation.verified_earned, Evaluation.auto_earned, 0)
+    # type_coerce: keep the raw integer hundredths (no Decimal per row)
+    earned = type_coerce(func.coalesce(Evaluation.verified_earned, Evaluation.auto_earned, 0), Integer)
     stmt = (select(Evaluation.branch_id, Indicator.index_code,
-                   func.sum(Evaluation.points),
-                   func.sum(earned))
+                   type_coerce(func.sum(type_coerce(Evaluation.points, Integer)), Integer),
+                   type_coerce(func.sum(earned), Integer))
             .join(Indicator, Indicator.id == Evaluation.indicator_id)
             .where(Evaluation.period_id.in_(period_ids))
             .group_by(Evaluation.branch_id, Indicator.index_code))
     if branch_ids is not None:
         stmt = stmt.where(Evaluation.branch_id.in_(list(branch_ids)))
-    for branch_id, index_code, pts, got in session.execute(stmt):
+    for branch_id, index_code, pts, got in session.connection().execute(stmt):
         add_sums(sums, branch_id, index_code, _cents(pts), _cents(got))
     return sums
 

@@ -13,16 +13,61 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from core.points import to_cents
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def canonical_json(value) -> str | None:
     """JSON text with sorted keys and no spaces: identical bytes for equal content."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
+
+
+class JsonCache:
+    """canonical_json memoised on the value's repr: evidence of set-based evaluators
+    repeats a lot (most branches hold the same counts), and a close encodes it for
+    every branch. Equal reprs mean equal content in the same order."""
+
+    def __init__(self):
+        self._seen: dict[str, str | None] = {}
+        #: id → (object, text): evaluators may hand the same evidence object to many
+        #: rows; the object is kept alive so its id cannot be reused during the run.
+        self._ids: dict[int, tuple] = {}
+
+    def __call__(self, value) -> str | None:
+        if value is None:
+            return None
+        hit = self._ids.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = self._encode(value)
+        self._ids[id(value)] = (value, text)
+        return text
+
+    def _encode(self, value) -> str:
+        key = repr(value)
+        text = self._seen.get(key)
+        if text is None:
+            text = self._seen[key] = _ENCODER.encode(value)
+        return text
+
+
+def cents(value) -> int | None:
+    """Integer hundredths of an already rounded points value (fast path), else via
+    core.points.to_cents (the one rounding rule)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        return int(value.scaleb(2))
+    return to_cents(value)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from core.indicators.models import Indicator
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
 from core.plugins.models import UnitPlugin
-from core.points import ZERO, clamp, to_cents, to_points
+from core.points import ZERO, to_cents, to_points
 from core.scoring import bulk
 from core.scoring.kinds import EvalContext
 
@@ -91,6 +91,7 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
     run = EvaluationRun()
     units = dict(session.execute(select(Branch.id, Branch.unit_id).where(Branch.active.is_(True))).all())
     staged: list[tuple] = []
+    as_json = bulk.JsonCache()
     for pk in keys:
         run.period_keys.append(pk.key)
         by_method: dict[str, list[Indicator]] = defaultdict(list)
@@ -105,6 +106,7 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                                     f"{'、'.join(i.code for i in inds)} 未评分。")
                 continue
             points = {i.id: Decimal(i.points) for i in inds}
+            points_c = {i: to_cents(p) for i, p in points.items()}
             applicable = {i.id: applicable_select(i, kind.plugin, branch_ids) for i in inds}
             n = 0
             if kind.evaluate is None:
@@ -112,18 +114,19 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                     for bid in session.scalars(applicable[ind.id]):
                         n += 1
                         if store:
-                            staged.append((bid, units[bid], ind.id, period_id, to_cents(points[ind.id]), None, None))
+                            staged.append((bid, units[bid], ind.id, period_id, points_c[ind.id], None, None))
                         else:
                             run.preview.append(PreviewEvaluation(bid, ind.id, pk.key, points[ind.id], None, None))
             else:
                 ctx = EvalContext(session=session, period=pk, ruleset=ruleset, indicators=inds, applicable=applicable)
                 for row in kind.evaluate(ctx):
                     full = points[row.indicator_id]
-                    earned = to_points(clamp(Decimal(row.earned), ZERO, full))
+                    earned = row.earned
+                    earned = to_points(ZERO if earned < 0 else full if earned > full else earned)
                     n += 1
                     if store:
                         staged.append((row.branch_id, units[row.branch_id], row.indicator_id, period_id,
-                                       to_cents(full), to_cents(earned), bulk.canonical_json(row.evidence)))
+                                       points_c[row.indicator_id], bulk.cents(earned), as_json(row.evidence)))
                     else:
                         run.preview.append(PreviewEvaluation(row.branch_id, row.indicator_id, pk.key, full,
                                                              earned, row.evidence))

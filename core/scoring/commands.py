@@ -1,0 +1,113 @@
+"""CLI: `starbranch close KEY`, `starbranch reopen KEY --reason …`,
+`starbranch scores KEY --format csv|xlsx [-o FILE]`, `starbranch ruleset seed YEAR`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from core.db import get_session
+
+
+def _key(text):
+    from core.periods.keys import PeriodKey
+    try:
+        return PeriodKey.parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("close")
+@click.argument("key")
+@with_appcontext
+def close_cmd(key):
+    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。"""
+    from core.scoring.close import close_period
+
+    session = get_session()
+    pk = _key(key)
+    try:
+        result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None)
+        session.commit()
+    except ValueError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    if result.already_closed:
+        click.echo(f"{pk.label}已结账，无需重复结账（{result.results} 个支部结果保持不变）。")
+        return
+    click.echo(f"{pk.label}已结账：评分项 {result.evaluations} 条，支部结果 {result.results} 个。")
+    if result.stars:
+        click.echo("星级分布：" + "，".join(f"{s}星 {n} 个" for s, n in result.stars.items()))
+    for w in result.warnings:
+        click.echo(f"提示：{w}")
+
+
+@click.command("reopen")
+@click.argument("key")
+@click.option("--reason", required=True, help="重新开启的原因（必填，记入审计日志）。")
+@with_appcontext
+def reopen_cmd(key, reason):
+    """重新开启已结账的期间（须填写原因）。"""
+    from core.scoring.close import reopen_period
+
+    session = get_session()
+    pk = _key(key)
+    try:
+        reopen_period(session, pk, reason, actor=None)
+        session.commit()
+    except ValueError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{pk.label}已重新开启。")
+
+
+@click.command("scores")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="输出文件；缺省写到标准输出。")
+@with_appcontext
+def scores_cmd(key, fmt, output):
+    """导出期间考核结果：支部、单位、类别、五项指数、总分、星级、梯级、排名。"""
+    from core.scoring.export import export_results
+    from core.scoring.services import window_results
+
+    pk = _key(key)
+    rows = window_results(get_session(), pk)
+    if not rows:
+        raise click.ClickException(f"{pk.label}还没有考核结果，请先结账（starbranch close {pk.key}）。")
+    data = export_results(rows, fmt, title=pk.label)
+    if output:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        click.echo(f"已导出 {len(rows)} 个支部到 {output}", err=True)
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        raise click.ClickException("xlsx 为二进制文件，请用 -o 指定输出文件。")
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
+@click.group("ruleset")
+def ruleset_group():
+    """考核细则（指标库）管理。"""
+
+
+@ruleset_group.command("seed")
+@click.argument("year", type=int)
+@with_appcontext
+def ruleset_seed(year):
+    """为某年度生成默认考核细则（权重、星级分段、默认指标）；该年尚无启用细则时直接启用。"""
+    from core.indicators.catalogue import seed_ruleset
+
+    session = get_session()
+    try:
+        rs = seed_ruleset(session, year, None, registry=current_app.extensions["starbranch.plugins"])
+        session.commit()
+    except ValueError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已生成“{rs.name}”：{len(rs.indicators)} 项指标，状态：{'启用' if rs.status == 'active' else '草稿'}。")
+
+
+commands = [close_cmd, reopen_cmd, scores_cmd, ruleset_group]
