@@ -16,9 +16,10 @@ Zero cases (decided here):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from core.points import ZERO, clamp, to_points
 from core.scoring.kinds import EvalContext, EvalRow, IndicatorKind
@@ -68,64 +69,81 @@ def _window_quarter(period) -> str | None:
     return f"{period.year}Q{(period.starts_on.month - 1) // 3 + 1}"
 
 
-def _statement(ctx: EvalContext, measure_ids: dict[int, int]):
-    """One statement: per indicator, Σ plan, Σ actual and counts per branch over the
-    window's months (GROUP BY), restricted to the indicator's applicable branches."""
+def _sums(ctx: EvalContext, measure_of: dict[int, int]):
+    """One statement: Σ plan, Σ actual and month counts per (measure, branch) over the
+    window's months (GROUP BY), each measure restricted to its indicator's applicable
+    branches. Rows: (indicator_id, branch_id, plan, actual, n_plan, n_actual)."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
-    quarter = _window_quarter(ctx.period)
-    parts = []
-    for ind in ctx.indicators:
-        mid = measure_ids.get(ind.id)
-        if mid is None:
-            continue
-        parts.append(
-            select(literal(ind.id).label("indicator_id"), Plan.branch_id.label("branch_id"),
-                   func.sum(Plan.value).label("plan"), func.sum(Actual.value).label("actual"),
-                   func.count(Plan.id).label("n_plan"), func.count(Actual.id).label("n_actual"))
-            .select_from(Plan)
+    cols = (func.sum(Plan.value), func.sum(Actual.value), func.count(Plan.id), func.count(Actual.id))
+    base = (select(Plan.measure_id, Plan.branch_id, *cols).select_from(Plan)
             .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
                                     Actual.month == Plan.month))
-            .where(Plan.measure_id == mid, Plan.month >= start, Plan.month <= end,
-                   Plan.branch_id.in_(ctx.applicable[ind.id]))
-            .group_by(Plan.branch_id))
-    if not parts:
-        return None, None
-    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    acc = None
-    if quarter:
-        acc = (select(Acceptance.branch_id, Acceptance.measure_id, Acceptance.status, Acceptance.comment)
-               .where(Acceptance.quarter == quarter, Acceptance.measure_id.in_(set(measure_ids.values()))))
-    return stmt, acc
+            .where(Plan.month >= start, Plan.month <= end))
+    by_measure: dict[int, list[int]] = {}
+    for ind_id, mid in measure_of.items():
+        by_measure.setdefault(mid, []).append(ind_id)
+    if all(len(v) == 1 for v in by_measure.values()):
+        # The usual case: one indicator per measure → a single scan of the window's plans.
+        stmt = base.where(or_(*[and_(Plan.measure_id == mid, Plan.branch_id.in_(ctx.applicable[ids[0]]))
+                                for mid, ids in sorted(by_measure.items())])) \
+                   .group_by(Plan.measure_id, Plan.branch_id)
+        for mid, branch_id, *rest in ctx.session.execute(stmt):
+            yield (by_measure[mid][0], branch_id, *rest)
+        return
+    # Several indicators share a measure (an admin's copy): one GROUP BY per indicator, in one UNION ALL.
+    parts = [select(literal(ind_id).label("indicator_id"), Plan.branch_id, *cols).select_from(Plan)
+             .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
+                                     Actual.month == Plan.month))
+             .where(Plan.month >= start, Plan.month <= end, Plan.measure_id == mid,
+                    Plan.branch_id.in_(ctx.applicable[ind_id]))
+             .group_by(Plan.branch_id)
+             for ind_id, mid in sorted(measure_of.items())]
+    yield from ctx.session.execute(union_all(*parts))
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """An indicator's scoring inputs, resolved once per run (not per row)."""
+
+    indicator_id: int
+    points: Decimal
+    measure: Measure
+    direction: str
+    floor: Decimal
+    bonus_rate: Decimal
+    bonus_cap: Decimal
+
+
+def _spec(ind, measure: Measure) -> _Spec:
+    params = {"direction": measure.direction, "floor": measure.floor, "bonus_rate": measure.bonus_rate,
+              "bonus_cap": measure.bonus_cap,
+              **{k: v for k, v in (ind.params or {}).items() if v is not None and k != "measure"}}
+    return _Spec(ind.id, Decimal(ind.points), measure, params["direction"], Decimal(str(params["floor"])),
+                 Decimal(str(params["bonus_rate"])), Decimal(str(params["bonus_cap"])))
 
 
 def evaluate(ctx: EvalContext):
-    """Score every applicable branch of the window at once (two statements: the plan ×
-    actual GROUP BY, and the quarter's acceptances)."""
+    """Score every applicable branch of the window at once: the plan × actual GROUP BY,
+    plus the quarter's acceptances (and the measure and setting look-ups)."""
     session = ctx.session
     codes = {ind.id: (ind.params or {}).get("measure") for ind in ctx.indicators}
     measures = {m.code: m for m in session.scalars(select(Measure).where(Measure.code.in_(set(codes.values()) - {None})))}
-    measure_ids = {iid: measures[c].id for iid, c in codes.items() if c in measures}
-    stmt, acc_stmt = _statement(ctx, measure_ids)
-    if stmt is None:
+    specs = {ind.id: _spec(ind, measures[codes[ind.id]]) for ind in ctx.indicators if codes[ind.id] in measures}
+    if not specs:
         return []
+    measure_of = {iid: spec.measure.id for iid, spec in specs.items()}
     rule = acceptance_rule(session, ctx.period.year)
     decisions = {}
-    if acc_stmt is not None:
-        decisions = {(b, m): (s, c) for b, m, s, c in session.execute(acc_stmt)}
-    by_id = {ind.id: ind for ind in ctx.indicators}
-    out = []
-    for ind_id, branch_id, plan, actual, n_plan, n_actual in session.execute(stmt):
-        ind = by_id[ind_id]
-        measure = measures[codes[ind_id]]
-        params = {**_curve(measure), **{k: v for k, v in (ind.params or {}).items() if v is not None}}
-        out.append(_row(ind, measure, params, branch_id, plan, actual, n_plan, n_actual,
-                        decisions.get((branch_id, measure.id)), rule, ctx.period))
-    return out
-
-
-def _curve(measure: Measure) -> dict:
-    return {"direction": measure.direction, "floor": measure.floor,
-            "bonus_rate": measure.bonus_rate, "bonus_cap": measure.bonus_cap}
+    quarter = _window_quarter(ctx.period)
+    if quarter:
+        decisions = {(b, m): (st, c) for b, m, st, c in session.execute(
+            select(Acceptance.branch_id, Acceptance.measure_id, Acceptance.status, Acceptance.comment)
+            .where(Acceptance.quarter == quarter, Acceptance.measure_id.in_(set(measure_of.values()))))}
+    window = ctx.period.key
+    check_acceptance = ctx.period.kind != "year"
+    return [_row(specs[ind_id], branch_id, plan, actual, n_plan, n_actual,
+                 decisions.get((branch_id, specs[ind_id].measure.id)), rule, window, check_acceptance)
+            for ind_id, branch_id, plan, actual, n_plan, n_actual in _sums(ctx, measure_of)]
 
 
 def _as_quantity(value) -> Decimal:
@@ -133,22 +151,25 @@ def _as_quantity(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value or 0)
 
 
-def _row(ind, measure, params, branch_id, plan, actual, n_plan, n_actual, decision, rule, period) -> EvalRow:
-    points = Decimal(ind.points)
+_Q4 = Decimal("0.0001")
+
+
+def _row(spec: _Spec, branch_id, plan, actual, n_plan, n_actual, decision, rule, window,
+         check_acceptance) -> EvalRow:
+    measure = spec.measure
     plan = _as_quantity(plan)
-    evidence = {"measure": measure.code, "unit": measure.unit, "window": period.key,
-                "direction": params["direction"], "plan": str(plan), "months_planned": n_plan,
-                "months_reported": n_actual, "floor": str(params["floor"])}
+    evidence = {"measure": measure.code, "unit": measure.unit, "window": window, "direction": spec.direction,
+                "plan": str(plan), "months_planned": n_plan, "months_reported": n_actual, "floor": str(spec.floor)}
     if n_actual < n_plan:
         evidence["note"] = "未报送实绩"
-        return EvalRow(branch_id, ind.id, ZERO, evidence)
+        return EvalRow(branch_id, spec.indicator_id, ZERO, evidence)
     actual = _as_quantity(actual)
-    a = attainment(params["direction"], plan, actual)
-    value = earned(points, a, floor=Decimal(params["floor"]), bonus_rate=Decimal(params["bonus_rate"]),
-                   bonus_cap=Decimal(params["bonus_cap"]))
-    evidence.update(actual=str(actual), attainment="∞" if a is UNBOUNDED else str(a.quantize(Decimal("0.0001"))),
-                    computed=str(value))
-    if measure.key and period.kind != "year":
+    a = attainment(spec.direction, plan, actual)
+    value = earned(spec.points, a, floor=spec.floor, bonus_rate=spec.bonus_rate, bonus_cap=spec.bonus_cap)
+    evidence["actual"] = str(actual)
+    evidence["attainment"] = "∞" if a is UNBOUNDED else str(a.quantize(_Q4))
+    evidence["computed"] = str(value)
+    if measure.key and check_acceptance:
         status = decision[0] if decision else None
         evidence["acceptance"] = status or "pending"
         if decision and decision[1]:
@@ -156,7 +177,7 @@ def _row(ind, measure, params, branch_id, plan, actual, n_plan, n_actual, decisi
         if (rule == "rejected_zero" and status == "rejected") or (rule == "accepted_only" and status != "accepted"):
             evidence["note"] = "季度验收未通过，按规则记 0 分" if status == "rejected" else "尚未通过季度验收，按规则记 0 分"
             value = ZERO
-    return EvalRow(branch_id, ind.id, value, evidence)
+    return EvalRow(branch_id, spec.indicator_id, value, evidence)
 
 
 KIND = IndicatorKind(method=METHOD, label="生产经营指标（计划与实绩）", evaluate=evaluate, plugin=PLUGIN,
