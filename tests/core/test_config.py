@@ -1,0 +1,85 @@
+"""Configuration: embedded defaults, STARBRANCH_* variables override them, explicit
+overrides win, and no secret key outside development is a clear start-up error."""
+from __future__ import annotations
+
+import pytest
+
+from core.app import create_app
+from core.config import DEV_SECRET, ENV_KEYS, ConfigError, load_config
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for var in ENV_KEYS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("STARBRANCH_INSTANCE", raising=False)
+
+
+def test_defaults_need_nothing_installed(tmp_path):
+    config = load_config(tmp_path)
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'starbranch.sqlite'}"
+    assert config["CELERY_BROKER_URL"] is None  # jobs run in-process
+    assert config["ENV"] == "development"
+    assert config["SECRET_KEY"] == DEV_SECRET
+    assert config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+
+
+def test_missing_secret_key_in_production_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_ENV", "production")
+    with pytest.raises(ConfigError, match="STARBRANCH_SECRET_KEY"):
+        load_config(tmp_path)
+    with pytest.raises(ConfigError, match="export STARBRANCH_SECRET_KEY"):
+        create_app(instance_path=str(tmp_path))
+
+
+def test_production_starts_with_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_ENV", "production")
+    monkeypatch.setenv("STARBRANCH_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
+    assert app.config["ENV"] == "production"
+
+
+def test_environment_variables_override_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", "postgresql+psycopg://u@db.example/sb")
+    monkeypatch.setenv("STARBRANCH_SECRET_KEY", "from-env")
+    monkeypatch.setenv("STARBRANCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("STARBRANCH_CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/1")
+    monkeypatch.setenv("STARBRANCH_UPLOAD_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("STARBRANCH_PLUGINS", "production, brands")
+    config = load_config(tmp_path)
+    assert config["DATABASE_URL"] == "postgresql+psycopg://u@db.example/sb"
+    assert config["SECRET_KEY"] == "from-env"
+    assert config["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
+    assert config["CELERY_RESULT_BACKEND"] == "redis://127.0.0.1:6379/1"
+    assert config["UPLOAD_DIR"] == str(tmp_path / "files")
+    assert config["PLUGINS"] == ["production", "brands"]
+
+
+def test_explicit_overrides_win_over_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", "sqlite:///from-env.sqlite")
+    config = load_config(tmp_path, {"DATABASE_URL": "sqlite://"})
+    assert config["DATABASE_URL"] == "sqlite://"
+
+
+def test_empty_variable_keeps_the_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", "")
+    assert load_config(tmp_path)["DATABASE_URL"].startswith("sqlite:///")
+
+
+def test_broker_url_switches_celery_out_of_eager_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", "sqlite://")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.extensions["celery"].conf.task_always_eager is True
+    monkeypatch.setenv("STARBRANCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.extensions["celery"].conf.task_always_eager is False
+    assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/15"
+
+
+def test_plugins_setting_chooses_the_loaded_plugins(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("STARBRANCH_PLUGINS", "brands")
+    app = create_app(instance_path=str(tmp_path))
+    assert list(app.extensions["starbranch.plugins"].manifests) == ["brands"]
