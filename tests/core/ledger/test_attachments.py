@@ -133,3 +133,10 @@ def test_bad_files_are_refused(name, data, message):
     data = _docx() if data is None else data
     with pytest.raises(UploadRefused, match=message):
         check_upload(name, data, max_bytes=10_000, extensions=["pdf", "docx", "xlsx", "txt"])
+
+
+def test_path_in_filename_is_dropped(client, record, db, app):
+    _upload(client, record, "../../etc/会议.pdf", PDF)
+    att = db.scalar(select(Attachment))
+    assert att.original_name == "会议.pdf"
+    assert (Path(app.config["UPLOAD_DIR"]) / att.stored_name).is_file()

@@ -146,3 +146,11 @@ def test_overview_for_reviewer(client, login, reviewer, branch):
     login(reviewer)
     page = client.get("/ledger/overview").get_data(as_text=True)
     assert branch.name in page
+
+
+def test_reviewer_of_other_unit_cannot_enter_point_records(client, login, make_user, make_unit, branch, db):
+    login(make_user("reviewer", units=[make_unit()]))
+    r = client.post(f"/ledger/branch/{branch.id}/points",
+                    data={"kind": "bonus", "points": "2", "dated": "2026-03-05", "reason": "越权"})
+    assert r.status_code == 404
+    assert db.scalar(select(PointRecord)) is None

@@ -141,3 +141,18 @@ def test_viewer_cannot_enter_progress(client, login, make_user, unit, branch, db
     assert client.get(f"/targets/{t.id}").status_code == 200
     assert client.post(f"/targets/{t.id}", data={"month": "2026-03", "completion": "5"}).status_code == 404
     assert db.scalar(select(func.count()).select_from(TargetProgress)) == 0
+
+
+def test_locked_period_refuses_target_edit_and_delete(client, login, reviewer, branch, db, close_period):
+    t = _target(db, branch, deadline=date(2026, 3, 31))
+    close_period("2026Q1")
+    login(reviewer)
+    r = client.post(f"/targets/{t.id}/edit", data={"title": "改名", "group": "key_tasks", "index_code": "performance",
+                                                   "points": "5", "owner": "李主任", "deadline": "2026-06-30",
+                                                   "version": "1"})
+    assert "已结账锁定" in r.get_data(as_text=True)
+    r = client.post(f"/targets/{t.id}/delete", follow_redirects=True)
+    assert "已结账锁定" in r.get_data(as_text=True)
+    db.expire_all()
+    t = db.get(Target, t.id)
+    assert t is not None and t.title == "季度产量" and t.deadline == date(2026, 3, 31)
