@@ -23,6 +23,11 @@ def db_group():
 @with_appcontext
 def upgrade_cmd(target, sql):
     """Upgrade to TARGET (default: heads = core and every plugin)."""
+    if not sql and not service.current_revisions(_url()) and not service.is_empty(_url()):
+        raise click.ClickException(
+            "数据库中已有数据表，但没有迁移记录 (tables exist but no alembic_version: made by "
+            "create_all?). If its schema is current run `starbranch db stamp heads`; otherwise "
+            "start from an empty database.")
     service.upgrade(_url(), target, sql=sql)
     if not sql:
         click.echo("数据库已升级到最新结构 (database at: " + ", ".join(service.describe(_url())) + ")")
@@ -35,6 +40,14 @@ def upgrade_cmd(target, sql):
 def downgrade_cmd(target, sql):
     """Downgrade to TARGET (e.g. `base`, `production@base`, `core@-1`)."""
     service.downgrade(_url(), target, sql=sql)
+
+
+@db_group.command("stamp")
+@click.argument("target", default="heads")
+@with_appcontext
+def stamp_cmd(target):
+    """Record TARGET as applied without running migrations."""
+    service.stamp(_url(), target)
 
 
 @db_group.command("current")

@@ -139,6 +139,10 @@ def downgrade(database_url: str, target: str, *, sql: bool = False) -> None:
     command.downgrade(alembic_config(database_url), target, sql=sql)
 
 
+def stamp(database_url: str, target: str = "heads") -> None:
+    command.stamp(alembic_config(database_url), target)
+
+
 def current_revisions(database_url: str) -> set[str]:
     """Revision ids the database is stamped with (empty for an unmigrated database)."""
     engine = create_engine(database_url, poolclass=NullPool)

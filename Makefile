@@ -1,0 +1,107 @@
+# starbranch — set-up, run and test. The two commands of the README:
+#   make run    virtualenv + dependencies + CJK font + translations + migrations + demo data, then serve
+#   make test   the test suite on SQLite (no PostgreSQL/Redis needed)
+# More: make test-pg, make test-integration, make test-browser, make bench, make migrations,
+#       make translations. Run `make help` for the list.
+
+PYTHON      ?= python3.11
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+STARBRANCH  := $(VENV)/bin/starbranch
+STAMP       := $(VENV)/.starbranch-installed
+HOST        ?= 127.0.0.1
+PORT        ?= 5000
+TEST_PG_URL ?= postgresql://postgres@127.0.0.1/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+CHROMIUM    ?= /usr/bin/chromium
+
+FONT_CHECK  := fc-list :lang=zh family | grep -q .
+
+.PHONY: help run serve setup venv deps fonts translations compile-translations db demo \
+        test test-pg test-integration test-browser bench migrations clean
+
+help:
+	@echo "make run               set everything up (venv, deps, font, translations, DB, demo) and serve on http://$(HOST):$(PORT)"
+	@echo "make test              the test suite on SQLite (browser journeys excluded: make test-browser)"
+	@echo "make test-pg           the same suite on PostgreSQL ($(TEST_PG_URL))"
+	@echo "make test-integration  PostgreSQL + a real Celery worker on Redis ($(TEST_REDIS_URL))"
+	@echo "make test-browser      Playwright journeys on Debian's chromium"
+	@echo "make bench             benchmarks (print figures)"
+	@echo "make migrations        pre-release: rewrite the initial Alembic revisions from the models"
+	@echo "make translations      re-extract messages, update and compile the English catalog"
+
+# ------------------------------------------------------------------ set-up
+$(PY):
+	@scripts/check_python.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+venv: $(PY)
+
+$(STAMP): setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+deps: $(STAMP)
+
+# A CJK font for PDF documents (WeasyPrint). Any installed Chinese font will do.
+fonts:
+	@scripts/ensure_apt_package.sh fonts-wqy-microhei "$(FONT_CHECK)" "Chinese text in PDF documents"
+
+compile-translations: deps
+	@$(PY) scripts/translations.py --compile >/dev/null
+
+translations: deps
+	$(PY) scripts/translations.py
+
+db: deps
+	$(STARBRANCH) db upgrade
+
+demo: db
+	$(PY) scripts/demo_if_empty.py
+
+setup: deps fonts compile-translations demo
+
+run: setup
+	@echo ">> serving on http://$(HOST):$(PORT)  (demo logins: see README.md)"
+	$(STARBRANCH) run --host $(HOST) --port $(PORT)
+
+serve: run
+
+migrations: deps
+	scripts/regenerate_migrations.sh
+
+# ------------------------------------------------------------------ tests
+# pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+define run_pytest
+	@set +e; $(1) $(PY) -m pytest $(2) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "ERROR: no tests were collected ($(2))" >&2; fi; exit $$rc
+endef
+
+test: deps fonts compile-translations
+	$(call run_pytest,,-m 'not browser' --ignore=tests/browser)
+
+test-pg: deps fonts compile-translations
+	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
+	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL),-m 'not browser' --ignore=tests/browser)
+
+test-integration: deps compile-translations
+	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
+	@$(PY) -c "import redis,sys; redis.Redis.from_url('$(TEST_REDIS_URL)', socket_connect_timeout=3).ping()" \
+	  || { echo "ERROR: Redis not reachable at $(TEST_REDIS_URL) (Debian: sudo apt-get install redis-server)" >&2; exit 1; }
+	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL) STARBRANCH_TEST_REDIS_URL=$(TEST_REDIS_URL),tests/integration -m integration -rs)
+
+test-browser: deps fonts compile-translations
+	@scripts/ensure_apt_package.sh chromium "test -x $(CHROMIUM)" "the browser tests (Playwright drives Debian's chromium; never 'playwright install')"
+	@if ! ls tests/browser/test_*.py >/dev/null 2>&1; then \
+	  echo ">> SKIPPED browser tests: tests/browser has no test files yet"; exit 0; fi; \
+	set +e; $(PY) -m pytest tests/browser -m browser $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "ERROR: tests/browser has test files but no browser test was collected" >&2; fi; exit $$rc
+
+bench: deps
+	@for script in bench/*.py; do echo ">> $$script"; $(PY) $$script || exit $$?; done
+
+clean:
+	rm -rf .pytest_cache test-artifacts
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
