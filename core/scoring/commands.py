@@ -85,7 +85,7 @@ def scores_cmd(key, fmt, output):
     elif fmt == "xlsx" and sys.stdout.isatty():
         raise click.ClickException("xlsx 为二进制文件，请用 -o 指定输出文件。")
     else:
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)
 
 
 @click.group("ruleset")

@@ -41,7 +41,7 @@ def window_results(session: Session, key, *, branch_clause=None) -> list[tuple[S
             .where(Period.key == pk.key))
     if branch_clause is not None:
         stmt = stmt.where(branch_clause)
-    rows = list(session.execute(stmt).tuples())
+    rows = [tuple(r) for r in session.execute(stmt).all()]
 
     class _K:  # display_key reads these
         def __init__(self, sr, b):

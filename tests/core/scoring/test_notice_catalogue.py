@@ -1,0 +1,158 @@
+"""Annual grade, public notice and objections, commendation list; default catalogue,
+seeding and the weight/band checks."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.indicators.catalogue import CatalogueError, default_indicators, seed_ruleset, validate_bands, validate_weights
+from core.scoring import notice
+from core.scoring.errors import NoticeError, ReasonRequired
+
+Y_ITEM = {"index_code": "team", "points": 100, "cycle": "year", "method": "manual"}
+
+
+@pytest.fixture
+def graded(db, make_branch, make_ruleset, registry, close, add_points):
+    """A closed 2026 with annual totals set through one yearly manual item."""
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import recompute
+    from core.scoring.models import Evaluation
+
+    def run(totals: dict, vetoes=()):
+        make_ruleset(indicators=[Y_ITEM], settings={"commendation_top_n": 2})
+        branches = {code: make_branch(code=code, category=cat) for code, (cat, _) in totals.items()}
+        for code in vetoes:
+            add_points(branches[code], "veto", 0, date(2026, 6, 1))
+        for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
+            close.quarter(q)
+        recompute(db, "2026", registry)
+        for code, (_, total) in totals.items():
+            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[code].id))
+            verify_item(db, ev.id, total, "年度核实", ev.version)
+        close("2026")
+        return branches
+
+    return run
+
+
+def test_annual_grade_from_year_total_capped_by_veto(graded, result_of):
+    bs = graded({"A": ("production", 92), "B": ("production", 85), "C": ("production", 95)}, vetoes=["C"])
+    assert [result_of(bs[c], "2026").stars for c in "ABC"] == [5, 4, 1]
+
+
+def test_notice_objection_and_finalise(db, graded):
+    bs = graded({"A": ("production", 92)})
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 10))
+    assert n.ends_on == date(2027, 1, 14)  # five days including the first
+    with pytest.raises(NoticeError, match="公示期内"):
+        notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 15))
+    with pytest.raises(ReasonRequired):
+        notice.file_objection(db, n.id, bs["A"].id, " ", today=date(2027, 1, 11))
+    obj = notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11))
+    with pytest.raises(NoticeError, match="期满后"):
+        notice.finalise_grades(db, n.id, today=date(2027, 1, 14))
+    with pytest.raises(NoticeError, match="未处理的异议"):
+        notice.finalise_grades(db, n.id, today=date(2027, 1, 15))
+    with pytest.raises(ReasonRequired):
+        notice.resolve_objection(db, obj.id, upheld=False, resolution="")
+    notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
+    assert notice.finalise_grades(db, n.id, today=date(2027, 1, 15)).status == "final"
+
+
+def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
+    from core.scoring.close import reopen_period
+    bs = graded({"A": ("production", 92)})
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 10))
+    obj = notice.file_objection(db, n.id, bs["A"].id, "漏计加分", today=date(2027, 1, 10))
+    notice.resolve_objection(db, obj.id, upheld=True, resolution="异议成立，需更正")
+    with pytest.raises(NoticeError, match="异议成立"):
+        notice.finalise_grades(db, n.id, today=date(2027, 2, 1))
+    reopen_period(db, "2026", "按异议更正")
+    assert n.status == "cancelled"
+
+
+def test_notice_needs_closed_year(db, make_ruleset):
+    make_ruleset(indicators=[Y_ITEM])
+    with pytest.raises(NoticeError, match="尚未结账"):
+        notice.start_notice(db, 2026)
+
+
+def test_commendation_list_top_n_without_veto_and_at_least_four_stars(db, graded):
+    graded({"A": ("production", 95), "B": ("production", 91), "C": ("production", 91), "D": ("production", 88),
+            "E": ("production", 99), "F": ("market", 75), "G": ("market", 85)}, vetoes=["E"])
+    final, lists = notice.commendation_list(db, 2026)
+    assert final is False
+    # E vetoed; top 2 eligible with ties at the cut-off included
+    assert [c.code for c in lists["production"]] == ["A", "B", "C"]
+    assert [c.code for c in lists["market"]] == ["G"]  # F is ★3
+
+
+# ------------------------------------------------------------------ catalogue
+
+def test_default_catalogue_covers_six_basic_items_and_frequencies():
+    rows = default_indicators(None)
+    names = " ".join(r["name"] for r in rows)
+    for item in ("组织设置", "班子建设", "运行机制", "组织生活", "党员队伍", "工作保障"):
+        assert item in names
+    freq = {r["params"]["record_types"][0]: r["cycle"] for r in rows if r["method"] == "ledger_count"}
+    assert freq == {"committee_meeting": "month", "member_meeting": "quarter", "group_meeting": "month",
+                    "party_lecture": "quarter", "theme_day": "month", "life_meeting": "year", "appraisal": "year"}
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"basic", "special", "deduction", "veto"}
+    assert {r["method"] for r in rows} >= {"ledger_count", "attendance", "appraisal", "target", "manual"}
+
+
+def test_seed_ruleset_is_valid_and_active(db, registry):
+    rs = seed_ruleset(db, 2026, None, registry=registry)
+    db.commit()
+    assert rs.status == "active" and rs.version == 1
+    validate_weights(rs.weights)
+    validate_bands(rs.bands)
+    by_cat = {}
+    for w in rs.weights:
+        by_cat.setdefault(w.category, {})[w.index_code] = w.weight
+    assert by_cat["production"]["performance"] > by_cat["management"]["performance"]
+    second = seed_ruleset(db, 2026, None)
+    assert second.version == 2 and second.status == "draft"
+
+
+def test_seeded_default_catalogue_closes_a_month(db, registry, make_branch, add_record, close, result_of):
+    seed_ruleset(db, 2026, None, registry=registry)
+    db.commit()
+    b = make_branch()
+    add_record(b, "committee_meeting", date(2026, 1, 5))
+    add_record(b, "group_meeting", date(2026, 1, 6))
+    add_record(b, "theme_day", date(2026, 1, 7))
+    close("2026-01")
+    assert result_of(b, "2026-01").total == Decimal("100.00")
+
+
+@pytest.mark.parametrize("rows,message", [
+    ([("production", "team", 20), ("production", "management", 20), ("production", "performance", 20),
+      ("production", "brand", 20), ("production", "service", 19)], "合计为 99"),
+    ([("production", "team", 100)], "缺少以下指数"),
+    ([("production", "team", "x")], "不是数字"),
+    ([("production", "team", -5)], "0–100的整数"),
+    ([("nowhere", "team", 100)], "未知的支部类别"),
+])
+def test_weights_must_sum_to_100_per_category(rows, message):
+    with pytest.raises(CatalogueError, match=message):
+        validate_weights(rows)
+
+
+@pytest.mark.parametrize("rows,message", [
+    ({5: 90, 4: 80, 3: 70, 2: 60}, "缺少 1星"),
+    ({5: 90, 4: 80, 3: 70, 2: 60, 1: 10}, "从 0 分开始"),
+    ({5: 80, 4: 80, 3: 70, 2: 60, 1: 0}, "重叠"),
+    ({5: 90, 4: 95, 3: 70, 2: 60, 1: 0}, "重叠"),
+    ({5: 101, 4: 80, 3: 70, 2: 60, 1: 0}, "0–100"),
+])
+def test_bands_cover_0_to_100_without_gaps_or_overlaps(rows, message):
+    with pytest.raises(CatalogueError, match=message):
+        validate_bands(rows.items())
+
+
+def test_default_bands_are_valid():
+    validate_bands([(5, 90), (4, 80), (3, 70), (2, 60), (1, 0)])
