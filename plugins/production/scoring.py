@@ -158,8 +158,11 @@ def _row(spec: _Spec, branch_id, plan, actual, n_plan, n_actual, decision, rule,
          check_acceptance) -> EvalRow:
     measure = spec.measure
     plan = _as_quantity(plan)
-    evidence = {"measure": measure.code, "unit": measure.unit, "window": window, "direction": spec.direction,
-                "plan": str(plan), "months_planned": n_plan, "months_reported": n_actual, "floor": str(spec.floor)}
+    # Kept small (it is stored per branch, measure and month): the unit, direction and
+    # curve are on the indicator's params; month counts only when they say something.
+    evidence = {"plan": str(plan)}
+    if n_plan > 1 or n_actual < n_plan:
+        evidence.update(months_planned=n_plan, months_reported=n_actual)
     if n_actual < n_plan:
         evidence["note"] = "未报送实绩"
         return EvalRow(branch_id, spec.indicator_id, ZERO, evidence)
@@ -168,14 +171,15 @@ def _row(spec: _Spec, branch_id, plan, actual, n_plan, n_actual, decision, rule,
     value = earned(spec.points, a, floor=spec.floor, bonus_rate=spec.bonus_rate, bonus_cap=spec.bonus_cap)
     evidence["actual"] = str(actual)
     evidence["attainment"] = "∞" if a is UNBOUNDED else str(a.quantize(_Q4))
-    evidence["computed"] = str(value)
     if measure.key and check_acceptance:
         status = decision[0] if decision else None
-        evidence["acceptance"] = status or "pending"
+        if status or rule != "computed":
+            evidence["acceptance"] = status or "pending"
         if decision and decision[1]:
             evidence["acceptance_comment"] = decision[1]
         if (rule == "rejected_zero" and status == "rejected") or (rule == "accepted_only" and status != "accepted"):
             evidence["note"] = "季度验收未通过，按规则记 0 分" if status == "rejected" else "尚未通过季度验收，按规则记 0 分"
+            evidence["computed"] = str(value)
             value = ZERO
     return EvalRow(branch_id, spec.indicator_id, value, evidence)
 

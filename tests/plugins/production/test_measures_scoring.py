@@ -29,8 +29,7 @@ def test_production_category(branches, put, run_eval):
     assert earned(rows, b, "quality") == D("6.29")
     assert earned(rows, b, "safety") == D("5.00")
     ev = rows[(b.id, "P-PRODUCTION-COST")].evidence
-    assert ev["plan"] == "2800" and ev["actual"] == "3000" and ev["attainment"] == "0.9333"
-    assert ev["direction"] == "lower" and ev["unit"] == "元/吨"
+    assert ev == {"plan": "2800", "actual": "3000", "attainment": "0.9333"}
 
 
 def test_auxiliary_category(branches, put, run_eval):
