@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from core.points import ZERO, clamp, to_points
 from core.scoring.kinds import EvalContext, EvalRow, IndicatorKind
@@ -49,12 +49,13 @@ def earned(points: Decimal, a: Decimal | None, *, floor: Decimal = Decimal("0.8"
     points, floor = Decimal(points), Decimal(floor)
     bonus_rate, bonus_cap = Decimal(bonus_rate), Decimal(bonus_cap)
     if a is UNBOUNDED:
-        base = points
-        bonus = bonus_cap * points if bonus_rate > 0 else ZERO
-    else:
-        base = points * clamp((a - floor) / (ONE - floor), ZERO, ONE)
+        return to_points(points + (bonus_cap * points if bonus_rate > 0 else ZERO))
+    if a >= ONE:
         bonus = min(bonus_rate * (a - ONE) * points, bonus_cap * points) if a > ONE else ZERO
-    return to_points(base + max(bonus, ZERO))
+        return to_points(points + max(bonus, ZERO))
+    if a <= floor:
+        return ZERO
+    return to_points(points * clamp((a - floor) / (ONE - floor), ZERO, ONE))
 
 
 def acceptance_rule(session, year: int) -> str:
@@ -75,25 +76,28 @@ def _sums(ctx: EvalContext, measure_of: dict[int, int]):
     branches. Rows: (indicator_id, branch_id, plan, actual, n_plan, n_actual)."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
     cols = (func.sum(Plan.value), func.sum(Actual.value), func.count(Plan.id), func.count(Actual.id))
-    base = (select(Plan.measure_id, Plan.branch_id, *cols).select_from(Plan)
-            .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
-                                    Actual.month == Plan.month))
-            .where(Plan.month >= start, Plan.month <= end))
+    join = and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id, Actual.month == Plan.month)
     by_measure: dict[int, list[int]] = {}
     for ind_id, mid in measure_of.items():
         by_measure.setdefault(mid, []).append(ind_id)
     if all(len(v) == 1 for v in by_measure.values()):
         # The usual case: one indicator per measure → a single scan of the window's plans.
-        stmt = base.where(or_(*[and_(Plan.measure_id == mid, Plan.branch_id.in_(ctx.applicable[ids[0]]))
-                                for mid, ids in sorted(by_measure.items())])) \
-                   .group_by(Plan.measure_id, Plan.branch_id)
+        # A month window has one plan per (measure, branch): no GROUP BY needed.
+        month = ctx.period.kind == "month"
+        picked = ((Plan.value, Actual.value, literal(1), case((Actual.id.is_(None), 0), else_=1))
+                  if month else cols)
+        stmt = (select(Plan.measure_id, Plan.branch_id, *picked).select_from(Plan).outerjoin(Actual, join)
+                .where(Plan.month == start if month else and_(Plan.month >= start, Plan.month <= end),
+                       or_(*[and_(Plan.measure_id == mid, Plan.branch_id.in_(ctx.applicable[ids[0]]))
+                             for mid, ids in sorted(by_measure.items())])))
+        if not month:
+            stmt = stmt.group_by(Plan.measure_id, Plan.branch_id)
         for mid, branch_id, *rest in ctx.session.execute(stmt):
             yield (by_measure[mid][0], branch_id, *rest)
         return
     # Several indicators share a measure (an admin's copy): one GROUP BY per indicator, in one UNION ALL.
     parts = [select(literal(ind_id).label("indicator_id"), Plan.branch_id, *cols).select_from(Plan)
-             .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
-                                     Actual.month == Plan.month))
+             .outerjoin(Actual, join)
              .where(Plan.month >= start, Plan.month <= end, Plan.measure_id == mid,
                     Plan.branch_id.in_(ctx.applicable[ind_id]))
              .group_by(Plan.branch_id)
