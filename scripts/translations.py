@@ -54,7 +54,7 @@ def extract(pot: Path) -> None:
 def update(pot: Path) -> None:
     if PO.exists():
         pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "en", "--no-fuzzy-matching",
-                "--ignore-obsolete", "--no-location")
+                "--ignore-obsolete")
     else:
         pybabel("init", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", "en")
 
