@@ -186,3 +186,19 @@ def enable_plugin(app, db):
         db.commit()
 
     return do
+
+
+@pytest.fixture
+def make_honour(db):
+    """An honour (荣誉) of `branch`, awarded in January 2026 unless told."""
+    from datetime import date
+
+    from core.honours.models import Honour
+
+    def factory(branch, level="city", awarded_on=None, title="先进基层党组织", issuer="中共某市委", **kw):
+        h = Honour(branch_id=branch.id, unit_id=branch.unit_id, title=title, level=level, issuer=issuer,
+                   awarded_on=awarded_on or date(2026, 1, 15), **kw)
+        db.add(h)
+        db.commit()
+        return h
+    return factory
