@@ -152,7 +152,8 @@ def test_plugin_demo_hook_runs_inside_starbranch_demo(app):
 @exercises("starbranch_default_indicators")
 def test_plugin_default_indicators_are_returned(app):
     rows = _flat(app.extensions["starbranch.plugins"].hook.starbranch_default_indicators(ruleset=None))
-    assert {"code": "DUMMY-1", "name": "测试指标", "method": "dummy_count", "points": "1.00"} in rows
+    assert {"code": "DUMMY-1", "name": "测试指标", "method": "dummy_count", "points": "1.00",
+            "index_code": "performance", "kind": "special", "cycle": "month", "plugin": "dummy"} in rows
 
 
 @with_dummy

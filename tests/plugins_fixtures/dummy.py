@@ -69,7 +69,8 @@ def starbranch_demo_data(session, units, branches):
 
 @hookimpl
 def starbranch_default_indicators(ruleset):
-    return [{"code": "DUMMY-1", "name": "测试指标", "method": "dummy_count", "points": "1.00"}]
+    return [{"code": "DUMMY-1", "name": "测试指标", "method": "dummy_count", "points": "1.00",
+             "index_code": "performance", "kind": "special", "cycle": "month", "plugin": "dummy"}]
 
 
 @hookimpl
