@@ -19,6 +19,7 @@ from core.org import importing, services
 from core.org.forms import BranchForm, ImportForm, MemberForm, NodeForm, TransferForm, options
 from core.org.models import CATEGORIES, MEMBER_STATUSES, NODE_KINDS, Branch, Member, OrgNode
 from core.plugins.web import MenuItem
+from core.views_util import attempt, toggle_active
 from core.web import paginate
 from core.xlsx import xlsx_response
 
@@ -52,20 +53,6 @@ def _active_filter(stmt, column):
     if show == "all":
         return stmt
     return stmt.where(column.is_(True))
-
-
-def _refused(form, exc: services.OrgError) -> None:
-    """Put a service refusal on its field, or flash it for the whole form."""
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
-
-
-def _render_stale(template, **ctx):
-    flash(services.StaleEdit().args[0], "error")
-    return render_template(template, **ctx), 409
 
 
 def _scope_units(db):
@@ -106,13 +93,9 @@ def unit_new():
     form = NodeForm()
     form.parent_id.choices = _node_parent_choices(db)
     if form.validate_on_submit():
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             node = services.create_node(db, form.values(), actor=current_user)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已创建组织：%(name)s", name=node.name), "success")
             return redirect(url_for("org.units"))
     return render_template("org/node_form.html", form=form, node=None)
@@ -136,18 +119,13 @@ def unit_edit(node_id):
         form.parent_id.data = node.parent_id
     form.parent_id.choices = _node_parent_choices(db, exclude_id=node.id)
     if form.validate_on_submit():
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             services.update_node(db, node, form.values(), version=form.version_value(), actor=current_user)
-        except services.StaleEdit:
-            db.rollback()
-            return _render_stale("org/node_form.html", form=form, node=node)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.units"))
+        if isinstance(done.error, services.StaleEdit):
+            return render_template("org/node_form.html", form=form, node=node), 409
     return render_template("org/node_form.html", form=form, node=node)
 
 
@@ -166,15 +144,9 @@ def unit_activate(node_id):
 def _toggle_node(node_id, active):
     db = get_session()
     node = _node_or_404(db, node_id)
-    try:
-        services.set_node_active(db, node, active, actor=current_user)
-    except services.OrgError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("已恢复：%(n)s", n=node.name) if active else _("已停用：%(n)s", n=node.name), "success")
-    return redirect(url_for("org.units"))
+    return toggle_active(db, services.set_node_active, node, active,
+                         name=node.name, refused=services.OrgError,
+                         next_url=url_for("org.units"))
 
 
 # ---------------------------------------------------------------- branches
@@ -224,13 +196,9 @@ def branch_new():
     form = BranchForm()
     form.parent_id.choices = _parent_choices(db)
     if form.validate_on_submit():
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             branch = services.create_branch(db, form.values(), actor=current_user)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已创建支部：%(name)s", name=branch.name), "success")
             return redirect(url_for("org.branch_detail", branch_id=branch.id))
     return render_template("org/branch_form.html", form=form, branch=None)
@@ -265,18 +233,13 @@ def branch_edit(branch_id):
         form.version.data = branch.version
     form.parent_id.choices = _parent_choices(db)
     if form.validate_on_submit():
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             services.update_branch(db, branch, form.values(), version=form.version_value(), actor=current_user)
-        except services.StaleEdit:
-            db.rollback()
-            return _render_stale("org/branch_form.html", form=form, branch=branch)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.branch_detail", branch_id=branch.id))
+        if isinstance(done.error, services.StaleEdit):
+            return render_template("org/branch_form.html", form=form, branch=branch), 409
     return render_template("org/branch_form.html", form=form, branch=branch)
 
 
@@ -295,15 +258,9 @@ def branch_activate(branch_id):
 def _toggle_branch(branch_id, active):
     db = get_session()
     branch = _managed_branch_or_404(db, branch_id)
-    try:
-        services.set_branch_active(db, branch, active, actor=current_user)
-    except services.OrgError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("已恢复：%(n)s", n=branch.name) if active else _("已停用：%(n)s", n=branch.name), "success")
-    return redirect(url_for("org.branch_detail", branch_id=branch.id))
+    return toggle_active(db, services.set_branch_active, branch, active,
+                         name=branch.name, refused=services.OrgError,
+                         next_url=url_for("org.branch_detail", branch_id=branch.id))
 
 
 # ---------------------------------------------------------------- members
@@ -359,13 +316,9 @@ def member_new(branch_id):
     branch = _member_branch_or_404(db, branch_id)
     form = MemberForm()
     if form.validate_on_submit():
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             member = services.create_member(db, branch, form.values(), actor=current_user)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已添加党员：%(name)s", name=member.name), "success")
             return redirect(url_for("org.branch_detail", branch_id=branch.id))
     return render_template("org/member_form.html", form=form, member=None, branch=branch)
@@ -398,18 +351,13 @@ def member_edit(member_id):
     if request.method == "GET":
         form.version.data = member.version
     if form.validate_on_submit():
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             services.update_member(db, member, form.values(), version=form.version_value(), actor=current_user)
-        except services.StaleEdit:
-            db.rollback()
-            return _render_stale("org/member_form.html", form=form, member=member, branch=member.branch)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已保存。"), "success")
             return redirect(url_for("org.member_detail", member_id=member.id))
+        if isinstance(done.error, services.StaleEdit):
+            return render_template("org/member_form.html", form=form, member=member, branch=member.branch), 409
     return render_template("org/member_form.html", form=form, member=member, branch=member.branch)
 
 
@@ -428,15 +376,9 @@ def member_activate(member_id):
 def _toggle_member(member_id, active):
     db = get_session()
     member = _editable_member_or_404(db, member_id)
-    try:
-        services.set_member_active(db, member, active, actor=current_user)
-    except services.OrgError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("已恢复：%(n)s", n=member.name) if active else _("已停用：%(n)s", n=member.name), "success")
-    return redirect(url_for("org.member_detail", member_id=member.id))
+    return toggle_active(db, services.set_member_active, member, active,
+                         name=member.name, refused=services.OrgError,
+                         next_url=url_for("org.member_detail", member_id=member.id))
 
 
 @bp.route("/members/<int:member_id>/transfer", methods=["GET", "POST"])
@@ -454,20 +396,15 @@ def member_transfer(member_id):
         form.transferred_on.data = date.today()
     if form.validate_on_submit():
         to_branch = get_branch_or_404(db, current_user, form.to_branch_id.data)
-        try:
+        with attempt(db, services.OrgError, form=form) as done:
             services.transfer_member(db, member, to_branch, on=form.transferred_on.data,
                                      reason=(form.reason.data or "").strip(), version=form.version_value(),
                                      actor=current_user)
-        except services.StaleEdit:
-            db.rollback()
-            return _render_stale("org/transfer_form.html", form=form, member=member)
-        except services.OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已将 %(m)s 转入 %(b)s。", m=member.name, b=to_branch.name), "success")
             return redirect(url_for("org.member_detail", member_id=member.id))
+        if isinstance(done.error, services.StaleEdit):
+            return render_template("org/transfer_form.html", form=form, member=member), 409
     return render_template("org/transfer_form.html", form=form, member=member)
 
 

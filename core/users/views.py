@@ -16,6 +16,7 @@ from core.org.services import OrgError, StaleEdit
 from core.plugins.web import MenuItem
 from core.users import services
 from core.users.forms import NewUserForm, PasswordResetForm, UserForm
+from core.views_util import attempt, toggle_active
 from core.web import paginate
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users", template_folder="templates")
@@ -35,14 +36,6 @@ def _user_or_404(db, user_id) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _refused(form, exc):
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 @bp.route("/")
@@ -75,13 +68,9 @@ def new():
     form = NewUserForm()
     _fill_choices(db, form)
     if form.validate_on_submit():
-        try:
+        with attempt(db, OrgError, form=form) as done:
             user = services.create_user(db, form.values(), password=form.password.data, actor=current_user)
-        except OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已创建用户：%(u)s", u=user.username), "success")
             return redirect(url_for("users.index"))
     return render_template("users/form.html", form=form, user=None)
@@ -98,19 +87,13 @@ def edit(user_id):
         form.unit_ids.data = sorted(user.unit_ids)
     _fill_choices(db, form)
     if form.validate_on_submit():
-        try:
+        with attempt(db, OrgError, form=form) as done:
             services.update_user(db, user, form.values(), version=form.version_value(), actor=current_user)
-        except StaleEdit as exc:
-            db.rollback()
-            flash(str(exc), "error")
-            return render_template("users/form.html", form=form, user=user), 409
-        except OrgError as exc:
-            db.rollback()
-            _refused(form, exc)
-        else:
-            db.commit()
+        if done:
             flash(_("已保存。"), "success")
             return redirect(url_for("users.index"))
+        if isinstance(done.error, StaleEdit):
+            return render_template("users/form.html", form=form, user=user), 409
     return render_template("users/form.html", form=form, user=user)
 
 
@@ -143,12 +126,6 @@ def activate(user_id):
 def _toggle(user_id, active):
     db = get_session()
     user = _user_or_404(db, user_id)
-    try:
-        services.set_user_active(db, user, active, actor=current_user)
-    except OrgError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(_("已恢复：%(n)s", n=user.username) if active else _("已停用：%(n)s", n=user.username), "success")
-    return redirect(url_for("users.index"))
+    return toggle_active(db, services.set_user_active, user, active,
+                         name=user.username, refused=OrgError,
+                         next_url=url_for("users.index"))
