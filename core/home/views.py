@@ -1,10 +1,10 @@
+"""The landing page: what needs doing now, for each role."""
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from core.auth.access import requires
-from core.auth.scoping import visible_branches
 from core.db import get_session
+from core.home.services import home_summary
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -12,6 +12,4 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.route("/")
 @requires()
 def index():
-    db = get_session()
-    n_branches = db.scalar(select(func.count()).select_from(visible_branches(current_user).subquery()))
-    return render_template("home/index.html", n_branches=n_branches)
+    return render_template("home/index.html", s=home_summary(get_session(), current_user))
