@@ -65,7 +65,7 @@ def starbranch_default_indicators(ruleset):
 @hookspec
 def starbranch_celery_tasks(celery):
     """Called once when the Celery app is made. Register the plugin's tasks on it
-    (tasks made with `core.jobs.plugin_task` refuse units where the plugin is off).
+    (tasks made with `core.jobs.plugin_tasks.plugin_task` refuse units where the plugin is off).
     Return None."""
 
 
