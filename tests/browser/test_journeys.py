@@ -1,10 +1,13 @@
-"""Journeys in the browser, in Chinese: a secretary keeps her ledger and sees the
-checklist turn green; the dashboard shows the radar; the ranking shows the branch in
-its place. Steps whose pages do not exist yet are skipped with the reason."""
+"""Journeys in the browser, in Chinese, over the real engine (no inserted results):
+a secretary keeps her ledger and sees the checklist turn green; a reviewer verifies and
+adjusts an item with a reason; an admin closes the quarter on 期间结账 (three months,
+then the quarter); the dashboard shows the radar and the ranking shows the branch in its
+place. The current month and quarter are today's: earlier quarters of the year are
+closed in the seed (history), the journey closes the running one."""
 from __future__ import annotations
 
+import re
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -12,17 +15,22 @@ from conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 
+TODAY = date.today()
 
-def seed(app):
-    """A unit, two production branches with members, users, and a closed quarter with
-    results (inserted directly, standing in for the engine's close)."""
+
+def seed(app, *, history=False, ledger=False):
+    """A unit with two production branches (members on the first), a secretary of the
+    first, a reviewer of the unit, an admin and the default rule set of the year.
+    history: close the year's earlier months and quarters through the engine.
+    ledger: the first branch already keeps this month's meetings (the second keeps none)."""
     from core.auth.models import User, UserUnit
-    from core.indicators.models import INDICES, IndexWeight, RuleSet
+    from core.indicators.catalogue import seed_ruleset
+    from core.ledger.services import Presence, save_record
     from core.org.models import Branch, Member, OrgNode
     from core.periods.keys import PeriodKey
-    from core.periods.models import Period
-    from core.scoring.models import ScoreResult, tier_of
+    from core.scoring.close import close_period
 
+    registry = app.extensions["starbranch.plugins"]
     s = app.extensions["starbranch.db"].session_factory()
     unit = OrgNode(code="U01", name="炼铁厂党委", kind="unit")
     s.add(unit)
@@ -32,39 +40,42 @@ def seed(app):
     b2 = Branch(code="B002", name="烧结作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
     s.add_all([b1, b2])
     s.flush()
-    s.add_all([Member(branch_id=b1.id, name=n, gender="male", status=st)
-               for n, st in (("张伟", "full"), ("李娜", "full"), ("王强", "probationary"))])
-    users = {}
+    members = [Member(branch_id=b1.id, name=n, gender="male", status=st)
+               for n, st in (("张伟", "full"), ("李娜", "full"), ("王强", "probationary"))]
+    s.add_all(members + [Member(branch_id=b2.id, name="赵敏", gender="female", status="full")])
+    names = {"shuji": "刘书记", "shenhe": "陈审核", "zuzhibu": "组织部"}
     for username, role, kw in (("shuji", "secretary", {"branch_id": b1.id}), ("shenhe", "reviewer", {}),
                                ("zuzhibu", "admin", {})):
-        u = User(username=username, display_name={"shuji": "刘书记", "shenhe": "陈审核", "zuzhibu": "组织部"}[username],
-                 role=role, **kw)
+        u = User(username=username, display_name=names[username], role=role, **kw)
         u.set_password(PASSWORD, method="pbkdf2:sha256:1000")
         if role == "reviewer":
             u.units = [UserUnit(unit_id=unit.id)]
         s.add(u)
-        users[username] = u
-    rs = RuleSet(year=2026, version=1, name="2026年考核细则", status="active", settings={})
-    for code, w in {"team": 20, "management": 20, "performance": 30, "brand": 15, "service": 15}.items():
-        rs.weights.append(IndexWeight(category="production", index_code=code, weight=w))
-    s.add(rs)
-    pk = PeriodKey(2026, "quarter", 3)
-    q = Period(key=pk.key, kind="quarter", year=2026, number=3, starts_on=pk.starts_on, ends_on=pk.ends_on,
-               status="closed")
-    s.add(q)
     s.flush()
-    for b, pct, rank in ((b2, 92, 1), (b1, 84, 2)):
-        idx = {c: Decimal(w) * pct / 100 for c, w in {"team": 20, "management": 20, "performance": 30, "brand": 15,
-                                                       "service": 15}.items()}
-        total = sum(idx.values())
-        stars = 5 if total >= 90 else 4
-        s.add(ScoreResult(period_id=q.id, branch_id=b.id, unit_id=unit.id, category="production", ruleset_id=rs.id,
-                          **idx, base=total, bonus=0, deduction=0, total=total, stars=stars, tier=tier_of(stars),
-                          rank=rank))
+    seed_ruleset(s, TODAY.year, registry=registry)
+    if ledger:
+        s.flush()
+        for rtype, topic in (("committee_meeting", "研究安全生产工作"), ("group_meeting", "学习安全规程"),
+                             ("theme_day", "主题党日：岗位讲安全")):
+            save_record(s, branch=b1, actor=None, data={"type": rtype, "held_on": TODAY, "topic": topic},
+                        presence=[Presence(m.id, True) for m in members])
+    if history:
+        current = PeriodKey.of_date("quarter", TODAY)
+        for q in range(1, current.number):
+            quarter = PeriodKey(TODAY.year, "quarter", q)
+            for month in quarter.children():
+                close_period(s, month, kinds=registry)
+            close_period(s, quarter, kinds=registry)
     s.commit()
     ids = {"b1": b1.id, "b2": b2.id}
     s.close()
     return ids
+
+
+def row_of(page, label):
+    """The row of table.list whose first cell is exactly `label` (2026年1月 ≠ 2026年11月)."""
+    cell = page.locator("td:first-child", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+    return page.locator("table.list tbody tr", has=cell)
 
 
 def test_secretary_records_committee_meeting_and_checklist_turns_green(live_app, new_page, tmp_path):
@@ -78,7 +89,7 @@ def test_secretary_records_committee_meeting_and_checklist_turns_green(live_app,
 
     page.goto(f"{base}/ledger/branch/{ids['b1']}/new?type=committee_meeting")
     page.select_option("select[name=type]", "committee_meeting")
-    page.fill("input[name=held_on]", date.today().isoformat())
+    page.fill("input[name=held_on]", TODAY.isoformat())
     page.fill("input[name=topic]", "研究十一月安全生产工作")
     page.fill("textarea[name=minutes]", "会议由刘书记主持。")
     page.check("text=张伟 >> xpath=../..//input[@type='checkbox']")
@@ -104,42 +115,116 @@ def test_secretary_records_committee_meeting_and_checklist_turns_green(live_app,
     assert "已完成" in item.inner_text()
 
 
-def test_dashboard_shows_radar_and_ranking_shows_branch_in_place(live_app, new_page):
+def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
+    from core.periods.keys import PeriodKey
+
     app, base = live_app
-    ids = seed(app)
-    page = new_page()
-    log_in(page, base, "shuji")
-    page.goto(f"{base}/dashboard")
-    assert page.url.endswith(f"/branches/{ids['b1']}/dashboard")
-    radar = page.locator("svg#radar")
-    assert radar.get_attribute("role") == "img"
-    assert "五项堡垒指数雷达图" in radar.get_attribute("aria-label")
-    assert radar.locator("polygon.series").count() == 2
-    assert radar.bounding_box()["width"] > 200
-    assert "2 / 2" in page.locator(".kpis").inner_text()
+    ids = seed(app, ledger=True)
+    month = PeriodKey.of_date("month", TODAY)
+
+    # the admin runs a provisional computation (试算) of the month: the sheet gets its items
+    admin = new_page()
+    log_in(admin, base, "zuzhibu")
+    admin.click("nav.sidebar >> text=期间结账")
+    row_of(admin, month.label).locator("button", has_text="试算").click()
+    admin.wait_for_load_state()
+    assert "已试算" in admin.locator(".flash").first.inner_text()
 
     reviewer = new_page()
     log_in(reviewer, base, "shenhe")
+    reviewer.goto(f"{base}/scoring/sheet/{ids['b1']}?period={month.key}")
+    assert "试算结果" in reviewer.content()
+    item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
+    assert item.locator("td").nth(3).inner_text().strip() == "3.00"  # automatic: the meeting was held
+    form = item.locator("form")
+    form.locator("input[name=earned]").fill("2")
+    form.locator("input[name=reason]").fill("会议记录缺少议题表决情况，扣1分")
+    form.locator("button", has_text="确认/调整").click()
+    reviewer.wait_for_url(re.compile(r".*#ev-\d+$"))
+    assert "审核结果已保存" in reviewer.locator(".flash").first.inner_text()
+    item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
+    cells = item.locator("td")
+    assert cells.nth(3).inner_text().strip() == "3.00"      # the automatic value stays visible
+    assert cells.nth(6).inner_text().strip() == "2.00"      # the verified value counts
+    assert "会议记录缺少议题表决情况，扣1分" in cells.nth(7).inner_text()
+
+    # a reviewer cannot leave the reason out: the form refuses and nothing changes
+    form = item.locator("form")
+    form.locator("input[name=earned]").fill("1")
+    form.locator("button", has_text="确认/调整").click()
+    assert form.locator("input[name=reason]").evaluate("el => el.validity.valueMissing")
+    assert item.locator("td").nth(6).inner_text().strip() == "2.00"
+
+    # the secretary sees the adjustment and its reason on her own sheet, without the form
+    secretary = new_page()
+    log_in(secretary, base, "shuji")
+    secretary.goto(f"{base}/scoring/sheet/{ids['b1']}?period={month.key}")
+    mine = secretary.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
+    assert "会议记录缺少议题表决情况" in mine.inner_text()
+    assert mine.locator("form[action$='/verify']").count() == 0
+
+
+def test_admin_closes_the_quarter_then_dashboard_radar_and_ranking(live_app, new_page):
+    from core.periods.keys import PeriodKey
+
+    app, base = live_app
+    ids = seed(app, history=True, ledger=True)
+    quarter = PeriodKey.of_date("quarter", TODAY)
+
+    admin = new_page()
+    admin.on("dialog", lambda dialog: dialog.accept())   # 结账 asks for confirmation
+    log_in(admin, base, "zuzhibu")
+    admin.click("nav.sidebar >> text=期间结账")
+    assert admin.locator("h1").inner_text().startswith(f"期间结账：{TODAY.year}")
+
+    # the quarter first: refused while its months are open, nothing locked
+    row_of(admin, quarter.label).locator("button", has_text="结账").first.click()
+    admin.wait_for_load_state()
+    assert "尚未结账" in admin.locator(".flash").first.inner_text()
+    assert "未结账" in row_of(admin, quarter.label).locator("td").nth(1).inner_text()
+
+    for month in quarter.children():
+        row_of(admin, month.label).locator("button", has_text="结账").first.click()
+        admin.wait_for_load_state()
+        assert "已结账锁定" in admin.locator(".flash").first.inner_text()
+        assert "已结账（锁定）" in row_of(admin, month.label).locator("td").nth(1).inner_text()
+    row_of(admin, quarter.label).locator("button", has_text="结账").first.click()
+    admin.wait_for_load_state()
+    flash = admin.locator(".flash").first.inner_text()
+    assert f"{quarter.label} 已结账锁定" in flash and "2 个党支部出结果" in flash
+    assert "已结账（锁定）" in row_of(admin, quarter.label).locator("td").nth(1).inner_text()
+    assert row_of(admin, quarter.label).locator("button", has_text="重新开启").count() == 1
+
+    # the secretary's dashboard: the radar of the closed quarter
+    secretary = new_page()
+    log_in(secretary, base, "shuji")
+    secretary.goto(f"{base}/dashboard")
+    assert secretary.url.endswith(f"/branches/{ids['b1']}/dashboard")
+    radar = secretary.locator("svg#radar")
+    assert radar.get_attribute("role") == "img"
+    assert "五项堡垒指数雷达图" in radar.get_attribute("aria-label")
+    series = radar.locator("polygon.series")
+    assert series.count() == 2          # the branch against its category's average
+    assert series.nth(0).get_attribute("data-series") == "高炉作业区党支部"
+    assert series.nth(1).get_attribute("data-series").endswith("平均")
+    assert radar.bounding_box()["width"] > 200
+    assert "1 / 2" in secretary.locator(".kpis").inner_text()
+
+    # the ranking (newest closed window = this quarter): the branch keeping its ledger first
+    reviewer = new_page()
+    log_in(reviewer, base, "shenhe")
     reviewer.click("nav.sidebar >> text=排名")
+    assert quarter.label in reviewer.content()
     rows = reviewer.locator("#ranking tr[data-branch]")
     assert rows.count() == 2
-    assert "烧结作业区党支部" in rows.nth(0).inner_text()
-    second = rows.nth(1).inner_text()
-    assert "高炉作业区党支部" in second and second.strip().startswith("2")
+    first, second = rows.nth(0).inner_text(), rows.nth(1).inner_text()
+    assert "高炉作业区党支部" in first and first.strip().startswith("1")
+    assert "烧结作业区党支部" in second and second.strip().startswith("2")
     reviewer.click("#ranking >> text=高炉作业区党支部")
     reviewer.wait_for_url(f"**/branches/{ids['b1']}/dashboard**")
     assert reviewer.locator("svg#radar").count() == 1
 
-
-def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app):
-    app, _base = live_app
-    if not any(r.endpoint.startswith("scoring.") for r in app.url_map.iter_rules()):
-        pytest.skip("核查/调整评分页面（scoring views）尚未提供")
-    pytest.skip("评分核查页面已出现，旅程步骤待按其页面编写")
-
-
-def test_admin_closes_a_quarter(live_app):
-    app, _base = live_app
-    if not any("close" in r.endpoint for r in app.url_map.iter_rules()):
-        pytest.skip("期间结账页面（engine/periods views）尚未提供")
-    pytest.skip("结账页面已出现，旅程步骤待按其页面编写")
+    # closed means locked: the sheet says so and offers no verification form
+    reviewer.goto(f"{base}/scoring/sheet/{ids['b1']}?period={quarter.key}")
+    assert "已结账锁定" in reviewer.content()
+    assert reviewer.locator("form[action$='/verify']").count() == 0
