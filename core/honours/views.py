@@ -17,6 +17,7 @@ from core.honours.forms import HonourForm
 from core.honours.models import LEVELS, Honour
 from core.org.models import Branch, OrgNode
 from core.plugins.web import MenuItem
+from core.views_util import attempt, posted_version
 from core.xlsx import Sheet, write_workbook, xlsx_response
 
 bp = Blueprint("honours", __name__, template_folder="templates")
@@ -106,14 +107,10 @@ def new(branch_id):
     branch = _writable_branch(session, branch_id)
     form = HonourForm()
     if form.validate_on_submit():
-        try:
+        with attempt(session, services.HonourError) as done:
             services.create_honour(session, branch=branch, actor=current_user, values=_values(form),
                                    evidence=_evidence(form))
-            session.commit()
-        except services.HonourError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
+        if done:
             flash(_("已登记荣誉。"), "success")
             return redirect(url_for("honours.branch_honours", branch_id=branch.id))
     return render_template("honours/form.html", form=form, branch=branch, honour=None)
@@ -136,15 +133,11 @@ def edit(honour_id):
     if request.method == "GET":
         form.version.data = honour.version
     if form.validate_on_submit():
-        try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        with attempt(session, services.HonourError) as done:
+            version = posted_version(form)
             services.update_honour(session, honour, actor=current_user, values=_values(form), version=version,
                                    evidence=_evidence(form))
-            session.commit()
-        except services.HonourError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
+        if done:
             flash(_("已保存。"), "success")
             return redirect(url_for("honours.branch_honours", branch_id=branch.id))
     return render_template("honours/form.html", form=form, branch=branch, honour=honour)

@@ -17,6 +17,7 @@ from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STA
 from core.org.models import CATEGORIES
 from core.periods.models import Period
 from core.plugins.web import MenuItem
+from core.views_util import attempt, flash_form_errors
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue", template_folder="templates")
 
@@ -56,7 +57,7 @@ def seed():
     db = get_session()
     form = NewRuleSetForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        flash_form_errors(form)
         return redirect(url_for("catalogue.index"))
     rs = seed_ruleset(db, form.year.data, current_user, registry=current_app.extensions["starbranch.plugins"])
     db.commit()
@@ -71,14 +72,11 @@ def copy(ruleset_id):
     source = _ruleset_or_404(db, ruleset_id)
     form = CopyRuleSetForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+        flash_form_errors(form)
         return redirect(url_for("catalogue.index"))
-    try:
+    with attempt(db, CatalogueError) as done:
         rs = admin.copy_ruleset(db, source, year=form.year.data, actor=current_user)
-        db.commit()
-    except CatalogueError as exc:
-        db.rollback()
-        flash(str(exc), "error")
+    if not done:
         return redirect(url_for("catalogue.index"))
     flash(_("已复制为 %(name)s（草稿）。", name=rs.name), "success")
     return redirect(url_for("catalogue.ruleset", ruleset_id=rs.id))
@@ -89,13 +87,10 @@ def copy(ruleset_id):
 def activate(ruleset_id):
     db = get_session()
     rs = _ruleset_or_404(db, ruleset_id)
-    try:
+    with attempt(db, CatalogueError) as done:
         admin.activate_ruleset(db, rs, actor=current_user)
-        db.commit()
+    if done:
         flash(_("已启用 %(name)s。", name=rs.name), "success")
-    except CatalogueError as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("catalogue.ruleset", ruleset_id=ruleset_id))
 
 
@@ -143,14 +138,12 @@ def weights(ruleset_id):
                 row_errors[cat] = _("合计 %(t)s，应为 100", t=total)
                 for idx in INDICES:
                     getattr(form, weight_field_name(cat, idx)).errors = [_("本行合计须为 100")]
-        try:
+        with attempt(db, CatalogueError, quiet=True) as done:
             admin.save_weights(db, rs, rows, actor=current_user)
-            db.commit()
+        if done:
             flash(_("指数权重已保存。"), "success")
             return redirect(url_for("catalogue.ruleset", ruleset_id=rs.id))
-        except CatalogueError as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
     elif request.method == "POST":
         error = _("请更正标红的权重。")
     totals = {c: sum((getattr(form, weight_field_name(c, i)).data or 0) for i in INDICES
@@ -180,14 +173,12 @@ def bands(ruleset_id):
                 getattr(form, f"min_{s}").errors = [_("须高于%(n)s星的最低分", n=s - 1)]
             if values[s] > 100:
                 getattr(form, f"min_{s}").errors = [_("不能超过 100")]
-        try:
+        with attempt(db, CatalogueError, quiet=True) as done:
             admin.save_bands(db, rs, sorted(values.items()), actor=current_user)
-            db.commit()
+        if done:
             flash(_("星级分段已保存。"), "success")
             return redirect(url_for("catalogue.ruleset", ruleset_id=rs.id))
-        except CatalogueError as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
     return render_template("indicators/bands.html", rs=rs, form=form, error=error)
 
 
@@ -207,14 +198,12 @@ def settings(ruleset_id):
         if total != 100:
             for g in ("safety_production", "basic_work", "key_tasks"):
                 getattr(form, f"tg_{g}").errors = [_("三个分组合计 %(t)s，应为 100", t=total)]
-        try:
+        with attempt(db, CatalogueError, quiet=True) as done:
             admin.save_settings(db, rs, form.to_values(), actor=current_user)
-            db.commit()
+        if done:
             flash(_("考核参数已保存。"), "success")
             return redirect(url_for("catalogue.ruleset", ruleset_id=rs.id))
-        except CatalogueError as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
     return render_template("indicators/settings.html", rs=rs, form=form, error=error)
 
 
@@ -238,15 +227,13 @@ def _save_indicator(rs, indicator=None):
     form, methods = _indicator_form(rs, indicator)
     error = None
     if form.validate_on_submit():
-        try:
+        with attempt(db, CatalogueError, quiet=True) as done:
             admin.save_indicator(db, rs, form.data, actor=current_user, indicator=indicator,
                                  methods={code: plugin for code, (_l, plugin) in methods.items()})
-            db.commit()
+        if done:
             flash(_("指标已保存。"), "success")
             return redirect(url_for("catalogue.ruleset", ruleset_id=rs.id))
-        except CatalogueError as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
     return render_template("indicators/indicator_form.html", rs=rs, form=form, indicator=indicator, error=error)
 
 
@@ -275,11 +262,8 @@ def delete_indicator(ruleset_id, indicator_id):
     ind = db.scalar(select(Indicator).where(Indicator.id == indicator_id, Indicator.ruleset_id == rs.id))
     if ind is None:
         abort(404)
-    try:
+    with attempt(db, CatalogueError) as done:
         admin.delete_indicator(db, rs, ind, actor=current_user)
-        db.commit()
+    if done:
         flash(_("指标已删除。"), "success")
-    except CatalogueError as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("catalogue.ruleset", ruleset_id=rs.id))

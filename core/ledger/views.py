@@ -24,6 +24,7 @@ from core.org.models import Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.plugins.web import MenuItem
+from core.views_util import attempt, posted_version
 from core.web import paginate
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
@@ -134,13 +135,11 @@ def create(branch_id):
         return _render_record_form(br, form, members, None)
     if not form.validate_on_submit():
         return _render_record_form(br, form, members, request.form)
-    try:
+    with attempt(db, REFUSED, quiet=True) as done:
         record = save_record(db, branch=br, actor=current_user, data=form.data,
                              presence=parse_presence(request.form, members))
-        db.commit()
-    except REFUSED as exc:
-        db.rollback()
-        return _render_record_form(br, form, members, request.form, error=str(exc))
+    if not done:
+        return _render_record_form(br, form, members, request.form, error=str(done.error))
     _flash_saved(record)
     return redirect(url_for("ledger.record", record_id=record.id))
 
@@ -184,15 +183,13 @@ def edit(record_id):
     form = RecordForm()
     if not form.validate_on_submit():
         return _render_record_form(br, form, members, request.form, record=rec)
-    try:
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    with attempt(db, REFUSED, quiet=True) as done:
+        version = posted_version(form)
         save_record(db, branch=br, actor=current_user, data=form.data, record=rec,
                     presence=parse_presence(request.form, members), expected_version=version)
-        db.commit()
-    except REFUSED as exc:
-        db.rollback()
+    if not done:
         rec = _record_or_404(db, record_id)
-        return _render_record_form(br, form, members, request.form, record=rec, error=str(exc))
+        return _render_record_form(br, form, members, request.form, record=rec, error=str(done.error))
     _flash_saved(rec)
     return redirect(url_for("ledger.record", record_id=rec.id))
 
@@ -205,12 +202,9 @@ def delete(record_id):
     rec = _record_or_404(db, record_id)
     br = get_branch_or_404(db, current_user, rec.branch_id)
     _ensure_keeper(br)
-    try:
+    with attempt(db, REFUSED) as done:
         delete_record(db, record=rec, actor=current_user, upload_dir=current_app.config["UPLOAD_DIR"])
-        db.commit()
-    except REFUSED as exc:
-        db.rollback()
-        flash(str(exc), "error")
+    if not done:
         return redirect(url_for("ledger.record", record_id=record_id))
     flash(_("记录已删除。"), "success")
     return redirect(url_for("ledger.branch", branch_id=br.id))
@@ -229,15 +223,13 @@ def appraisal(record_id):
     members = roster(db, br, rec)
     error = None
     if request.method == "POST":
-        try:  # CSRF is checked for every POST by CSRFProtect
+        with attempt(db, REFUSED, quiet=True) as done:  # CSRF is checked for every POST by CSRFProtect
             save_appraisal(db, record=rec, branch=br, actor=current_user,
                            results=parse_appraisal(request.form, members))
-            db.commit()
+        if done:
             flash(_("评议结果已保存。"), "success")
             return redirect(url_for("ledger.record", record_id=rec.id))
-        except REFUSED as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
         current = {m.id: request.form.get(f"result_{m.id}", "") for m in members}
     else:
         current = {r.member_id: r.result for r in appraisal_results(db, rec)}
@@ -258,18 +250,15 @@ def upload(record_id):
         abort(400)
     file = request.files.get("file")
     max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
-    try:
+    with attempt(db, REFUSED) as done:
         if file is None or not file.filename:
             raise UploadRefused(_("请选择要上传的文件。"))
         data = file.stream.read(max_bytes + 1)  # never read more than the limit allows
         add_attachment(db, record=rec, actor=current_user, filename=file.filename, data=data,
                        upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=max_bytes,
                        extensions=current_app.config["ATTACHMENT_EXTENSIONS"])
-        db.commit()
+    if done:
         flash(_("附件已上传。"), "success")
-    except REFUSED as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("ledger.record", record_id=rec.id))
 
 
@@ -305,13 +294,10 @@ def delete_file(attachment_id):
     att, rec = _attachment_or_404(db, attachment_id)
     br = get_branch_or_404(db, current_user, rec.branch_id)
     _ensure_keeper(br)
-    try:
+    with attempt(db, REFUSED) as done:
         delete_attachment(db, attachment=att, record=rec, actor=current_user, upload_dir=current_app.config["UPLOAD_DIR"])
-        db.commit()
+    if done:
         flash(_("附件已删除。"), "success")
-    except REFUSED as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("ledger.record", record_id=rec.id))
 
 
@@ -329,16 +315,14 @@ def points(branch_id):
         if not reviewer:
             abort(404)
         if form.validate_on_submit():
-            try:
+            with attempt(db, REFUSED, quiet=True) as done:
                 add_point_record(db, branch=br, actor=current_user, kind=form.kind.data, points=form.points.data,
                                  dated=form.dated.data, reason=form.reason.data,
                                  indicator_code=form.indicator_code.data)
-                db.commit()
+            if done:
                 flash(_("已记录。"), "success")
                 return redirect(url_for("ledger.points", branch_id=br.id))
-            except REFUSED as exc:
-                db.rollback()
-                error = str(exc)
+            error = str(done.error)
     stmt = (select(PointRecord).where(PointRecord.branch_id == br.id)
             .order_by(PointRecord.dated.desc(), PointRecord.id.desc()))
     page = paginate(db, stmt)
@@ -358,13 +342,10 @@ def delete_points(record_id):
     if not can_review(current_user, br):
         abort(404)
     form = ReasonForm()
-    try:
+    with attempt(db, REFUSED) as done:
         delete_point_record(db, rec=rec, actor=current_user, reason=form.reason.data if form.validate_on_submit() else "")
-        db.commit()
+    if done:
         flash(_("已删除。"), "success")
-    except REFUSED as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("ledger.points", branch_id=br.id))
 
 

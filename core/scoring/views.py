@@ -25,6 +25,7 @@ from core.periods.services import all_keys_of_year, list_periods
 from core.plugins.web import MenuItem
 from core.scoring.errors import ScoringError
 from core.scoring.models import TIERS, Evaluation, ScoreResult
+from core.views_util import attempt
 from core.web import Page
 
 bp = Blueprint("scoring", __name__, url_prefix="/scoring", template_folder="templates")
@@ -67,6 +68,14 @@ def periods():
                            tasks=_optional("core.scoring.tasks") is not None)
 
 
+def _key_or_404(key: str) -> PeriodKey:
+    """The period key in the URL ('2026-03', '2026Q1', '2026'); 404 when it is not one."""
+    try:
+        return PeriodKey.parse(key)
+    except ValueError:
+        abort(404)
+
+
 def _run_close(key: str):
     """Close in-process by default; through Celery when the engine provides a task and a
     broker is configured (eager otherwise, which is in-process as well)."""
@@ -85,10 +94,7 @@ def _run_close(key: str):
 @bp.route("/periods/<key>/close", methods=["POST"])
 @requires("admin")
 def close(key):
-    try:
-        pk = PeriodKey.parse(key)
-    except ValueError:
-        abort(404)
+    pk = _key_or_404(key)
     db = get_session()
     try:
         result, job_id = _run_close(pk.key)
@@ -113,39 +119,27 @@ def close(key):
 @bp.route("/periods/<key>/recompute", methods=["POST"])
 @requires("admin")
 def recompute(key):
-    try:
-        pk = PeriodKey.parse(key)
-    except ValueError:
-        abort(404)
+    pk = _key_or_404(key)
     from core.scoring.close import recompute as run
     db = get_session()
-    try:
+    with attempt(db, ScoringError) as done:
         result = run(db, pk.key, _registry(), actor=current_user)
-        db.commit()
+    if done:
         flash(_("%(p)s 已试算：评分 %(e)s 项，%(r)s 个党支部（未锁定，结果为临时结果）。", p=pk.label,
                 e=result.evaluations, r=result.results), "success")
-    except ScoringError as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("scoring.periods", year=pk.year))
 
 
 @bp.route("/periods/<key>/reopen", methods=["POST"])
 @requires("admin")
 def reopen(key):
-    try:
-        pk = PeriodKey.parse(key)
-    except ValueError:
-        abort(404)
+    pk = _key_or_404(key)
     from core.scoring.close import reopen_period
     db = get_session()
-    try:
+    with attempt(db, ScoringError) as done:
         reopen_period(db, pk.key, request.form.get("reason", ""), actor=current_user)
-        db.commit()
+    if done:
         flash(_("%(p)s 已重新开启，可以修改数据；修改完成后请重新结账。", p=pk.label), "success")
-    except ScoringError as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("scoring.periods", year=pk.year))
 
 
@@ -307,14 +301,11 @@ def verify(branch_id, evaluation_id):
         abort(404)
     _evaluation_of(db, br.id, evaluation_id)
     version = request.form.get("version", "")
-    try:
+    with attempt(db, ScoringError, PeriodLocked) as done:
         verify_item(db, evaluation_id, request.form.get("earned", ""), request.form.get("reason", ""),
                     int(version) if version.isdigit() else -1, actor=current_user)
-        db.commit()
+    if done:
         flash(_("审核结果已保存。"), "success")
-    except (ScoringError, PeriodLocked) as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return _back(br.id)
 
 
@@ -328,14 +319,11 @@ def self_assess(branch_id, evaluation_id):
         abort(404)
     _evaluation_of(db, br.id, evaluation_id)
     version = request.form.get("version", "")
-    try:
+    with attempt(db, ScoringError, PeriodLocked) as done:
         run(db, evaluation_id, request.form.get("earned", ""), request.form.get("note", ""), actor=current_user,
             expected_version=int(version) if version.isdigit() else -1)
-        db.commit()
+    if done:
         flash(_("自评已保存。"), "success")
-    except (ScoringError, PeriodLocked) as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return _back(br.id)
 
 
@@ -397,13 +385,10 @@ def notice(year):
 
 def _notice_action(year, fn, ok_message):
     db = get_session()
-    try:
+    with attempt(db, ScoringError) as done:
         fn(db)
-        db.commit()
+    if done:
         flash(ok_message, "success")
-    except ScoringError as exc:
-        db.rollback()
-        flash(str(exc), "error")
     return redirect(url_for("scoring.notice", year=year))
 
 

@@ -22,6 +22,7 @@ from core.targets.forms import DecomposeForm, ProgressForm, TargetFilterForm, Ta
 from core.targets.models import TARGET_GROUPS, Target
 from core.targets.services import (TargetError, create_targets, delete_target, is_overdue, latest_completions,
                                    record_progress, target_rows, update_target)
+from core.views_util import attempt, posted_version
 from core.web import paginate
 
 bp = Blueprint("targets", __name__, url_prefix="/targets", template_folder="templates")
@@ -95,14 +96,12 @@ def create():
         chosen = list(db.scalars(visible_branches(current_user).where(Branch.id.in_(form.branches.data))))
         if len(chosen) != len(set(form.branches.data)) or not all(can_review(current_user, b) for b in chosen):
             abort(404)
-        try:
+        with attempt(db, REFUSED, quiet=True) as done:
             targets = create_targets(db, actor=current_user, data=form.data, branches=chosen)
-            db.commit()
+        if done:
             flash(_("目标已分解到 %(n)s 个党支部。", n=len(targets)), "success")
             return redirect(url_for("targets.index"))
-        except REFUSED as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
     units = list(db.scalars(visible_units(current_user).order_by(OrgNode.code)))
     return render_template("targets/form.html", form=form, error=error, target=None, units=units, unit_id=unit_id)
 
@@ -121,16 +120,14 @@ def detail(target_id):
         if not can_track:
             abort(404)
         if form.validate_on_submit():
-            try:
+            with attempt(db, REFUSED, quiet=True) as done:
                 record_progress(db, target=t, actor=current_user, month=form.month.data,
                                 completion=form.completion.data, note=form.note.data)
-                db.commit()
+            if done:
                 flash(_("进度已登记。"), "success")
                 return redirect(url_for("targets.detail", target_id=t.id))
-            except REFUSED as exc:
-                db.rollback()
-                error = str(exc)
-                t = _target_or_404(db, target_id)
+            error = str(done.error)
+            t = _target_or_404(db, target_id)
     elif not form.month.data:
         form.month.data = PeriodKey.of_date("month", date.today()).key
     latest = t.progress[-1].completion if t.progress else None
@@ -154,15 +151,13 @@ def edit(target_id):
         form.points.data = str(t.points)
     error = None
     if form.validate_on_submit():
-        try:
-            version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        with attempt(db, REFUSED, quiet=True) as done:
+            version = posted_version(form)
             update_target(db, target=t, actor=current_user, data=form.data, expected_version=version)
-            db.commit()
+        if done:
             flash(_("已保存。"), "success")
             return redirect(url_for("targets.detail", target_id=t.id))
-        except REFUSED as exc:
-            db.rollback()
-            error = str(exc)
+        error = str(done.error)
     return render_template("targets/form.html", form=form, error=error, target=t, units=[], unit_id=None)
 
 
@@ -175,12 +170,9 @@ def delete(target_id):
     br = get_branch_or_404(db, current_user, t.branch_id)
     if not can_review(current_user, br):
         abort(404)
-    try:
+    with attempt(db, REFUSED) as done:
         delete_target(db, target=t, actor=current_user)
-        db.commit()
+    if done:
         flash(_("目标已删除。"), "success")
         return redirect(url_for("targets.branch", branch_id=br.id))
-    except REFUSED as exc:
-        db.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("targets.detail", target_id=target_id))
+    return redirect(url_for("targets.detail", target_id=target_id))
