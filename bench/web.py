@@ -25,6 +25,7 @@ import threading
 import time
 import urllib.parse
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -78,9 +79,10 @@ def seed(url: str, branches: int, units: int, year: int) -> dict:
                                            for c in CATEGORY_SHARE for k, w in WEIGHTS.items()])
         keys = [PeriodKey(year, "month", m) for m in range(1, 13)] + \
                [PeriodKey(year, "quarter", q) for q in range(1, 5)] + [PeriodKey(year, "year", 0)]
+        closed_at = datetime(year + 1, 1, 10, 9, 0)  # as a real close stamps it
         conn.execute(insert(Period), [{"id": n, "key": k.key, "kind": k.kind, "year": k.year, "number": k.number,
                                        "starts_on": k.starts_on, "ends_on": k.ends_on, "status": "closed",
-                                       "ruleset_id": 1} for n, k in enumerate(keys, start=1)])
+                                       "ruleset_id": 1, "closed_at": closed_at} for n, k in enumerate(keys, start=1)])
         quality = {b["id"]: rnd.gauss(80, 8) for b in branch_rows}
         index_bias = {b["id"]: {k: rnd.gauss(0, 6) for k in WEIGHTS} for b in branch_rows}
         for pid, key in enumerate(keys, start=1):

@@ -3,37 +3,70 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
+from typing import NamedTuple
 
 from flask import current_app, request, url_for
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from core.db import get_session
 
 
-def navigation() -> dict[str, list]:
-    """Menu items the current user may use, grouped by section, in order."""
+class NavLink(NamedTuple):
+    """A sidebar link, ready to print (url resolved, label translated)."""
+
+    endpoint: str
+    url: str
+    label: str
+
+
+def menu_items(app) -> tuple:
+    """Every menu item the loaded plugins contribute, in order. The hook is asked once
+    per app and set of registered plugins (the builtin hook scans the core packages,
+    too slow for every page)."""
+    registry = app.extensions["starbranch.plugins"]
+    key = tuple(sorted(name for name, _p in registry.pm.list_name_plugin()))
+    cache = app.extensions.setdefault("starbranch.menu_items", {})
+    items = cache.get(key)
+    if items is None:
+        items = tuple(sorted((i for batch in registry.hook.starbranch_menu_items() for i in batch),
+                             key=lambda i: (i.order, i.label)))
+        cache.clear()
+        cache[key] = items
+    return items
+
+
+def navigation() -> dict[str, list[NavLink]]:
+    """Menu items the current user may use, grouped by (translated) section, in order.
+
+    Per request: one query for the plugins enabled in the user's scope (only when a
+    plugin contributes an entry). The resolved links are cached per role, locale,
+    enabled plugins and script root: menus are static between deployments."""
     if not current_user.is_authenticated:
         return {}
-    from core.plugins.web import units_enabled_in_scope
+    from core.plugins.web import plugins_enabled_in_scope
 
-    registry = current_app.extensions["starbranch.plugins"]
-    session = get_session()
-    items = [i for batch in registry.hook.starbranch_menu_items() for i in batch]
-    visible = []
-    plugin_ok: dict[str, bool] = {}
-    for item in items:
-        if current_user.role not in item.roles or item.endpoint not in current_app.view_functions:
-            continue
-        if item.plugin:
-            if item.plugin not in plugin_ok:
-                plugin_ok[item.plugin] = bool(units_enabled_in_scope(session, current_user, item.plugin))
-            if not plugin_ok[item.plugin]:
+    app = current_app._get_current_object()
+    items = menu_items(app)
+    enabled: frozenset = frozenset()
+    if any(i.plugin for i in items):
+        enabled = frozenset(plugins_enabled_in_scope(get_session(), current_user))
+    key = (current_user.role, str(get_locale()), enabled, request.script_root, len(app.view_functions))
+    cache = app.extensions.setdefault("starbranch.navigation", {})
+    sections = cache.get(key)
+    if sections is None:
+        sections = {}
+        for item in items:
+            if current_user.role not in item.roles or item.endpoint not in app.view_functions:
                 continue
-        visible.append(item)
-    sections: dict[str, list] = {}
-    for item in sorted(visible, key=lambda i: (i.order, i.label)):
-        sections.setdefault(item.section, []).append(item)
+            if item.plugin and item.plugin not in enabled:
+                continue
+            sections.setdefault(gettext(item.section), []).append(
+                NavLink(item.endpoint, url_for(item.endpoint), gettext(item.label)))
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = sections
     return sections
 
 

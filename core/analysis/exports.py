@@ -15,12 +15,12 @@ def _tier(t):
 
 
 def ranking_sheet(title: str, rows) -> Sheet:
-    """rows: (ScoreResult, branch name, branch code, unit name) tuples."""
+    """rows: queries.ranking_stmt rows (score columns, branch_name, branch_code, unit_name)."""
     def out():
-        for sr, name, code, unit in rows:
-            yield [CATEGORIES.get(sr.category, sr.category), sr.rank, code, name, unit,
-                   *[getattr(sr, c) for c in INDICES], sr.base, sr.bonus, sr.deduction, sr.total,
-                   sr.stars or "", _tier(sr.tier), "是" if sr.vetoed else ""]
+        for r in rows:
+            yield [CATEGORIES.get(r.category, r.category), r.rank, r.branch_code, r.branch_name, r.unit_name,
+                   *[getattr(r, c) for c in INDICES], r.base, r.bonus, r.deduction, r.total,
+                   r.stars or "", _tier(r.tier), "是" if r.vetoed else ""]
     return Sheet(title, RANKING_HEADERS, out(),
                  widths=[12, 6, 12, 28, 24, 10, 10, 10, 10, 10, 8, 8, 8, 8, 6, 10, 8])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from sqlalchemy import Integer, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
@@ -26,6 +27,8 @@ KIND_PRIORITY = {"quarter": 0, "month": 1, "year": 2}
 FALLBACK_WEIGHT = 20
 #: Width of a distribution band in hundredths (10 points).
 BAND_CENTS = 1000
+#: Entries kept by closed_memo per process (periods × categories × kinds of aggregate).
+MEMO_SIZE = 2048
 
 
 # ------------------------------------------------------------------ periods
@@ -80,15 +83,17 @@ class RankingFilters:
         return {k: v for k, v in out.items() if v not in (None, "")}
 
 
-def ranking_stmt(user, period_id: int, filters: RankingFilters):
-    """Rows (ScoreResult, branch name, branch code, unit name) of one period, within
-    category by rank; scoped to the user."""
+def _ranking_columns():
+    """The plain columns a ranking row carries (Core rows, no ORM objects: a page is
+    read many times a second)."""
     sr = ScoreResult
-    stmt = (select(sr, Branch.name.label("branch_name"), Branch.code.label("branch_code"),
-                   OrgNode.name.label("unit_name"))
-            .join(Branch, Branch.id == sr.branch_id)
-            .join(OrgNode, OrgNode.id == sr.unit_id)
-            .where(sr.period_id == period_id, branch_clause(user, sr.branch_id, sr.unit_id)))
+    return [sr.branch_id, sr.unit_id, sr.category, *(getattr(sr, c) for c in INDICES), sr.base, sr.bonus,
+            sr.deduction, sr.total, sr.stars, sr.tier, sr.rank, sr.vetoed]
+
+
+def _ranking_where(stmt, user, period_id: int, filters: RankingFilters):
+    sr = ScoreResult
+    stmt = stmt.where(sr.period_id == period_id, branch_clause(user, sr.branch_id, sr.unit_id))
     if filters.unit_id:
         stmt = stmt.where(sr.unit_id == filters.unit_id)
     if filters.category:
@@ -99,30 +104,28 @@ def ranking_stmt(user, period_id: int, filters: RankingFilters):
         stmt = stmt.where(sr.tier == filters.tier)
     if filters.q:
         like = f"%{filters.q}%"
-        stmt = stmt.where(or_(Branch.name.like(like), Branch.code.like(like)))
+        stmt = stmt.where(sr.branch_id.in_(select(Branch.id).where(or_(Branch.name.like(like),
+                                                                       Branch.code.like(like)))))
+    return stmt
+
+
+def ranking_stmt(user, period_id: int, filters: RankingFilters):
+    """Rows of one period, within category by rank, scoped to the user: the score
+    columns (branch_id, unit_id, category, the indices, base … rank, vetoed) plus
+    branch_name, branch_code and unit_name."""
+    sr = ScoreResult
+    stmt = (select(*_ranking_columns(), Branch.name.label("branch_name"), Branch.code.label("branch_code"),
+                   OrgNode.name.label("unit_name"))
+            .join(Branch, Branch.id == sr.branch_id)
+            .join(OrgNode, OrgNode.id == sr.unit_id))
     # (period, category, rank, branch) is one index: a page of a category is read in
     # index order and stops at the page size, whatever the number of branches.
-    return stmt.order_by(sr.category, sr.rank, sr.branch_id)
+    return _ranking_where(stmt, user, period_id, filters).order_by(sr.category, sr.rank, sr.branch_id)
 
 
 def ranking_count_stmt(user, period_id: int, filters: RankingFilters):
-    """The count of ranking_stmt's rows without its joins (they never drop a row)
-    unless a name search needs the branch."""
-    sr = ScoreResult
-    stmt = select(func.count()).select_from(sr).where(sr.period_id == period_id,
-                                                      branch_clause(user, sr.branch_id, sr.unit_id))
-    if filters.q:
-        like = f"%{filters.q}%"
-        stmt = stmt.join(Branch, Branch.id == sr.branch_id).where(or_(Branch.name.like(like), Branch.code.like(like)))
-    if filters.unit_id:
-        stmt = stmt.where(sr.unit_id == filters.unit_id)
-    if filters.category:
-        stmt = stmt.where(sr.category == filters.category)
-    if filters.stars:
-        stmt = stmt.where(sr.stars == filters.stars)
-    if filters.tier:
-        stmt = stmt.where(sr.tier == filters.tier)
-    return stmt
+    """The count of ranking_stmt's rows without its joins (they never drop a row)."""
+    return _ranking_where(select(func.count()).select_from(ScoreResult), user, period_id, filters)
 
 
 def paginate_rows(session: Session, stmt, page: int, per_page: int, count_stmt=None) -> Page:
@@ -135,16 +138,57 @@ def paginate_rows(session: Session, stmt, page: int, per_page: int, count_stmt=N
     return Page(items=rows, page=page, per_page=per_page, total=total or 0)
 
 
-def ranking_page(session: Session, user, period_id: int, filters: RankingFilters, page: int, per_page: int) -> Page:
-    return paginate_rows(session, ranking_stmt(user, period_id, filters), page, per_page,
-                         count_stmt=ranking_count_stmt(user, period_id, filters))
+def ranking_page(session: Session, user, period_id: int, filters: RankingFilters, page: int, per_page: int,
+                 sizes: dict[str, int] | None = None) -> Page:
+    """One page of ranking_stmt: a count, then the page's branch ids found by walking the
+    ranking index alone (a deep OFFSET skips index entries, not table rows), then those
+    rows with their names. With the period's `sizes` (category_sizes) an unscoped,
+    unfiltered count is read from them instead of counting again."""
+    sr = ScoreResult
+    page = max(1, page)
+    if sizes is not None and user.role == "admin" and not (filters.unit_id or filters.stars or filters.tier
+                                                           or filters.q):
+        total = sizes.get(filters.category, 0) if filters.category else sum(sizes.values())
+    else:
+        total = session.scalar(ranking_count_stmt(user, period_id, filters)) or 0
+    keys = (_ranking_where(select(sr.branch_id), user, period_id, filters)
+            .order_by(sr.category, sr.rank, sr.branch_id).limit(per_page).offset((page - 1) * per_page))
+    rows = []
+    if total > (page - 1) * per_page:
+        stmt = ranking_stmt(user, period_id, filters).where(sr.branch_id.in_(keys.scalar_subquery()))
+        rows = list(session.execute(stmt))
+    return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
-def category_sizes(session: Session, period_id: int) -> dict[str, int]:
-    """How many branches were ranked in each category (for 'rank x of n'; group-wide)."""
-    rows = session.execute(select(ScoreResult.category, func.count())
-                           .where(ScoreResult.period_id == period_id).group_by(ScoreResult.category))
-    return {c: n for c, n in rows}
+def closed_memo(period: Period, name: str, compute):
+    """`compute()` once per process for a closed period: a closed period's ScoreResult
+    rows are written only by its close (core.scoring.close), which stamps a new
+    `closed_at`, so (period id, closed_at) names one immutable set of rows. Open
+    periods, or periods without a close stamp, are never memoised."""
+    if period is None or period.status != "closed" or period.closed_at is None or not has_app_context():
+        return compute()
+    cache = current_app.extensions.setdefault("starbranch.analysis_memo", {})
+    key = (period.id, period.closed_at, name)
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    value = compute()
+    if len(cache) >= MEMO_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def category_sizes(session: Session, period) -> dict[str, int]:
+    """How many branches were ranked in each category (for 'rank x of n'; group-wide).
+    `period`: a Period (memoised when closed) or a period id."""
+    def compute():
+        pid = period if isinstance(period, int) else period.id
+        rows = session.execute(select(ScoreResult.category, func.count())
+                               .where(ScoreResult.period_id == pid).group_by(ScoreResult.category))
+        return {c: n for c, n in rows}
+    return dict(compute() if isinstance(period, int) else closed_memo(period, "category_sizes", compute))
 
 
 def scope_units(session: Session, user) -> list[OrgNode]:
@@ -191,25 +235,35 @@ class CategoryStats:
     bands: list[int] = field(default_factory=lambda: [0] * 10)
 
 
-def category_stats(session: Session, period_id: int, category: str) -> CategoryStats:
+def category_stats(session: Session, period, category: str) -> CategoryStats:
     """Averages of the total and each index (sum of hundredths / count, in Decimal),
-    and the 10-point band counts of totals: two GROUP BY queries."""
+    and the 10-point band counts of totals: one GROUP BY over the category's rows
+    (memoised per closed period, see closed_memo). `period`: a Period or a period id."""
+    if isinstance(period, int):
+        return _category_stats(session, period, category)
+    return closed_memo(period, ("category_stats", category), lambda: _category_stats(session, period.id, category))
+
+
+def _category_stats(session: Session, period_id: int, category: str) -> CategoryStats:
     sr = ScoreResult
-    cols = [func.count(), func.sum(sr.total)]
+    band = type_coerce(sr.total, Integer) // BAND_CENTS  # integer hundredths → 10-point band
+    cols = [band, func.count(), func.sum(type_coerce(sr.total, Integer))]
     for code in INDICES:
         col = getattr(sr, code)
-        cols += [func.sum(col), func.count(col)]
-    row = session.execute(select(*cols).where(sr.period_id == period_id, sr.category == category)).one()
-    stats = CategoryStats(count=row[0] or 0)
+        cols += [func.sum(type_coerce(col, Integer)), func.count(col)]
+    stats = CategoryStats()
+    sums = [0] * (1 + 2 * len(INDICES))
+    for row in session.execute(select(*cols).where(sr.period_id == period_id, sr.category == category)
+                               .group_by(band)):
+        stats.bands[max(0, min(9, int(row[0])))] += row[1]
+        stats.count += row[1]
+        for i, v in enumerate(row[2:]):
+            sums[i] += int(v or 0)
     if stats.count:
-        stats.avg_total = to_points(Decimal(row[1] or ZERO) / stats.count)
+        stats.avg_total = to_points(Decimal(sums[0]) / 100 / stats.count)
     for i, code in enumerate(INDICES):
-        s, n = row[2 + 2 * i], row[3 + 2 * i]
-        stats.avg_index[code] = to_points(Decimal(s) / n) if n else None
-    band = type_coerce(sr.total, Integer) // BAND_CENTS  # integer hundredths → 10-point band
-    for b, n in session.execute(select(band, func.count()).where(sr.period_id == period_id, sr.category == category)
-                                .group_by(band)):
-        stats.bands[max(0, min(9, int(b)))] += n
+        s, n = sums[1 + 2 * i], sums[2 + 2 * i]
+        stats.avg_index[code] = to_points(Decimal(s) / 100 / n) if n else None
     return stats
 
 

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -118,7 +119,7 @@ def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboar
 
     w = weights.get(result.ruleset_id, {})
     board.pct = queries.index_percentages(result, w)
-    stats = queries.category_stats(session, period.id, result.category)
+    stats = queries.category_stats(session, period, result.category)
     board.stats = stats
     board.avg_pct = {code: queries.percent_of(stats.avg_index.get(code), w.get(code)) for code in INDICES}
     category_label = CATEGORIES.get(result.category, result.category)
@@ -199,16 +200,31 @@ def star_report_summary(report: queries.StarReport, year: int) -> str:
 
 # ------------------------------------------------------------------ ranking rows
 
-def ranking_rows(items, sizes: dict[str, int]) -> list[dict]:
-    """Ranking rows with their values already formatted: the template only prints them
-    (a page is rendered many times a second; attribute lookups in Jinja cost)."""
+class RankingRow(NamedTuple):
+    """A ranking row with its values already formatted: the template only prints them
+    (a page is rendered many times a second; a tuple's attributes are Jinja's fast path)."""
+
+    branch_id: int
+    name: str
+    code: str
+    unit: str
+    category: str
+    rank: int
+    size: int
+    vetoed: bool
+    indices: list
+    total: str
+    stars: str
+    tier: str
+
+
+def ranking_rows(items, sizes: dict[str, int]) -> list[RankingRow]:
+    """queries.ranking_stmt rows → RankingRow."""
     from core.formatting import fmt_points, stars as stars_text
 
-    out = []
-    for sr, name, code, unit in items:
-        out.append({"branch_id": sr.branch_id, "name": name, "code": code, "unit": unit, "category": sr.category,
-                    "rank": sr.rank, "size": sizes.get(sr.category, 0), "vetoed": sr.vetoed,
-                    "indices": [fmt_points(getattr(sr, c)) for c in INDICES], "total": fmt_points(sr.total),
-                    "stars": stars_text(sr.stars) if sr.stars else "—",
-                    "tier": TIERS[sr.tier][0] if sr.tier else "—"})
-    return out
+    codes = list(INDICES)
+    return [RankingRow(r.branch_id, r.branch_name, r.branch_code, r.unit_name, r.category, r.rank,
+                       sizes.get(r.category, 0), r.vetoed, [fmt_points(getattr(r, c)) for c in codes],
+                       fmt_points(r.total), stars_text(r.stars) if r.stars else "—",
+                       TIERS[r.tier][0] if r.tier else "—")
+            for r in items]

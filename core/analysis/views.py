@@ -19,7 +19,7 @@ from core.periods.keys import PeriodKey
 from core.periods.models import Period
 from core.plugins.service import enabled_plugins
 from core.plugins.web import MenuItem
-from core.scoring.models import TIERS, ScoreResult
+from core.scoring.models import TIERS
 from core.xlsx import write_workbook, xlsx_response
 
 bp = Blueprint("analysis", __name__, template_folder="templates")
@@ -89,9 +89,9 @@ def rankings():
     period, choices, filters = _ranking_context(session)
     page = sizes = None
     if period is not None:
+        sizes = queries.category_sizes(session, period)
         page = queries.ranking_page(session, current_user, period.id, filters, _page_no(),
-                                    current_app.config["PAGE_SIZE"])
-        sizes = queries.category_sizes(session, period.id)
+                                    current_app.config["PAGE_SIZE"], sizes=sizes)
     rows = reports.ranking_rows(page.items, sizes) if page is not None else []
     return render_template("analysis/rankings.html", period=period, choices=choices, filters=filters, page=page,
                            rows=rows, sizes=sizes or {}, units=queries.scope_units(session, current_user),
@@ -194,7 +194,7 @@ def _dec(v):
     return None if v is None else str(Decimal(v))
 
 
-def _score_json(sr: ScoreResult, size: int | None = None) -> dict:
+def _score_json(sr, size: int | None = None) -> dict:
     out = {"category": sr.category, "category_label": CATEGORIES.get(sr.category, sr.category),
            "indices": {c: _dec(getattr(sr, c)) for c in INDICES},
            "base": _dec(sr.base), "bonus": _dec(sr.bonus), "deduction": _dec(sr.deduction), "total": _dec(sr.total),
@@ -227,10 +227,11 @@ def api_scores():
     except ValueError:
         per_page = current_app.config["PAGE_SIZE"]
     filters = queries.RankingFilters.from_args(request.args)
-    page = queries.ranking_page(session, current_user, period.id, filters, _page_no(), per_page)
-    sizes = queries.category_sizes(session, period.id)
-    items = [{"branch": {"id": sr.branch_id, "code": code, "name": name}, "unit": {"id": sr.unit_id, "name": unit},
-              **_score_json(sr, sizes.get(sr.category))} for sr, name, code, unit in page.items]
+    sizes = queries.category_sizes(session, period)
+    page = queries.ranking_page(session, current_user, period.id, filters, _page_no(), per_page, sizes=sizes)
+    items = [{"branch": {"id": r.branch_id, "code": r.branch_code, "name": r.branch_name},
+              "unit": {"id": r.unit_id, "name": r.unit_name}, **_score_json(r, sizes.get(r.category))}
+             for r in page.items]
     return jsonify(period={"key": period.key, "label": period.label, "kind": period.kind},
                    page=page.page, per_page=page.per_page, pages=page.pages, total=page.total, items=items)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from core.auth.models import User
 from core.db import get_session
@@ -17,7 +18,9 @@ def load_user_from_session(user_key: str):
     user_id, _, nonce = user_key.partition(":")
     if not user_id.isdigit():
         return None
-    user = get_session().get(User, int(user_id))
+    # Units load on first use (reviewers/viewers only): no second query on every page
+    # of an admin or a secretary.
+    user = get_session().get(User, int(user_id), options=[lazyload(User.units)])
     if user is None or not user.active or (user.session_nonce or "") != nonce:
         return None
     return user

@@ -46,6 +46,14 @@ def units_enabled_in_scope(session, user, name: str) -> set[int]:
     return units if scope is None else units & scope
 
 
+def plugins_enabled_in_scope(session, user) -> set[str]:
+    """Names of the plugins enabled in at least one unit the user can see (one query)."""
+    from core.auth.scoping import unit_clause
+
+    return set(session.scalars(select(UnitPlugin.plugin).distinct()
+                               .where(unit_clause(user, UnitPlugin.unit_id))))
+
+
 def _unit_of_request(session) -> int | None | bool:
     """The unit a plugin page is about, from its URL; False when the URL names none."""
     args = request.view_args or {}
