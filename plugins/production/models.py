@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from core.db import Base, utcnow
@@ -98,47 +98,46 @@ class Measure(Base):
         return DIRECTIONS.get(self.direction, self.direction)
 
 
-class Plan(Base):
-    """The monthly plan (target) of one measure for one branch."""
-
-    __tablename__ = "production_plans"
-    __table_args__ = (UniqueConstraint("branch_id", "measure_id", "month"),)
+class _MonthlyFigure:
+    """Columns shared by plans and actuals: one value of one measure for one branch and
+    month, unique on (branch, measure, month)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     #: The branch's unit, denormalised for scoping and per-unit enabling.
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
     measure_id: Mapped[int] = mapped_column(ForeignKey("production_measures.id"), index=True)
-    #: First day of the month planned.
+    #: First day of the month.
     month: Mapped[date] = mapped_column(Date, index=True)
     value: Mapped[Decimal] = mapped_column(QuantityType)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
-    measure: Mapped[Measure] = relationship()
+    @declared_attr
+    def __table_args__(cls):
+        return (UniqueConstraint("branch_id", "measure_id", "month"),)
+
+    @declared_attr
+    def measure(cls) -> Mapped[Measure]:
+        return relationship(Measure)
 
 
-class Actual(Base):
+class Plan(_MonthlyFigure, Base):
+    """The monthly plan (target) of one measure for one branch."""
+
+    __tablename__ = "production_plans"
+
+
+class Actual(_MonthlyFigure, Base):
     """The actual (实绩) of one measure for one branch and month. The natural key
     (branch, measure, month) makes pushes idempotent: the same value twice is one row."""
 
     __tablename__ = "production_actuals"
-    __table_args__ = (UniqueConstraint("branch_id", "measure_id", "month"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
-    measure_id: Mapped[int] = mapped_column(ForeignKey("production_measures.id"), index=True)
-    month: Mapped[date] = mapped_column(Date, index=True)
-    value: Mapped[Decimal] = mapped_column(QuantityType)
     #: form / import / api / demo — where the last value came from.
     source: Mapped[str] = mapped_column(String(10), default="form")
     #: The upstream system's reference of the last push (MES/ERP), if any.
     source_ref: Mapped[str | None] = mapped_column(String(80))
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-
-    measure: Mapped[Measure] = relationship()
 
 
 class Acceptance(Base):
