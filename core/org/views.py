@@ -129,19 +129,13 @@ def unit_edit(node_id):
     return render_template("org/node_form.html", form=form, node=node)
 
 
-@bp.route("/units/<int:node_id>/deactivate", methods=["POST"])
+@bp.route("/units/<int:node_id>/deactivate", methods=["POST"], endpoint="unit_deactivate",
+          defaults={"active": False})
+@bp.route("/units/<int:node_id>/activate", methods=["POST"], endpoint="unit_activate",
+          defaults={"active": True})
 @requires("admin")
-def unit_deactivate(node_id):
-    return _toggle_node(node_id, False)
-
-
-@bp.route("/units/<int:node_id>/activate", methods=["POST"])
-@requires("admin")
-def unit_activate(node_id):
-    return _toggle_node(node_id, True)
-
-
-def _toggle_node(node_id, active):
+def unit_set_active(node_id, active):
+    """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
     node = _node_or_404(db, node_id)
     return toggle_active(db, services.set_node_active, node, active,
@@ -243,19 +237,13 @@ def branch_edit(branch_id):
     return render_template("org/branch_form.html", form=form, branch=branch)
 
 
-@bp.route("/branches/<int:branch_id>/deactivate", methods=["POST"])
+@bp.route("/branches/<int:branch_id>/deactivate", methods=["POST"], endpoint="branch_deactivate",
+          defaults={"active": False})
+@bp.route("/branches/<int:branch_id>/activate", methods=["POST"], endpoint="branch_activate",
+          defaults={"active": True})
 @requires(*MANAGERS)
-def branch_deactivate(branch_id):
-    return _toggle_branch(branch_id, False)
-
-
-@bp.route("/branches/<int:branch_id>/activate", methods=["POST"])
-@requires(*MANAGERS)
-def branch_activate(branch_id):
-    return _toggle_branch(branch_id, True)
-
-
-def _toggle_branch(branch_id, active):
+def branch_set_active(branch_id, active):
+    """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
     branch = _managed_branch_or_404(db, branch_id)
     return toggle_active(db, services.set_branch_active, branch, active,
@@ -361,19 +349,13 @@ def member_edit(member_id):
     return render_template("org/member_form.html", form=form, member=member, branch=member.branch)
 
 
-@bp.route("/members/<int:member_id>/deactivate", methods=["POST"])
+@bp.route("/members/<int:member_id>/deactivate", methods=["POST"], endpoint="member_deactivate",
+          defaults={"active": False})
+@bp.route("/members/<int:member_id>/activate", methods=["POST"], endpoint="member_activate",
+          defaults={"active": True})
 @requires(*WRITERS)
-def member_deactivate(member_id):
-    return _toggle_member(member_id, False)
-
-
-@bp.route("/members/<int:member_id>/activate", methods=["POST"])
-@requires(*WRITERS)
-def member_activate(member_id):
-    return _toggle_member(member_id, True)
-
-
-def _toggle_member(member_id, active):
+def member_set_active(member_id, active):
+    """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
     member = _editable_member_or_404(db, member_id)
     return toggle_active(db, services.set_member_active, member, active,

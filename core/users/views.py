@@ -111,19 +111,13 @@ def password(user_id):
     return render_template("users/password.html", form=form, user=user)
 
 
-@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/<int:user_id>/deactivate", methods=["POST"], endpoint="deactivate",
+          defaults={"active": False})
+@bp.route("/<int:user_id>/activate", methods=["POST"], endpoint="activate",
+          defaults={"active": True})
 @requires("admin")
-def deactivate(user_id):
-    return _toggle(user_id, False)
-
-
-@bp.route("/<int:user_id>/activate", methods=["POST"])
-@requires("admin")
-def activate(user_id):
-    return _toggle(user_id, True)
-
-
-def _toggle(user_id, active):
+def set_active(user_id, active):
+    """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
     user = _user_or_404(db, user_id)
     return toggle_active(db, services.set_user_active, user, active,
