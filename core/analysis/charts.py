@@ -27,11 +27,10 @@ MUTED = "#777777"
 
 def _n(x) -> str:
     """A coordinate with one decimal place, no '-0.0'."""
-    v = round(float(x), 1)
-    if v == 0:
-        v = 0.0
-    text = f"{v:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    text = f"{float(x):.1f}"  # correctly rounded, as round(x, 1)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
 
 
 def _t(text) -> str:

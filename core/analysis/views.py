@@ -92,9 +92,9 @@ def rankings():
         sizes = queries.category_sizes(session, period)
         page = queries.ranking_page(session, current_user, period.id, filters, _page_no(),
                                     current_app.config["PAGE_SIZE"], sizes=sizes)
-    rows = reports.ranking_rows(page.items, sizes) if page is not None else []
+    groups = reports.ranking_groups(page.items, sizes, period.key, _("一票否决")) if page is not None else []
     return render_template("analysis/rankings.html", period=period, choices=choices, filters=filters, page=page,
-                           rows=rows, sizes=sizes or {}, units=queries.scope_units(session, current_user),
+                           groups=groups, sizes=sizes or {}, units=queries.scope_units(session, current_user),
                            categories=CATEGORIES, tiers=TIERS, indices=INDICES,
                            unknown_period=bool(request.args.get("period")) and period is None)
 
