@@ -191,9 +191,10 @@ def category_sizes(session: Session, period) -> dict[str, int]:
     return dict(compute() if isinstance(period, int) else closed_memo(period, "category_sizes", compute))
 
 
-def scope_units(session: Session, user) -> list[OrgNode]:
-    """Units the user may filter by."""
-    return list(session.scalars(select(OrgNode).where(OrgNode.kind == "unit", unit_clause(user, OrgNode.id))
+def scope_units(session: Session, user) -> list:
+    """Units the user may filter by: rows of (id, code, name), by code."""
+    return list(session.execute(select(OrgNode.id, OrgNode.code, OrgNode.name)
+                                .where(OrgNode.kind == "unit", unit_clause(user, OrgNode.id))
                                 .order_by(OrgNode.code)))
 
 
