@@ -10,6 +10,7 @@ from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, Sele
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms_util import choices_of, options
 from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES
 from core.ledger.models import ACTIVITY_TYPES
 from core.org.models import CATEGORIES
@@ -56,8 +57,8 @@ class SettingsForm(FlaskForm):
     bonus_cap = DecimalField(_l("每期加分上限"), places=2, validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
     veto_cap = IntegerField(_l("否决后最高星级"), validators=[InputRequired(_l("请填写")), NumberRange(1, 5)])
     promotion_step = BooleanField(_l("逐级晋升（每季度最多升一星）"))
-    proportion_mode = SelectField(_l("星级比例控制"), choices=[("off", _l("不控制")), ("warn", _l("超出时提示")),
-                                                         ("cap", _l("超出时按排名降星"))])
+    proportion_mode = SelectField(_l("星级比例控制"), choices=options([("off", _l("不控制")), ("warn", _l("超出时提示")),
+                                                                 ("cap", _l("超出时按排名降星"))]))
     share_5 = IntegerField(_l("五星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
     share_4 = IntegerField(_l("四星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
     share_3 = IntegerField(_l("三星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
@@ -111,15 +112,15 @@ class MultiCheckboxField(SelectMultipleField):
 class IndicatorForm(FlaskForm):
     code = StringField(_l("指标编码"), validators=[DataRequired(_l("请填写指标编码")), Length(max=40)])
     name = StringField(_l("指标名称"), validators=[DataRequired(_l("请填写指标名称")), Length(max=120)])
-    index_code = SelectField(_l("所属指数"), choices=list(INDICES.items()))
-    kind = SelectField(_l("指标类型"), choices=list(INDICATOR_KINDS.items()))
+    index_code = SelectField(_l("所属指数"), choices=choices_of(INDICES))
+    kind = SelectField(_l("指标类型"), choices=choices_of(INDICATOR_KINDS))
     points = DecimalField(_l("分值"), places=2, description=_l("扣分项为每周期最多扣分；否决项为 0"),
                           validators=[InputRequired(_l("请填写分值")), NumberRange(0, 100, _l("须在 0–100 之间"))])
     standard = TextAreaField(_l("评价标准"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
-    cycle = SelectField(_l("考核周期"), choices=list(CYCLES.items()))
-    categories = MultiCheckboxField(_l("适用支部类别"), choices=list(CATEGORIES.items()),
+    cycle = SelectField(_l("考核周期"), choices=choices_of(CYCLES))
+    categories = MultiCheckboxField(_l("适用支部类别"), choices=choices_of(CATEGORIES),
                                     description=_l("不选表示适用全部类别"))
     method = SelectField(_l("评分方法（信息上传标准）"), choices=[])
-    record_types = MultiCheckboxField(_l("台账活动类型"), choices=list(ACTIVITY_TYPES.items()))
+    record_types = MultiCheckboxField(_l("台账活动类型"), choices=choices_of(ACTIVITY_TYPES))
     min_count = IntegerField(_l("每周期最少次数"), validators=[Optional(), NumberRange(1, 100)])
     deadline_days = IntegerField(_l("上传时限（活动后天数）"), validators=[Optional(), NumberRange(0, 366)])

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core.auth.access import requires
 from core.db import get_session
+from core.forms_util import options
 from core.indicators import admin
 from core.indicators.catalogue import CatalogueError, seed_ruleset
 from core.indicators.forms import (BandsForm, CopyRuleSetForm, IndicatorForm, NewRuleSetForm, SettingsForm,
@@ -210,7 +211,7 @@ def settings(ruleset_id):
 def _indicator_form(rs, indicator=None):
     form = IndicatorForm(obj=indicator) if (indicator is not None and request.method == "GET") else IndicatorForm()
     methods = registered_methods()
-    form.method.choices = [(code, label) for code, (label, _p) in methods.items()]
+    form.method.choices = options((code, label) for code, (label, _p) in methods.items())
     if indicator is not None and request.method == "GET":
         params = indicator.params or {}
         form.categories.data = indicator.categories or []

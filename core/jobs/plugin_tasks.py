@@ -19,6 +19,11 @@ def plugin_task(celery, plugin: str, name: str, **options):
     runs (not when it is queued: the plugin may be disabled in between), that the
     plugin is enabled for that unit, and raises PluginDisabledForUnit otherwise."""
 
+    # Not shared: the task belongs to this Celery app only. Celery's default (shared) would
+    # also add it to every Celery app made later (one per create_app), where it collides
+    # with that app's own registration of the same name (DuplicateTaskNameWarning).
+    options.setdefault("shared", False)
+
     def decorate(fn):
         @wraps(fn)
         def guarded(unit_id, *args, **kwargs):

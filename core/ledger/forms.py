@@ -9,12 +9,13 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms_util import choices_of
 from core.ledger.models import ACTIVITY_TYPES, APPRAISAL_RESULTS, POINT_KINDS
 from core.ledger.services import Presence
 
 
 class RecordForm(FlaskForm):
-    type = SelectField(_l("活动类型"), choices=list(ACTIVITY_TYPES.items()),
+    type = SelectField(_l("活动类型"), choices=choices_of(ACTIVITY_TYPES),
                        validators=[DataRequired(_l("请选择活动类型"))])
     held_on = DateField(_l("召开日期"), validators=[DataRequired(_l("请填写召开日期（格式 2026-03-15）"))])
     topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Length(max=200)])
@@ -29,7 +30,7 @@ class AttachmentForm(FlaskForm):
 
 
 class PointRecordForm(FlaskForm):
-    kind = SelectField(_l("类型"), choices=list(POINT_KINDS.items()))
+    kind = SelectField(_l("类型"), choices=choices_of(POINT_KINDS))
     points = StringField(_l("分值"), description=_l("否决项填 0 或留空"), validators=[Optional(), Length(max=12)])
     dated = DateField(_l("发生日期"), validators=[DataRequired(_l("请填写发生日期（格式 2026-03-15）"))])
     reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)],
@@ -45,7 +46,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    type = SelectField(_l("类型"), choices=[("", _l("全部类型"))] + list(ACTIVITY_TYPES.items()),
+    type = SelectField(_l("类型"), choices=choices_of(ACTIVITY_TYPES, blank=_l("全部类型")),
                        validators=[Optional()])
     month = StringField(_l("月份"), description="2026-03", validators=[Optional(), Length(max=7)])
 

@@ -8,18 +8,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from core.forms_util import choices_of
 from core.org.models import CATEGORIES, GENDERS, MEMBER_STATUSES, NODE_KINDS
 
-try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    def SelectChoice(value, label):  # noqa: N802
-        return (value, label)
-
-
-def options(pairs) -> list:
-    """Select choices from (value, label) pairs."""
-    return [SelectChoice(value=v, label=label) for v, label in pairs]
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9_\-]+$", message=_l("编码只能包含字母、数字、下划线和连字符。"))
 
@@ -45,7 +36,7 @@ class VersionedForm(FlaskForm):
 class NodeForm(VersionedForm):
     name = StringField(_l("组织名称"), validators=[DataRequired(_l("请填写组织名称。")), Length(max=120, message=_l("不能超过 120 个字。"))])
     code = StringField(_l("组织编码"), validators=[DataRequired(_l("请填写组织编码。")), Length(max=32, message=_l("不能超过 32 个字符。")), CODE_RULE])
-    kind = SelectField(_l("组织类型"), choices=options(NODE_KINDS.items()), validators=[DataRequired(_l("请选择组织类型。"))])
+    kind = SelectField(_l("组织类型"), choices=choices_of(NODE_KINDS), validators=[DataRequired(_l("请选择组织类型。"))])
     parent_id = SelectField(_l("上级组织"), coerce=_coerce_int_or_none, validate_choice=False)
 
     def values(self) -> dict:
@@ -56,7 +47,7 @@ class NodeForm(VersionedForm):
 class BranchForm(VersionedForm):
     name = StringField(_l("支部名称"), validators=[DataRequired(_l("请填写支部名称。")), Length(max=120, message=_l("不能超过 120 个字。"))])
     code = StringField(_l("支部编码"), validators=[DataRequired(_l("请填写支部编码。")), Length(max=32, message=_l("不能超过 32 个字符。")), CODE_RULE])
-    category = SelectField(_l("支部类别"), choices=options(CATEGORIES.items()), validators=[DataRequired(_l("请选择支部类别。"))])
+    category = SelectField(_l("支部类别"), choices=choices_of(CATEGORIES), validators=[DataRequired(_l("请选择支部类别。"))])
     parent_id = SelectField(_l("上级组织"), coerce=_coerce_int_or_none,
                             validators=[InputRequired(_l("请选择上级组织。"))])
     secretary_name = StringField(_l("支部书记"), validators=[Optional(), Length(max=60, message=_l("不能超过 60 个字。"))])
@@ -68,10 +59,10 @@ class BranchForm(VersionedForm):
 
 class MemberForm(VersionedForm):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=60, message=_l("不能超过 60 个字。"))])
-    gender = SelectField(_l("性别"), choices=options(GENDERS.items()), validators=[DataRequired(_l("请选择性别。"))])
+    gender = SelectField(_l("性别"), choices=choices_of(GENDERS), validators=[DataRequired(_l("请选择性别。"))])
     birth_date = DateField(_l("出生日期"), validators=[Optional()])
     joined_on = DateField(_l("入党日期"), validators=[Optional()])
-    status = SelectField(_l("党员类别"), choices=options(MEMBER_STATUSES.items()), validators=[DataRequired(_l("请选择党员类别。"))])
+    status = SelectField(_l("党员类别"), choices=choices_of(MEMBER_STATUSES), validators=[DataRequired(_l("请选择党员类别。"))])
     post = StringField(_l("岗位"), validators=[Optional(), Length(max=60, message=_l("不能超过 60 个字。"))])
 
     def values(self) -> dict:

@@ -15,8 +15,9 @@ from core.auth.access import requires
 from core.auth.scoping import (get_branch_or_404, get_member_or_404, visible_branches, visible_members,
                                visible_units)
 from core.db import get_session
+from core.forms_util import options
 from core.org import importing, services
-from core.org.forms import BranchForm, ImportForm, MemberForm, NodeForm, TransferForm, options
+from core.org.forms import BranchForm, ImportForm, MemberForm, NodeForm, TransferForm
 from core.org.models import CATEGORIES, MEMBER_STATUSES, NODE_KINDS, Branch, Member, OrgNode
 from core.plugins.web import MenuItem
 from core.views_util import attempt, toggle_active

@@ -65,8 +65,9 @@ def starbranch_default_indicators(ruleset):
 @hookspec
 def starbranch_celery_tasks(celery):
     """Called once when the Celery app is made. Register the plugin's tasks on it
-    (tasks made with `core.jobs.plugin_tasks.plugin_task` refuse units where the plugin is off).
-    Return None."""
+    (tasks made with `core.jobs.plugin_tasks.plugin_task` refuse units where the plugin is off;
+    a task made directly with `celery.task` needs `shared=False`, since every create_app makes
+    a new Celery app). Return None."""
 
 
 @hookspec

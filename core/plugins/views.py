@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from core.auth.access import requires
 from core.db import get_session
-from core.org.forms import options
+from core.forms_util import options
 from core.org.models import OrgNode
 from core.plugins import service
 from core.plugins.models import UnitPlugin

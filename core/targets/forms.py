@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms_util import choices_of, options
 from core.indicators.models import INDICES
 from core.targets.models import TARGET_GROUPS
 
@@ -13,8 +14,8 @@ from core.targets.models import TARGET_GROUPS
 class TargetForm(FlaskForm):
     title = StringField(_l("目标名称"), validators=[DataRequired(_l("请填写目标名称")), Length(max=200)])
     description = TextAreaField(_l("目标说明"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
-    group = SelectField(_l("分组"), choices=list(TARGET_GROUPS.items()))
-    index_code = SelectField(_l("计入指数"), choices=list(INDICES.items()))
+    group = SelectField(_l("分组"), choices=choices_of(TARGET_GROUPS))
+    index_code = SelectField(_l("计入指数"), choices=choices_of(INDICES))
     points = StringField(_l("分值"), validators=[DataRequired(_l("请填写分值")), Length(max=12)])
     owner = StringField(_l("责任人（定责）"), validators=[DataRequired(_l("请填写责任人")), Length(max=60)])
     deadline = DateField(_l("完成时限"), validators=[DataRequired(_l("请填写完成时限（格式 2026-06-30）"))])
@@ -38,5 +39,5 @@ class TargetFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    group = SelectField(_l("分组"), choices=[("", _l("全部分组"))] + list(TARGET_GROUPS.items()), validators=[Optional()])
-    overdue = SelectField(_l("逾期"), choices=[("", _l("全部")), ("1", _l("仅逾期"))], validators=[Optional()])
+    group = SelectField(_l("分组"), choices=choices_of(TARGET_GROUPS, blank=_l("全部分组")), validators=[Optional()])
+    overdue = SelectField(_l("逾期"), choices=options([("", _l("全部")), ("1", _l("仅逾期"))]), validators=[Optional()])

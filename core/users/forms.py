@@ -6,7 +6,8 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from core.auth.models import ROLES
-from core.org.forms import VersionedForm, options
+from core.forms_util import choices_of
+from core.org.forms import VersionedForm
 from flask_wtf import FlaskForm
 
 MIN_PASSWORD = 8
@@ -24,7 +25,7 @@ class UserForm(VersionedForm):
         Regexp(r"^[A-Za-z0-9_.\-]+$", message=_l("用户名只能包含字母、数字、点、下划线和连字符。"))])
     display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")),
                                                       Length(max=60, message=_l("不能超过 60 个字。"))])
-    role = SelectField(_l("角色"), choices=options(ROLES.items()), validators=[DataRequired(_l("请选择角色。"))])
+    role = SelectField(_l("角色"), choices=choices_of(ROLES), validators=[DataRequired(_l("请选择角色。"))])
     branch_id = SelectField(_l("所在支部（支部书记）"), coerce=_int_or_none, validate_choice=False)
     unit_ids = SelectMultipleField(_l("负责的二级单位（审核员、只读用户）"), coerce=int, validate_choice=False)
 

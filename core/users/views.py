@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from core.auth.access import requires
 from core.auth.models import ROLES, User
 from core.db import get_session
-from core.org.forms import options
+from core.forms_util import options
 from core.org.models import Branch, OrgNode
 from core.org.services import OrgError, StaleEdit
 from core.plugins.web import MenuItem

@@ -10,7 +10,7 @@ from wtforms import (BooleanField, DateField, DecimalField, HiddenField, Integer
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.org.forms import options
+from core.forms_util import choices_of
 from plugins.production.models import ACCEPTANCE_RULES, ACCEPTANCE_STATUSES, DIRECTIONS, SEVERITIES
 
 
@@ -26,7 +26,7 @@ class MeasureForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=60)])
     meaning = TextAreaField(_l("含义与评价标准"), validators=[Optional(), Length(max=2000)])
     unit = StringField(_l("计量单位"), validators=[Optional(), Length(max=20)])
-    direction = SelectField(_l("方向"), choices=options(DIRECTIONS.items()))
+    direction = SelectField(_l("方向"), choices=choices_of(DIRECTIONS))
     floor = DecimalField(_l("下限达成率"), places=None, validators=[InputRequired(), NumberRange(min=0, max=0.9999)],
                          description=_l("达成率不高于此值不得分，默认 0.8"))
     bonus_rate = DecimalField(_l("超额奖励系数"), places=None, validators=[InputRequired(), NumberRange(min=0)],
@@ -61,7 +61,7 @@ def month_entry_form(measures, can_plan: bool, formdata=None, **kwargs):
 
 class IncidentForm(FlaskForm):
     occurred_on = DateField(_l("发生日期"), validators=[DataRequired()], default=date.today)
-    severity = SelectField(_l("等级"), choices=options(SEVERITIES.items()))
+    severity = SelectField(_l("等级"), choices=choices_of(SEVERITIES))
     description = TextAreaField(_l("事件经过"), validators=[DataRequired(), Length(max=2000)])
 
 
@@ -72,7 +72,7 @@ class DeleteForm(FlaskForm):
 class AcceptanceForm(FlaskForm):
     branch_id = HiddenField(validators=[DataRequired()])
     measure_id = HiddenField(validators=[DataRequired()])
-    status = SelectField(_l("验收结论"), choices=options(ACCEPTANCE_STATUSES.items()))
+    status = SelectField(_l("验收结论"), choices=choices_of(ACCEPTANCE_STATUSES))
     comment = StringField(_l("验收意见"), validators=[Optional(), Length(max=500)])
 
 
@@ -82,5 +82,5 @@ class ImportForm(FlaskForm):
 
 class SettingForm(FlaskForm):
     year = IntegerField(_l("年度"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
-    acceptance_rule = SelectField(_l("未验收指标的计分规则"), choices=options(ACCEPTANCE_RULES.items()))
+    acceptance_rule = SelectField(_l("未验收指标的计分规则"), choices=choices_of(ACCEPTANCE_RULES))
     veto_on_major = BooleanField(_l("重大安全事故作为季度否决项"))

@@ -75,7 +75,7 @@ def starbranch_default_indicators(ruleset):
 
 @hookimpl
 def starbranch_celery_tasks(celery):
-    @celery.task(name="dummy.echo")
+    @celery.task(name="dummy.echo", shared=False)  # this app's own task (see plugin_task)
     def echo(value):
         return value
 

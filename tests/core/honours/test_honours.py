@@ -32,8 +32,8 @@ def test_reviewer_records_honour_with_evidence_and_audit(app, client, db, login,
     assert entry.user_id == rev.id and entry.new["title"] == "先进基层党组织"
     page = client.get(f"/branches/{branch.id}/honours").get_data(as_text=True)
     assert "先进基层党组织" in page and "市级" in page and "2026年1月15日" in page
-    dl = client.get(f"/honours/{h.id}/evidence")
-    assert dl.status_code == 200 and dl.data == b"%PDF-1.4 scan"
+    with client.get(f"/honours/{h.id}/evidence") as dl:  # closing it closes the sent file
+        assert dl.status_code == 200 and dl.data == b"%PDF-1.4 scan"
 
 
 def test_bad_input_rerenders_with_chinese_errors_and_writes_nothing(client, db, login, make_user, two_units):

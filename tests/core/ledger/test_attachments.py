@@ -52,12 +52,12 @@ def test_pdf_is_stored_under_random_name_outside_web_root(client, record, db, ap
 def test_download_is_an_attachment_with_chinese_filename(client, record, db):
     _upload(client, record, "会议纪要.pdf", PDF)
     att = db.scalar(select(Attachment))
-    r = client.get(f"/ledger/attachment/{att.id}")
-    assert r.status_code == 200 and r.data == PDF
-    cd = r.headers["Content-Disposition"]
-    assert cd.startswith("attachment;")
-    assert "filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E7%BA%AA%E8%A6%81.pdf" in cd
-    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    with client.get(f"/ledger/attachment/{att.id}") as r:  # closing it closes the sent file
+        assert r.status_code == 200 and r.data == PDF
+        cd = r.headers["Content-Disposition"]
+        assert cd.startswith("attachment;")
+        assert "filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E7%BA%AA%E8%A6%81.pdf" in cd
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_other_branch_secretary_cannot_download(client, record, db, make_user, make_branch, unit, login):
