@@ -23,6 +23,7 @@ from core.web import Page
 
 #: At the same end date a quarter is shown before its last month and the year.
 KIND_PRIORITY = {"quarter": 0, "month": 1, "year": 2}
+_KIND_ORDER = case(KIND_PRIORITY, value=Period.kind)
 #: Equal weights when a rule set has none for the category (should not happen).
 FALLBACK_WEIGHT = 20
 #: Width of a distribution band in hundredths (10 points).
@@ -35,9 +36,8 @@ MEMO_SIZE = 2048
 
 def closed_periods(session: Session, kinds=("month", "quarter", "year")) -> list[Period]:
     """Closed windows, newest first (for the period selector)."""
-    kind_order = case(KIND_PRIORITY, value=Period.kind)
     return list(session.scalars(select(Period).where(Period.status == "closed", Period.kind.in_(kinds))
-                                .order_by(Period.ends_on.desc(), kind_order)))
+                                .order_by(Period.ends_on.desc(), _KIND_ORDER)))
 
 
 def pick_period(session: Session, key: str | None, kinds=("month", "quarter", "year")) -> tuple[Period | None, list[Period]]:
@@ -279,11 +279,10 @@ BAND_LABELS = [f"{10 * i}–{10 * i + 9 if i < 9 else 100}" for i in range(10)]
 
 def branch_history(session: Session, branch_id: int, limit: int = 60) -> list[tuple[ScoreResult, Period]]:
     """The branch's results in closed periods, newest first (one query)."""
-    kind_order = case(KIND_PRIORITY, value=Period.kind)
     return list(session.execute(
         select(ScoreResult, Period).join(Period, Period.id == ScoreResult.period_id)
         .where(ScoreResult.branch_id == branch_id, Period.status == "closed")
-        .order_by(Period.ends_on.desc(), kind_order).limit(limit)))
+        .order_by(Period.ends_on.desc(), _KIND_ORDER).limit(limit)))
 
 
 # ------------------------------------------------------------------ tier ladder

@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from core.analysis import exports, queries, reports
@@ -33,6 +34,21 @@ MENU = [
 ]
 
 API_MAX_PER_PAGE = 200
+
+
+@bp.app_template_global("select_options")
+def select_options(items, value_attr: str, label_attr: str, selected=None) -> Markup:
+    """The <option>s of a selector (periods, units) with `selected` marked. Built here,
+    not in a Jinja loop: every analysis page prints ~60 of them and Jinja's per-value
+    escaping was a sixth of a ranking page's time."""
+    chosen = None if selected is None else str(selected)
+    out = []
+    for item in items:
+        value = str(getattr(item, value_attr))
+        mark = " selected" if value == chosen else ""
+        out.append(f'<option value="{escape(value)}"{mark}>{escape(getattr(item, label_attr))}</option>')
+    return Markup("".join(out))
+
 
 
 def _page_no() -> int:
