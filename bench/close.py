@@ -12,6 +12,12 @@ seeds the default rule set; then, in the same run:
 - floor_s  — one hand-written GROUP BY counting the same ledger rows (Q1) per branch,
              month and type, all rows fetched;
 - ratio    — close_s / floor_s;
+- with --plugins production: the production plugin enabled in every unit with a plan
+  and (mostly) an actual per branch, measure and month (plugins/production/benchdata.py);
+  floor_s stays the ledger floor defined by issue 3, and a second floor,
+  plugin_floor_s, also counts the Q1 plan × actual rows per branch and month (one GROUP
+  BY over the plans LEFT JOIN actuals); ratio_with_plugin_floor = close_s /
+  (floor_s + plugin_floor_s), since the close then scores 2.3× as many items;
 - orm_s    — an honest per-branch ORM loop (query each branch's records per indicator,
              build Evaluation and ScoreResult objects, flush) on --sample branches,
              extrapolated to all branches; speed-up = orm_s / close_s.
@@ -169,6 +175,16 @@ def floor_query(session):
         {"s": date(2026, 1, 1), "e": date(2026, 3, 31)}).all()
 
 
+def plugin_floor_query(session):
+    """The production part of the second floor: count the Q1 plan × actual rows per
+    branch and month."""
+    return session.execute(text(
+        "SELECT p.branch_id, p.month, COUNT(*), COUNT(a.id) FROM production_plans p "
+        "LEFT JOIN production_actuals a ON a.branch_id = p.branch_id AND a.measure_id = p.measure_id "
+        "AND a.month = p.month WHERE p.month >= :s AND p.month <= :e GROUP BY p.branch_id, p.month"),
+        {"s": date(2026, 1, 1), "e": date(2026, 3, 1)}).all()
+
+
 def orm_loop(session, ruleset, branch_ids):
     """The honest per-branch baseline: per branch, per cycle period, per indicator one
     ORM query; Evaluation and ScoreResult objects added and flushed; aggregation in
@@ -239,7 +255,9 @@ def main(argv=None):
     parser.add_argument("--database-url")
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--plugins", default="", help="comma-separated plugins to load and fill (production)")
     args = parser.parse_args(argv)
+    plugins = {n: f"plugins.{n}" for n in args.plugins.split(",") if n}
 
     url = args.database_url
     if not url:
@@ -250,7 +268,7 @@ def main(argv=None):
     from core.indicators.catalogue import seed_ruleset
     from core.scoring.close import close_period
 
-    app = create_app({"DATABASE_URL": url, "PLUGINS": {}, "ENV": "testing", "SECRET_KEY": "bench"},
+    app = create_app({"DATABASE_URL": url, "PLUGINS": plugins, "ENV": "testing", "SECRET_KEY": "bench"},
                      instance_path=tempfile.mkdtemp(prefix="starbranch-bench-instance-"))
     db = app.extensions["starbranch.db"]
     registry = app.extensions["starbranch.plugins"]
@@ -260,6 +278,10 @@ def main(argv=None):
         session = db.session_factory()
         t0 = time.perf_counter()
         counts = generate(session, args.branches, args.seed)
+        if "production" in plugins:
+            from plugins.production.benchdata import generate as generate_production
+            print("production:", generate_production(session, load, seed=args.seed))
+            session.commit()
         ruleset = seed_ruleset(session, 2026, None, registry=registry)
         session.commit()
         if url.startswith("postgresql"):
@@ -294,6 +316,15 @@ def main(argv=None):
         floor_rows = floor_query(session)
         floor_s = min(floor_s, time.perf_counter() - t0)
         session.rollback()
+        plugin_floor_s = None
+        if "production" in plugins:
+            for _ in range(2):
+                session = db.session_factory()
+                t0 = time.perf_counter()
+                plugin_rows = plugin_floor_query(session)
+                elapsed = time.perf_counter() - t0
+                plugin_floor_s = elapsed if plugin_floor_s is None else min(plugin_floor_s, elapsed)
+                session.rollback()
 
         sample = list(range(1, min(args.sample, args.branches) + 1))
         session = db.session_factory()
@@ -308,6 +339,10 @@ def main(argv=None):
         print(f"close_s={close_s:.3f}")
         print(f"floor_s={floor_s:.3f}")
         print(f"ratio={close_s / floor_s:.2f}")
+        if plugin_floor_s is not None:
+            print(f"plugin floor rows: {len(plugin_rows)}  plugin_floor_s={plugin_floor_s:.3f}")
+            print(f"ratio_with_plugin_floor={close_s / (floor_s + plugin_floor_s):.2f}  "
+                  f"(close_s / (floor_s + plugin_floor_s))")
         print(f"orm_loop_sample_s={sample_s:.3f} (n={len(sample)})  orm_extrapolated_s={orm_s:.1f}")
         print(f"speedup={orm_s / close_s:.1f}x")
     db.engine.dispose()

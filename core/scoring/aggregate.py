@@ -89,7 +89,7 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
             .group_by(Evaluation.branch_id, Indicator.index_code))
     if branch_ids is not None:
         stmt = stmt.where(Evaluation.branch_id.in_(list(branch_ids)))
-    for branch_id, index_code, pts, got in session.connection().execute(stmt):
+    for branch_id, index_code, pts, got in session.connection().execute(stmt).all():
         add_sums(sums, branch_id, index_code, _cents(pts), _cents(got))
     return sums
 
@@ -159,35 +159,47 @@ def weights_of(ruleset) -> dict[str, dict[str, int]]:
     return out
 
 
+_NO_ADJUSTMENTS = Adjustments()
+
+
 def score(branch: tuple, sums: dict[str, list[int]], adj: Adjustments | None, weights: dict[str, int],
-          bonus_cap: Decimal) -> BranchScore:
-    """Apply the one formula to one branch (pure function)."""
+          bonus_cap: Decimal, memo: dict | None = None) -> BranchScore:
+    """Apply the one formula to one branch (pure function). `memo` (optional, one per
+    run) keeps index scores already computed for the same integer inputs."""
     branch_id, unit_id, category, code = branch
     result = BranchScore(branch_id=branch_id, unit_id=unit_id, category=category, code=code)
-    present = [i for i in INDICES if sums.get(i, [0, 0])[0] > 0]
+    present = [i for i in INDICES if i in sums and sums[i][0] > 0]
     weight_present = sum(weights.get(i, 0) for i in present)
     notes: dict = {}
+    index_scores = result.index_scores
+    base = ZERO
     for i in INDICES:
         if i not in present:
-            result.index_scores[i] = None
+            index_scores[i] = None
+            continue
+        if weight_present == 0:
+            index_scores[i] = ZERO
             continue
         pts, got = sums[i]
-        if weight_present == 0:
-            result.index_scores[i] = ZERO
-            continue
-        result.index_scores[i] = to_points(Decimal(weights.get(i, 0)) * HUNDRED * got / (weight_present * pts))
-    missing = [i for i in INDICES if i not in present]
+        key = (weights.get(i, 0), got, weight_present, pts)
+        value = memo.get(key) if memo is not None else None
+        if value is None:
+            value = to_points(Decimal(key[0]) * HUNDRED * got / (weight_present * pts))
+            if memo is not None:
+                memo[key] = value
+        index_scores[i] = value
+        base += value
     if not present:
         notes["no_evaluations"] = True
-    elif missing:
-        notes["rescaled"] = missing
-    result.base = sum((s for s in result.index_scores.values() if s is not None), ZERO)
-    adj = adj or Adjustments()
+    elif len(present) < len(INDICES):
+        notes["rescaled"] = [i for i in INDICES if i not in present]
+    result.base = base
+    adj = adj or _NO_ADJUSTMENTS
     result.bonus = min(adj.bonus_raw, bonus_cap)
     if adj.bonus_raw > bonus_cap:
         notes["bonus_capped_from"] = str(adj.bonus_raw)
     result.deduction = adj.deduction
-    raw_total = result.base + result.bonus - result.deduction
+    raw_total = base + result.bonus - result.deduction
     result.total = clamp(raw_total, ZERO, HUNDRED)
     if raw_total != result.total:
         notes["clamped_from"] = str(raw_total)
@@ -207,4 +219,5 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         from core.scoring.errors import ScoringError
         raise ScoringError(f"考核细则“{ruleset.name}”缺少以下支部类别的指数权重："
                            f"{'、'.join(CATEGORIES.get(c, c) for c in missing)}。")
-    return [score(b, sums.get(b[0], {}), adjs.get(b[0]), weights[b[2]], bonus_cap) for b in branches]
+    memo: dict = {}
+    return [score(b, sums.get(b[0], {}), adjs.get(b[0]), weights[b[2]], bonus_cap, memo) for b in branches]

@@ -126,7 +126,7 @@ def _add_preview(session, sums, preview, periods) -> None:
 
 
 def _store_scores(session, period: Period, ruleset, scores) -> None:
-    cents, as_json = bulk.cents, bulk.JsonCache()
+    cents, as_json = bulk.CentsCache(), bulk.JsonCache()
     rows = [(period.id, s.branch_id, s.unit_id, s.category, ruleset.id,
              *(cents(s.index_scores.get(i)) for i in INDEX_CODES),
              cents(s.base), cents(s.bonus), cents(s.deduction), cents(s.total),

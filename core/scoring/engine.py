@@ -74,6 +74,23 @@ class EvaluationRun:
     preview: list[PreviewEvaluation] = field(default_factory=list)
 
 
+class _Clamp:
+    """earned → (rounded and clamped to [0, upper], its integer hundredths), memoised:
+    set-based evaluators hand back few distinct values (most branches hold the same
+    counts), and a close converts one per branch and indicator."""
+
+    def __init__(self, upper: Decimal):
+        self.upper = upper
+        self._seen: dict[Decimal, tuple[Decimal, int]] = {}
+
+    def __call__(self, earned: Decimal) -> tuple[Decimal, int]:
+        hit = self._seen.get(earned)
+        if hit is None:
+            value = to_points(ZERO if earned < 0 else self.upper if earned > self.upper else earned)
+            hit = self._seen[earned] = (value, bulk.cents(value))
+        return hit
+
+
 def indicators_for(ruleset, cycle: str) -> list[Indicator]:
     return [i for i in ruleset.indicators if i.cycle == cycle and i.kind in SCORED_KINDS]
 
@@ -119,17 +136,16 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                             run.preview.append(PreviewEvaluation(bid, ind.id, pk.key, points[ind.id], None, None))
             else:
                 ctx = EvalContext(session=session, period=pk, ruleset=ruleset, indicators=inds, applicable=applicable)
+                clamp_to = {i.id: _Clamp(kind.upper_bound(i)) for i in inds}
                 for row in kind.evaluate(ctx):
-                    full = points[row.indicator_id]
-                    earned = row.earned
-                    earned = to_points(ZERO if earned < 0 else full if earned > full else earned)
+                    earned, earned_c = clamp_to[row.indicator_id](row.earned)
                     n += 1
                     if store:
                         staged.append((row.branch_id, units[row.branch_id], row.indicator_id, period_id,
-                                       points_c[row.indicator_id], bulk.cents(earned), as_json(row.evidence)))
+                                       points_c[row.indicator_id], earned_c, as_json(row.evidence)))
                     else:
-                        run.preview.append(PreviewEvaluation(row.branch_id, row.indicator_id, pk.key, full,
-                                                             earned, row.evidence))
+                        run.preview.append(PreviewEvaluation(row.branch_id, row.indicator_id, pk.key,
+                                                             points[row.indicator_id], earned, row.evidence))
             run.per_method[method] = run.per_method.get(method, 0) + n
             run.evaluations += n
     if store and keys:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 @dataclass(frozen=True)
 class EvalRow:
-    """One branch's result on one indicator. `earned` is a Decimal in [0, points]
-    (the engine rounds and clamps); `evidence` is JSON-able and shown on the sheet."""
+    """One branch's result on one indicator. `earned` is a Decimal in [0, max_earned]
+    (the kind's upper bound, by default the indicator's points; the engine rounds and
+    clamps); `evidence` is JSON-able and shown on the sheet."""
 
     branch_id: int
     indicator_id: int
@@ -58,6 +59,16 @@ class IndicatorKind:
     plugin: str | None = None
     #: Names of the params the method reads from Indicator.params, for admin forms.
     params: tuple[str, ...] = ()
+    #: The most an evaluation of `indicator` may earn, when a method allows more than
+    #: the indicator's points (e.g. a bonus for beating a plan, capped); None = points.
+    #: The engine clamps automatic values to [0, max_earned(indicator)].
+    max_earned: Callable[[object], Decimal] | None = None
+
+    def upper_bound(self, indicator) -> Decimal:
+        """The clamp's upper bound for `indicator` (its points unless max_earned says more)."""
+        if self.max_earned is None:
+            return Decimal(indicator.points)
+        return Decimal(self.max_earned(indicator))
 
 
 #: The core's manual method: no automatic score; the secretary self-assesses and a

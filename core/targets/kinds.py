@@ -48,7 +48,7 @@ def evaluate_target(ctx: EvalContext):
         if index_code:
             stmt = stmt.where(Target.index_code == index_code)
         targets: dict[int, dict] = {}
-        for tid, branch_id, group, points, deadline, month, completion in ctx.session.connection().execute(stmt):
+        for tid, branch_id, group, points, deadline, month, completion in ctx.session.connection().execute(stmt).all():
             t = targets.setdefault(tid, {"branch": branch_id, "group": group, "points": points,
                                          "deadline": deadline, "month": None, "completion": ZERO})
             if month is not None and (t["month"] is None or month > t["month"]):

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 11:57:28.372268
+Create Date: 2026-11-24 12:56:14.717722
 
 """
 from typing import Sequence, Union
@@ -439,13 +439,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['unit_id'], ['org_nodes.id'], name=op.f('fk_evaluations_unit_id_org_nodes')),
     sa.ForeignKeyConstraint(['verified_by'], ['users.id'], name=op.f('fk_evaluations_verified_by_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
-    sa.UniqueConstraint('branch_id', 'indicator_id', 'period_id', name=op.f('uq_evaluations_branch_id_indicator_id_period_id'))
+    sa.UniqueConstraint('period_id', 'indicator_id', 'branch_id', name=op.f('uq_evaluations_period_id_indicator_id_branch_id'))
     )
     with op.batch_alter_table('evaluations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluations_branch_id'), ['branch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evaluations_indicator_id'), ['indicator_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_evaluations_period_id'), ['period_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_evaluations_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('score_results',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -478,7 +476,6 @@ def upgrade() -> None:
     with op.batch_alter_table('score_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_score_results_branch_id'), ['branch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_results_category'), ['category'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_results_period_id'), ['period_id'], unique=False)
         batch_op.create_index('ix_score_results_ranking', ['period_id', 'category', 'rank', 'branch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_results_total'), ['total'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_results_unit_id'), ['unit_id'], unique=False)
@@ -542,14 +539,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_score_results_unit_id'))
         batch_op.drop_index(batch_op.f('ix_score_results_total'))
         batch_op.drop_index('ix_score_results_ranking')
-        batch_op.drop_index(batch_op.f('ix_score_results_period_id'))
         batch_op.drop_index(batch_op.f('ix_score_results_category'))
         batch_op.drop_index(batch_op.f('ix_score_results_branch_id'))
 
     op.drop_table('score_results')
     with op.batch_alter_table('evaluations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_evaluations_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_evaluations_period_id'))
         batch_op.drop_index(batch_op.f('ix_evaluations_indicator_id'))
         batch_op.drop_index(batch_op.f('ix_evaluations_branch_id'))
 

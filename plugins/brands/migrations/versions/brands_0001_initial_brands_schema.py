@@ -2,7 +2,7 @@
 
 Revision ID: brands_0001
 Revises: 
-Create Date: 2026-11-24 11:57:30.210022
+Create Date: 2026-11-24 12:56:15.908644
 
 """
 from typing import Sequence, Union

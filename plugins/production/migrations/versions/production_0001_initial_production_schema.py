@@ -2,7 +2,7 @@
 
 Revision ID: production_0001
 Revises: 
-Create Date: 2026-11-24 11:57:30.635067
+Create Date: 2026-11-24 12:56:16.243014
 
 """
 from typing import Sequence, Union
@@ -68,14 +68,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_production_acceptances_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('production_actuals',
+    sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('source_ref', sa.String(length=80), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('measure_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('value', sa.BigInteger(), nullable=False),
-    sa.Column('source', sa.String(length=10), nullable=False),
-    sa.Column('source_ref', sa.String(length=80), nullable=True),
     sa.Column('updated_by', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_production_actuals_branch_id_branches')),

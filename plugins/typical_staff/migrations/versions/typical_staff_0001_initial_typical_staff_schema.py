@@ -2,7 +2,7 @@
 
 Revision ID: typical_staff_0001
 Revises: 
-Create Date: 2026-11-24 11:57:31.544063
+Create Date: 2026-11-24 12:56:16.636852
 
 """
 from typing import Sequence, Union

@@ -1,0 +1,71 @@
+"""The engine clamps an automatic value to [0, the kind's upper bound]: the indicator's
+points by default, more when the kind declares max_earned (a capped bonus, e.g. the
+production plugin's bonus_cap × points); and a re-close over unchanged evidence
+gives byte-identical rows."""
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.scoring.close import close_period, dump_rows, reopen_period
+from core.scoring.kinds import EvalRow, IndicatorKind
+from core.scoring.models import Evaluation
+
+
+def fixed_kind(value, max_earned=None):
+    """A test kind: every applicable branch earns `value` (before the engine's clamp)."""
+    def evaluate(ctx):
+        for ind in ctx.indicators:
+            for bid in ctx.session.scalars(ctx.applicable[ind.id]):
+                yield EvalRow(bid, ind.id, Decimal(value), {"raw": str(value)})
+    return IndicatorKind("fixed", "测试方法", evaluate, max_earned=max_earned)
+
+
+def bonus_cap(ind):
+    """Up to 20 % above the indicator's points."""
+    return Decimal(ind.points) * Decimal("1.2")
+
+
+@pytest.fixture
+def indicator():
+    return {"index_code": "performance", "points": 10, "cycle": "month", "method": "fixed", "params": {}}
+
+
+def earned(db):
+    return db.scalar(select(Evaluation.auto_earned))
+
+
+@pytest.mark.parametrize("raw, max_earned, expected", [
+    ("13", None, "10.00"),         # default bound: the indicator's points
+    ("11.5", bonus_cap, "11.50"),  # within the declared bound: the bonus is kept
+    ("13", bonus_cap, "12.00"),    # above it: capped at max_earned
+    ("-2", bonus_cap, "0.00"),     # never below 0
+])
+def test_engine_clamps_to_the_kinds_upper_bound(db, make_branch, make_ruleset, indicator, raw, max_earned, expected):
+    make_branch(category="production")
+    make_ruleset(indicators=[indicator])
+    close_period(db, "2026-01", kinds=[fixed_kind(raw, max_earned)])
+    db.commit()
+    assert earned(db) == Decimal(expected)
+
+
+def test_kind_upper_bound_defaults_to_points(indicator):
+    class Ind:
+        points = Decimal("7.5")
+    assert fixed_kind("1").upper_bound(Ind) == Decimal("7.5")
+    assert fixed_kind("1", bonus_cap).upper_bound(Ind) == Decimal("9.00")
+
+
+def test_reclose_over_unchanged_evidence_gives_identical_rows(db, make_branch, make_ruleset, indicator):
+    make_branch(category="production")
+    make_branch(category="market")
+    make_ruleset(indicators=[indicator])
+    kinds = [fixed_kind("11.5", bonus_cap)]
+    close_period(db, "2026-01", kinds=kinds)
+    db.commit()
+    before = dump_rows(db, "2026-01")
+    reopen_period(db, "2026-01", "复核")
+    db.commit()
+    close_period(db, "2026-01", kinds=kinds)
+    db.commit()
+    assert dump_rows(db, "2026-01") == before
