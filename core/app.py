@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request, session as flask_session
+from flask import Flask, has_request_context, render_template, request, session as flask_session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -68,6 +68,8 @@ def _init_auth(app: Flask) -> None:
 
 
 def select_locale():
+    if not has_request_context():  # CLI commands, Celery tasks: the source language
+        return "zh_CN"
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return flask_session.get("locale") or "zh_CN"

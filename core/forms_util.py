@@ -18,8 +18,14 @@ def options(pairs: Iterable[tuple]) -> list[SelectChoice]:
     return [SelectChoice(value=v, label=label) for v, label in pairs]
 
 
+#: The Chinese labels passed to choices_of, translated at render time: extraction cannot see
+#: them in the code, so scripts/translations.py adds them to the catalog from here.
+CHOICE_LABELS: set[str] = set()
+
+
 def choices_of(mapping: Mapping[str, str], *, blank=None) -> list[SelectChoice]:
     """Select choices from a code → Chinese label dict (the model constants), each label
     translated when shown; `blank` (a lazy_gettext string) adds a first "" choice."""
+    CHOICE_LABELS.update(mapping.values())
     head = [SelectChoice(value="", label=blank)] if blank is not None else []
     return head + [SelectChoice(value=code, label=lazy_gettext(label)) for code, label in mapping.items()]

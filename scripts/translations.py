@@ -5,7 +5,8 @@
 
 Besides the strings marked in code (`_()`, `gettext`, `lazy_gettext`/`_l`) the catalog
 gets the strings the templates translate dynamically: menu sections and labels (from
-the menu hook of the core and all plugins) and role labels."""
+the menu hook of the core and all plugins), role labels and the select-choice labels
+of the forms (core.forms_util.choices_of)."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,9 @@ def dynamic_strings() -> list[str]:
     found = [s for i in items for s in (i.section, i.label)]
     found += list(ROLES.values())
     found += [m.label for m in registry.manifests.values()]
+    from core.forms_util import CHOICE_LABELS  # filled as the views' forms were imported
+
+    found += sorted(CHOICE_LABELS)
     return list(dict.fromkeys(found))
 
 
@@ -46,7 +50,7 @@ def extract(pot: Path) -> None:
         catalog = read_po(f)
     for text in dynamic_strings():
         if text not in catalog:
-            catalog.add(text, auto_comments=["dynamic: menu entry, role or plugin label"])
+            catalog.add(text, auto_comments=["dynamic: menu entry, role, plugin or choice label"])
     with open(pot, "wb") as f:
         write_po(f, catalog, no_location=True, sort_output=True)
 

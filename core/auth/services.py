@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,12 @@ def authenticate(session: Session, username: str, password: str, *, remote_addr=
     failures = session.scalar(select(func.count(LoginFailure.id)).where(
         LoginFailure.username == username, LoginFailure.at >= since))
     if failures >= max_failures:
-        raise LoginRefused(f"登录失败次数过多，请 {lock_minutes} 分钟后再试。")
+        raise LoginRefused(gettext("登录失败次数过多，请 %(n)s 分钟后再试。", n=lock_minutes))
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not user.check_password(password):
         session.add(LoginFailure(username=username, remote_addr=remote_addr))
         session.commit()
-        raise LoginRefused("用户名或密码错误。")
+        raise LoginRefused(gettext("用户名或密码错误。"))
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     rotate_session(user)
     session.commit()

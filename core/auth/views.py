@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from core.auth.access import public, requires
@@ -49,7 +50,7 @@ def logout():
     db.commit()
     logout_user()
     session.clear()
-    flash("您已安全退出。", "info")
+    flash(gettext("您已安全退出。"), "info")
     return redirect(url_for("auth.login"))
 
 

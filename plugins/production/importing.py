@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
+
 from core.xlsx import CellError, Column, ImportFileError, open_workbook, parse_text, read_rows, template_workbook
 from plugins.production.services import Entry, parse_month, parse_quantity, save_entries
 
@@ -38,19 +40,19 @@ def read_entries(stream) -> tuple[list[Entry], list[CellError]]:
         try:
             month = parse_month(ws.title)
         except ValueError:
-            errors.append(CellError(ws.title, 1, "", "工作表名称应为月份，如 2026-03（每月一张工作表）。"))
+            errors.append(CellError(ws.title, 1, "", gettext("工作表名称应为月份，如 2026-03（每月一张工作表）。")))
             continue
         result = read_rows(ws, COLUMNS, ws.title)
         errors.extend(result.errors)
         for row in result.rows:
             if row.get("plan") is None and row.get("actual") is None and not _row_errors(result.errors, row):
-                errors.append(CellError(ws.title, row["_row"], "实绩", "计划和实绩至少填写一项。"))
+                errors.append(CellError(ws.title, row["_row"], "实绩", gettext("计划和实绩至少填写一项。")))
                 continue
             if row.get("branch") and row.get("measure"):
                 entries.append(Entry(ref=(ws.title, row["_row"]), branch=row["branch"], measure=row["measure"],
                                      month=month, plan=row.get("plan"), actual=row.get("actual")))
     if not wb.worksheets:
-        errors.append(CellError("", 1, "", "文件中没有工作表。"))
+        errors.append(CellError("", 1, "", gettext("文件中没有工作表。")))
     return entries, errors
 
 
@@ -65,7 +67,7 @@ def import_workbook(session, actor, stream):
     if errors:
         raise ImportRefused(errors)
     if not entries:
-        raise ImportRefused([CellError("", 1, "", "文件中没有数据行。")])
+        raise ImportRefused([CellError("", 1, "", gettext("文件中没有数据行。"))])
     result, problems = save_entries(session, actor, entries, source="import", field_names=FIELDS)
     if problems:
         raise ImportRefused([CellError(p.ref[0], p.ref[1], "" if p.field == "工作表" else p.field, p.message)

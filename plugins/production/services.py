@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -35,19 +36,19 @@ class ProductionError(ValueError):
 def parse_quantity(value) -> Decimal:
     """A non-negative number with at most 4 decimals (text, int or Decimal; not bool)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError("应为数字。")
+        raise ValueError(gettext("应为数字。"))
     try:
         number = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        raise ValueError("应为数字。") from None
+        raise ValueError(gettext("应为数字。")) from None
     if not number.is_finite():
-        raise ValueError("应为数字。")
+        raise ValueError(gettext("应为数字。"))
     if number < 0:
-        raise ValueError("不能为负数。")
+        raise ValueError(gettext("不能为负数。"))
     if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
-        raise ValueError(f"最多 {QUANTITY_PLACES} 位小数。")
+        raise ValueError(gettext("最多 %(n)s 位小数。", n=QUANTITY_PLACES))
     if number >= Decimal(10) ** 14:
-        raise ValueError("数值过大。")
+        raise ValueError(gettext("数值过大。"))
     return number
 
 
@@ -58,9 +59,9 @@ def parse_month(value) -> date:
     try:
         key = PeriodKey.parse(str(value))
     except ValueError:
-        raise ValueError("月份格式应为 2026-03。") from None
+        raise ValueError(gettext("月份格式应为 2026-03。")) from None
     if key.kind != "month":
-        raise ValueError("月份格式应为 2026-03。")
+        raise ValueError(gettext("月份格式应为 2026-03。"))
     return key.starts_on
 
 
@@ -122,24 +123,27 @@ def check_entries(session: Session, actor, entries: list[Entry], *, field_names:
     for e in entries:
         branch = branches.get(e.branch)
         if branch is None or not branch.active:
-            errors.append(EntryError(e.ref, names["branch"], f"支部编码“{e.branch}”不存在或已停用。", "unknown_branch"))
+            errors.append(EntryError(e.ref, names["branch"],
+                                     gettext("支部编码“%(b)s”不存在或已停用。", b=e.branch), "unknown_branch"))
             continue
         if actor is not None and not (can_review(actor, branch) if e.plan is not None else can_keep_ledger(actor, branch)):
-            errors.append(EntryError(e.ref, names["branch"], f"支部“{e.branch}”不在您的管理范围内。", "scope"))
+            errors.append(EntryError(e.ref, names["branch"],
+                                     gettext("支部“%(b)s”不在您的管理范围内。", b=e.branch), "scope"))
             continue
         if branch.unit_id not in enabled:
             errors.append(EntryError(e.ref, names["branch"],
-                                     f"支部“{e.branch}”所在单位未启用生产经营指标插件。", "disabled"))
+                                     gettext("支部“%(b)s”所在单位未启用生产经营指标插件。", b=e.branch), "disabled"))
             continue
         measure = find_measure(measures, branch.category, e.measure)
         if measure is None or not measure.active:
             errors.append(EntryError(e.ref, names["measure"],
-                                     f"“{e.measure}”不是{branch.category_label}支部的生产经营指标（应为产量、成本、质量或安全）。", "unknown_measure"))
+                                     gettext("“%(m)s”不是%(c)s支部的生产经营指标（应为产量、成本、质量或安全）。", m=e.measure,
+                                             c=gettext(branch.category_label)), "unknown_measure"))
             continue
         key = (branch.id, measure.id, e.month)
         if key in seen:
             errors.append(EntryError(e.ref, names["measure"],
-                                     f"与{seen[key]}重复：同一支部、指标和月份只能有一行。", "duplicate"))
+                                     gettext("与%(ref)s重复：同一支部、指标和月份只能有一行。", ref=seen[key]), "duplicate"))
             continue
         seen[key] = _ref_text(e.ref)
         resolved.append((e, branch, measure))
@@ -157,14 +161,15 @@ def check_entries(session: Session, actor, entries: list[Entry], *, field_names:
     for e, b, m in resolved:
         if e.actual is not None and e.plan is None and (b.id, m.id, e.month) not in planned:
             errors.append(EntryError(e.ref, names["month"],
-                                     f"{month_key(e.month)} 没有“{m.slot_label}”的计划，不能填报实绩；请先下达该月计划。", "no_plan"))
+                                     gettext("%(month)s 没有“%(m)s”的计划，不能填报实绩；请先下达该月计划。", month=month_key(e.month),
+                                             m=m.slot_label), "no_plan"))
     return resolved, errors
 
 
 def _ref_text(ref) -> str:
     if isinstance(ref, tuple):
-        return f"工作表“{ref[0]}”第 {ref[1]} 行"
-    return f"第 {int(ref) + 1} 条" if isinstance(ref, int) else str(ref)
+        return gettext("工作表“%(s)s”第 %(r)s 行", s=ref[0], r=ref[1])
+    return gettext("第 %(n)s 条", n=int(ref) + 1) if isinstance(ref, int) else str(ref)
 
 
 def _existing(session: Session, model, keys) -> dict:
@@ -253,7 +258,7 @@ def measures_of(session: Session, category: str) -> list[Measure]:
 def require_enabled(session: Session, branch: Branch) -> None:
     if session.scalar(select(UnitPlugin.id).where(UnitPlugin.unit_id == branch.unit_id,
                                                   UnitPlugin.plugin == PLUGIN)) is None:
-        raise ProductionError("该支部所在单位未启用生产经营指标插件。")
+        raise ProductionError(gettext("该支部所在单位未启用生产经营指标插件。"))
 
 
 # ------------------------------------------------------------------ settings
@@ -266,7 +271,7 @@ def get_setting(session: Session, year: int) -> Setting:
 
 def save_setting(session: Session, actor, year: int, *, acceptance_rule: str, veto_on_major: bool) -> Setting:
     if acceptance_rule not in ACCEPTANCE_RULES:
-        raise ProductionError("未知的验收计分规则。")
+        raise ProductionError(gettext("未知的验收计分规则。"))
     row = session.scalar(select(Setting).where(Setting.year == year))
     old = {"acceptance_rule": row.acceptance_rule, "veto_on_major": row.veto_on_major} if row else {}
     if row is None:
@@ -285,18 +290,18 @@ def decide_acceptance(session: Session, actor, branch: Branch, measure: Measure,
                       status: str, comment: str) -> Acceptance:
     """The unit committee accepts (or not) one key measure of a branch for a quarter."""
     if actor is not None and not can_review(actor, branch):
-        raise ProductionError("只有本单位党委审核员或组织部可以进行季度验收。")
+        raise ProductionError(gettext("只有本单位党委审核员或组织部可以进行季度验收。"))
     require_enabled(session, branch)
     key = PeriodKey.parse(quarter)
     if key.kind != "quarter":
-        raise ProductionError("季度格式应为 2026Q1。")
+        raise ProductionError(gettext("季度格式应为 2026Q1。"))
     if status not in ACCEPTANCE_STATUSES:
-        raise ProductionError("验收结论应为“验收通过”或“验收不通过”。")
+        raise ProductionError(gettext("验收结论应为“验收通过”或“验收不通过”。"))
     if measure.category != branch.category or not measure.key:
-        raise ProductionError("该指标不是本支部的关键指标。")
+        raise ProductionError(gettext("该指标不是本支部的关键指标。"))
     comment = (comment or "").strip()
     if status == "rejected" and not comment:
-        raise ProductionError("验收不通过时必须填写意见。")
+        raise ProductionError(gettext("验收不通过时必须填写意见。"))
     ensure_open(session, key.ends_on)  # the quarter's last month and the quarter itself
     row = session.scalar(select(Acceptance).where(Acceptance.branch_id == branch.id,
                                                   Acceptance.measure_id == measure.id,
@@ -337,15 +342,15 @@ def record_incident(session: Session, actor, branch: Branch, *, occurred_on: dat
     writes a core veto PointRecord dated the same day: the engine then caps the star of
     every quarter (and year) containing it, like any other 否决 item."""
     if actor is not None and not can_keep_ledger(actor, branch):
-        raise ProductionError("该支部不在您的管理范围内。")
+        raise ProductionError(gettext("该支部不在您的管理范围内。"))
     require_enabled(session, branch)
     if severity not in SEVERITIES:
-        raise ProductionError("事件等级无效。")
+        raise ProductionError(gettext("事件等级无效。"))
     description = (description or "").strip()
     if not description:
-        raise ProductionError("请填写事件经过。")
+        raise ProductionError(gettext("请填写事件经过。"))
     if occurred_on > date.today():
-        raise ProductionError("发生日期不能晚于今天。")
+        raise ProductionError(gettext("发生日期不能晚于今天。"))
     ensure_open(session, occurred_on)
     incident = Incident(branch_id=branch.id, unit_id=branch.unit_id, occurred_on=occurred_on,
                         severity=severity, description=description, created_by=getattr(actor, "id", None))
@@ -370,9 +375,9 @@ def delete_incident(session: Session, actor, incident: Incident, *, reason: str)
     """Delete a wrongly entered incident and the veto it produced (open periods only)."""
     branch = session.get(Branch, incident.branch_id)
     if actor is not None and not can_review(actor, branch):
-        raise ProductionError("只有本单位党委审核员或组织部可以删除安全事件。")
+        raise ProductionError(gettext("只有本单位党委审核员或组织部可以删除安全事件。"))
     if not (reason or "").strip():
-        raise ProductionError("删除必须填写原因。")
+        raise ProductionError(gettext("删除必须填写原因。"))
     ensure_open(session, incident.occurred_on)
     old = {"occurred_on": incident.occurred_on, "severity": incident.severity,
            "description": incident.description, "veto_record_id": incident.veto_record_id}

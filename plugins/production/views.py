@@ -97,7 +97,7 @@ def branch(branch_id):
                 if errors:
                     session.rollback()
                     for e in errors:
-                        flash(f"{e.ref}：{e.message}", "error")
+                        flash(_("%(ref)s：%(message)s", ref=e.ref, message=e.message), "error")
                 else:
                     session.commit()
                     flash(_("已保存：新增 %(c)s 项，修改 %(u)s 项，未变 %(n)s 项。", c=result.created,
@@ -122,7 +122,7 @@ def add_incident(branch_id):
     form = forms.IncidentForm()
     if not form.validate():
         for name, errs in form.errors.items():
-            flash(f"{getattr(form, name).label.text}：{'；'.join(errs)}", "error")
+            flash(_("%(field)s：%(errors)s", field=getattr(form, name).label.text, errors="；".join(errs)), "error")
         return redirect(url_for(".branch", branch_id=b.id))
     try:
         incident = services.record_incident(session, current_user, b, occurred_on=form.occurred_on.data,
