@@ -100,13 +100,15 @@ def evaluate_attendance(ctx: EvalContext):
     start, end = ctx.period.starts_on, ctx.period.ends_on
     low = Decimal(str(ctx.ruleset.setting("attendance_low")))
     high = Decimal(str(ctx.ruleset.setting("attendance_high")))
+    # A month or quarter: read by the held_on range (see core.scoring.sqlfuncs.unindexed).
+    type_col = unindexed(ActivityRecord.type) if ctx.period.kind != "year" else ActivityRecord.type
     for ind in ctx.indicators:
         types = _types(ind)
         counts = (select(ActivityRecord.branch_id.label("branch_id"),
                          func.count().label("n"),
                          func.sum(ActivityRecord.present_full + ActivityRecord.present_probationary).label("present"),
                          func.sum(ActivityRecord.expected_full + ActivityRecord.expected_probationary).label("expected"))
-                  .where(ActivityRecord.type.in_(types), ActivityRecord.held_on >= start,
+                  .where(type_col.in_(types), ActivityRecord.held_on >= start,
                          ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]))
                   .group_by(ActivityRecord.branch_id).subquery())
         app = ctx.applicable[ind.id].subquery()
