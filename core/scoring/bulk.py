@@ -35,14 +35,14 @@ def canonical_json(value) -> str | None:
 
 
 class JsonCache:
-    """canonical_json memoised on the value's repr: evidence of set-based evaluators
-    repeats a lot (most branches hold the same counts), and a close encodes it for
-    every branch. Equal reprs mean equal content in the same order."""
+    """canonical_json memoised on the evidence object's identity: set-based evaluators
+    hand the same evidence object to many rows (most branches hold the same counts), and
+    a close encodes it for every branch. Evidence built per row is encoded once each
+    (a memo on its repr cost more than it saved: such evidence is mostly unique)."""
 
     def __init__(self):
-        self._seen: dict[str, str | None] = {}
-        #: id → (object, text): evaluators may hand the same evidence object to many
-        #: rows; the object is kept alive so its id cannot be reused during the run.
+        #: id → (object, text): the object is kept alive so its id cannot be reused
+        #: during the run.
         self._ids: dict[int, tuple] = {}
 
     def __call__(self, value) -> str | None:
@@ -51,15 +51,8 @@ class JsonCache:
         hit = self._ids.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]
-        text = self._encode(value)
+        text = _ENCODER.encode(value)
         self._ids[id(value)] = (value, text)
-        return text
-
-    def _encode(self, value) -> str:
-        key = repr(value)
-        text = self._seen.get(key)
-        if text is None:
-            text = self._seen[key] = _ENCODER.encode(value)
         return text
 
 
