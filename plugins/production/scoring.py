@@ -188,5 +188,11 @@ def _row(spec: _Spec, branch_id, plan, actual, n_plan, n_actual, decision, rule,
     return EvalRow(branch_id, spec.indicator_id, value, evidence)
 
 
+def max_earned(ind) -> Decimal:
+    """Beating the plan may earn up to (1 + bonus_cap) × points (SCORING.md); the
+    engine clamps to this bound instead of the bare points."""
+    return Decimal(ind.points) * (1 + Decimal(str((ind.params or {}).get("bonus_cap") or 0)))
+
+
 KIND = IndicatorKind(method=METHOD, label="生产经营指标（计划与实绩）", evaluate=evaluate, plugin=PLUGIN,
-                     params=("measure", "direction", "floor", "bonus_rate", "bonus_cap"))
+                     params=("measure", "direction", "floor", "bonus_rate", "bonus_cap"), max_earned=max_earned)

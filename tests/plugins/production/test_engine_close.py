@@ -102,3 +102,18 @@ def test_closing_twice_is_identical_with_the_plugin(db, world):
     close.reopen_period(db, "2026-01", "复核")
     close_all(db, world["registry"], "2026-01")
     assert close.dump_rows(db, "2026-01") == first
+
+
+
+def test_beating_the_plan_earns_the_capped_bonus_above_points(db, world, put):
+    """bonus_rate 0.5, bonus_cap 0.1: actual 1 100 on a plan of 1 000 (a = 1.1) earns
+    10 + min(0.5 × 0.1 × 10, 0.1 × 10) = 10.50 of 10 — the engine keeps the bonus."""
+    a = world["a"]
+    output = next(i for i in world["ruleset"].indicators
+                  if i.plugin == "production" and i.params.get("measure") == "production.output")
+    output.params = {**output.params, "bonus_rate": "0.5", "bonus_cap": "0.1"}
+    put(a, "output", "2026-04", plan=1000, actual=1100)
+    db.commit()
+    close_all(db, world["registry"], "2026-04")
+    ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == a.id, Evaluation.indicator_id == output.id))
+    assert (ev.points, ev.auto_earned) == (D("10.00"), D("10.50"))
