@@ -76,6 +76,8 @@ class ScoreResult(Base):
         # Added by analysis: a ranking page (period, category, by rank) is read in index
         # order and stops at the page size (bench/web.py, 20,000 branches).
         Index("ix_score_results_ranking", "period_id", "category", "rank", "branch_id"),
+        # Rankings filtered by unit — every reviewer's page — read this one the same way.
+        Index("ix_score_results_unit_ranking", "period_id", "unit_id", "category", "rank", "branch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

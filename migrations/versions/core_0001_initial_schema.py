@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 12:56:14.717722
+Create Date: 2026-11-24 13:21:58.020860
 
 """
 from typing import Sequence, Union
@@ -479,6 +479,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_score_results_ranking', ['period_id', 'category', 'rank', 'branch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_results_total'), ['total'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_results_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('ix_score_results_unit_ranking', ['period_id', 'unit_id', 'category', 'rank', 'branch_id'], unique=False)
 
     op.create_table('target_progress',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -536,6 +537,7 @@ def downgrade() -> None:
 
     op.drop_table('target_progress')
     with op.batch_alter_table('score_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_score_results_unit_ranking')
         batch_op.drop_index(batch_op.f('ix_score_results_unit_id'))
         batch_op.drop_index(batch_op.f('ix_score_results_total'))
         batch_op.drop_index('ix_score_results_ranking')
