@@ -34,6 +34,9 @@ def dynamic_strings() -> list[str]:
     items = [i for batch in registry.hook.starbranch_menu_items() for i in batch]
     found = [s for i in items for s in (i.section, i.label)]
     found += list(ROLES.values())
+    from core.scoring.models import TIERS
+
+    found += [text for label_and_focus in TIERS.values() for text in label_and_focus]
     found += [m.label for m in registry.manifests.values()]
     from core.forms_util import CHOICE_LABELS  # filled as the views' forms were imported
 

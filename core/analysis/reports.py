@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from core.analysis import charts, queries
@@ -224,6 +225,7 @@ def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: st
 
     codes = list(INDICES)
     veto = f' <span class="badge late">{escape(veto_label)}</span>'
+    tiers = {tier: escape(gettext(label)) for tier, (label, _focus) in TIERS.items()}
     period = escape(period_key)
     groups: list[tuple[str, list[str]]] = []
     for r in items:
@@ -234,5 +236,5 @@ def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: st
             name=escape(r.branch_name), code=escape(r.branch_code), unit=escape(r.unit_name),
             veto=veto if r.vetoed else "", cells="".join(CELL % fmt_points(getattr(r, c)) for c in codes),
             total=fmt_points(r.total), stars=stars_text(r.stars) if r.stars else "—",
-            tier=escape(TIERS[r.tier][0]) if r.tier else "—"))
+            tier=tiers[r.tier] if r.tier else "—"))
     return [RankingGroup(cat, sizes.get(cat, 0), Markup("".join(rows))) for cat, rows in groups]
