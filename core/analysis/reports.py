@@ -74,7 +74,10 @@ def _pick_current(history, period_key: str | None):
             if p.key == period_key:
                 return sr, p
         return None, None
-    return history[0] if history else (None, None)
+    # By default the newest rated window (quarter or year): it has stars, a tier and
+    # all five indices; a month has no star and only its monthly indicators.
+    rated = next((row for row in history if row[1].kind != "month"), None)
+    return rated or (history[0] if history else (None, None))
 
 
 def _trend(chart_id, rows, weights, title, desc):

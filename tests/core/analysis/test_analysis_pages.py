@@ -55,6 +55,17 @@ def test_dashboard_shows_radar_with_category_average_for_latest_quarter(client, 
     assert "雷达图" in html and "纵向分析" in html and "横向比较" in html
 
 
+def test_dashboard_opens_on_the_latest_rated_quarter_even_when_a_later_month_is_closed(
+        db, scene, make_period, make_score):
+    from core.analysis.reports import branch_dashboard
+
+    april = make_period("2026-04")
+    make_score(scene["b1"], april, scene["rs"], pct=60, rank=2)
+    board = branch_dashboard(db, scene["b1"])
+    assert board.period.key == "2026Q1"
+    assert branch_dashboard(db, scene["b1"], "2026-04").period.key == "2026-04"
+
+
 def test_dashboard_rank_and_distribution_mark_the_branch(client, login, make_user, scene):
     login(make_user("admin"))
     html = text(client.get(f"/branches/{scene['b1'].id}/dashboard"))
