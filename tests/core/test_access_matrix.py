@@ -5,19 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from core.db import Base
 
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    # one app context per request, as in production (see tests/core/org/conftest.py)
-    def forget_user():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
 
 
 def snapshot(db) -> dict:

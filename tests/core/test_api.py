@@ -2,17 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from core.auth.services import issue_api_token
 
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    def forget_user():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
 
 
 @pytest.fixture

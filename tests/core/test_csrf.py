@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from core.db import Base
@@ -15,13 +14,6 @@ pytestmark = pytest.mark.config({"WTF_CSRF_ENABLED": True})
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    def forget_user():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
 
 
 def csrf_token(client, url="/login") -> str:

@@ -6,7 +6,6 @@ the tests below through PLUGINS, with one page per unit and one overview page.""
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from core.audit.models import AuditEntry
@@ -46,13 +45,6 @@ def starbranch_menu_items():
 PLUGINS = {"production": "plugins.production", "tinyplug": __name__, "ghost": "no_such_module_for_tests"}
 pytestmark = pytest.mark.config({"PLUGINS": PLUGINS})
 
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    def forget_user():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ marked with roles, and without a login every protected URL sends to the login pa
 from __future__ import annotations
 
 import pytest
-from flask import g
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 #: Endpoints anyone may open. Adding one here is a security decision: say why.
@@ -73,7 +72,6 @@ def test_a_new_unmarked_route_is_refused(app, client, make_user, login):
     app.add_url_rule("/dummy-unmarked", "dummy_unmarked", lambda: "secret data")
     assert unprotected_endpoints(app) == ["dummy_unmarked"]
     login(make_user("admin"))
-    g.pop("_login_user", None)
     r = client.get("/dummy-unmarked")
     assert r.status_code == 404 and b"secret data" not in r.data
 
@@ -90,5 +88,4 @@ def test_role_lists_match_the_guard(app, client, make_user, make_branch, login, 
         roles = getattr(view, "_starbranch_roles", None)
         if roles is None or role in roles or "GET" not in rule.methods:
             continue
-        g.pop("_login_user", None)
         assert client.get(dummy_url(rule)).status_code == 404, rule.endpoint

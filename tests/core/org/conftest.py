@@ -37,15 +37,3 @@ def audit_actions(db):
 
     return actions
 
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app):
-    """The root `app` fixture keeps one app context open, so Flask reuses it (and its `g`)
-    for every test request and Flask-Login's cached `g._login_user` would leak from one
-    client to another. Production has one app context per request: emulate that."""
-    from flask import g
-
-    def forget_user():
-        g.pop("_login_user", None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_user)
