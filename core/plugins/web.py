@@ -12,6 +12,7 @@ from core.auth.scoping import unit_ids_in_scope
 from core.db import get_session
 from core.org.models import Branch
 from core.plugins.models import UnitPlugin
+from core.plugins.service import units_with_plugin
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def get_registry():
 
 def units_enabled_in_scope(session, user, name: str) -> set[int]:
     """Units the user can see where plugin `name` is enabled."""
-    units = set(session.scalars(select(UnitPlugin.unit_id).where(UnitPlugin.plugin == name)))
+    units = units_with_plugin(session, name)
     scope = unit_ids_in_scope(session, user)
     return units if scope is None else units & scope
 

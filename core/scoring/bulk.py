@@ -51,7 +51,7 @@ class JsonCache:
         hit = self._ids.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]
-        text = _ENCODER.encode(value)
+        text = canonical_json(value)
         self._ids[id(value)] = (value, text)
         return text
 
