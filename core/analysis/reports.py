@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
@@ -216,10 +217,11 @@ class RankingGroup(NamedTuple):
 #: times a second and Jinja's per-value escaping was most of the page's cost. Text
 #: values are escaped; numbers are formatted by us.
 ROW = ('<tr data-branch="{id}"><td class="num">{rank}<span class="muted"> / {size}</span></td>'
-       '<td><a href="/branches/{id}/dashboard?period={period}">{name}</a> <span class="muted">{code}</span>{veto}</td>'
+       '<td><a href="{href}">{name}</a> <span class="muted">{code}</span>{veto}</td>'
        '<td class="opt">{unit}</td>{cells}<td class="num"><strong>{total}</strong></td><td>{stars}</td>'
        '<td>{tier}</td></tr>\n')
 CELL = '<td class="num opt">%s</td>'
+_SENTINEL_ID = 987654321987
 
 
 def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: str) -> list[RankingGroup]:
@@ -229,13 +231,15 @@ def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: st
     codes = list(INDICES)
     veto = f' <span class="badge late">{escape(veto_label)}</span>'
     tiers = {tier: escape(gettext(label)) for tier, (label, _focus) in TIERS.items()}
-    period = escape(period_key)
+    # The dashboard URL from the route once, with a sentinel id replaced per row.
+    href = escape(url_for("analysis.dashboard", branch_id=_SENTINEL_ID, period=period_key))
     groups: list[tuple[str, list[str]]] = []
     for r in items:
         if not groups or groups[-1][0] != r.category:
             groups.append((r.category, []))
         groups[-1][1].append(ROW.format(
-            id=int(r.branch_id), rank=int(r.rank), size=sizes.get(r.category, 0), period=period,
+            id=int(r.branch_id), rank=int(r.rank), size=sizes.get(r.category, 0),
+            href=href.replace(str(_SENTINEL_ID), str(int(r.branch_id))),
             name=escape(r.branch_name), code=escape(r.branch_code), unit=escape(r.unit_name),
             veto=veto if r.vetoed else "", cells="".join(CELL % fmt_points(getattr(r, c)) for c in codes),
             total=fmt_points(r.total), stars=stars_text(r.stars) if r.stars else "—",
