@@ -247,8 +247,13 @@ def save_indicator(session: Session, ruleset: RuleSet, data: dict, *, actor, met
 
 def delete_indicator(session: Session, ruleset: RuleSet, indicator: Indicator, *, actor) -> None:
     ensure_editable(session, ruleset)
+    from core.periods.models import Period
     from core.scoring.models import Evaluation
-    if session.scalar(select(Evaluation.id).where(Evaluation.indicator_id == indicator.id).limit(1)) is not None:
+    # By the rule set's periods: evaluations are indexed by period first (a rule set
+    # scores only the periods of its year).
+    used = (select(Evaluation.id).join(Period, Period.id == Evaluation.period_id)
+            .where(Period.year == ruleset.year, Evaluation.indicator_id == indicator.id).limit(1))
+    if session.scalar(used) is not None:
         raise CatalogueError("该指标已有评分记录，不能删除；可将分值或适用类别调整后保存。")
     audit(session, actor=actor, action="indicator.delete", obj=indicator, old=snapshot(indicator, INDICATOR_FIELDS))
     session.delete(indicator)

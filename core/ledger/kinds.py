@@ -21,14 +21,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Text, and_, case, cast, func, literal, or_, select
 
 from core.ledger.models import ActivityRecord, AppraisalResult
-from core.points import ZERO, clamp
-from core.scoring.kinds import EvalContext, EvalRow, IndicatorKind
-from core.scoring.sqlfuncs import days_after, unindexed
-
-ONE = Decimal(1)
+from core.points import to_cents
+from core.scoring.kinds import EvalContext, IndicatorKind
+from core.scoring.sqlfuncs import JsonInt, JsonStr, clamp_int, days_after, json_text, round_div, unindexed
 
 
 def _types(ind) -> list[str]:
@@ -44,113 +42,139 @@ def _held():
                     ActivityRecord.present_full * 2 > ActivityRecord.expected_full))
 
 
-def evaluate_ledger_count(ctx: EvalContext):
-    """One GROUP BY (branch, type) per group of indicators sharing deadline and
-    applicability (the default catalogue: one statement per cycle period)."""
+def _fraction(value) -> tuple[int, int]:
+    """A setting such as "0.5" as an exact integer fraction (5, 10)."""
+    d = Decimal(str(value))
+    scale = 10 ** max(-d.as_tuple().exponent, 0)
+    return int(d * scale), scale
+
+
+def _per_branch(ctx: EvalContext, ind, counts):
+    """The applicable branches LEFT JOIN the per-branch `counts` subquery (its first
+    column is branch_id): a branch without records still gets its row (zeros)."""
+    app = ctx.applicable[ind.id].subquery()
+    bid = list(app.c)[0]
+    return bid, lambda col: func.coalesce(col, 0), app.outerjoin(counts, list(counts.c)[0] == bid)
+
+
+def select_ledger_count(ctx: EvalContext) -> list:
+    """Indicators sharing a deadline share one scan of the period's
+    records: a GROUP BY (branch, type) of on-time, late and not-counted records
+    (materialised once), from which each indicator sums its types. earned = points ×
+    min(1, (on_time + late_factor × late) / min_count), in exact integer arithmetic."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
-    late_factor = Decimal(str(ctx.ruleset.setting("late_factor")))
+    late_num, late_den = _fraction(ctx.ruleset.setting("late_factor"))
+    # A month is ~1/12 of the records: read it by the held_on range (see unindexed).
+    type_col = unindexed(ActivityRecord.type) if ctx.period.kind == "month" else ActivityRecord.type
+    held = _held()
     groups: dict[tuple, list] = {}
     for ind in ctx.indicators:
-        params = ind.params or {}
-        deadline = int(params.get("deadline_days") if params.get("deadline_days") is not None else 7)
-        key = (deadline, tuple(sorted(ind.categories or ())), ind.plugin)
-        groups.setdefault(key, []).append(ind)
-    conn = ctx.session.connection()
-    for (deadline, _cats, _plugin), inds in groups.items():
-        types = sorted({t for ind in inds for t in _types(ind)})
-        applicable = ctx.applicable[inds[0].id]
-        held = _held()
+        groups.setdefault(_deadline(ind), []).append(ind)
+    statements = []
+    for n, (deadline, inds) in enumerate(groups.items()):
         on_time_c = days_after(ActivityRecord.uploaded_at, ActivityRecord.held_on) <= deadline
-        # A month is ~1/12 of the records: read it by the held_on range (see unindexed).
-        type_col = unindexed(ActivityRecord.type) if ctx.period.kind == "month" else ActivityRecord.type
-        stmt = (select(ActivityRecord.branch_id, ActivityRecord.type,
-                       func.sum(case((and_(held, on_time_c), 1), else_=0)),
-                       func.sum(case((and_(held, ~on_time_c), 1), else_=0)),
-                       func.sum(case((held, 0), else_=1)))
-                .where(type_col.in_(types), ActivityRecord.held_on >= start,
-                       ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(applicable))
-                .group_by(ActivityRecord.branch_id, ActivityRecord.type))
-        counts: dict[tuple, tuple] = {(b, t): (int(a), int(l), int(x)) for b, t, a, l, x in conn.execute(stmt).all()}
-        branch_ids = list(conn.execute(applicable).scalars())
+        counts = (select(ActivityRecord.branch_id, ActivityRecord.type,
+                         func.sum(case((and_(held, on_time_c), 1), else_=0)).label("on_time"),
+                         func.sum(case((and_(held, ~on_time_c), 1), else_=0)).label("late"),
+                         func.sum(case((held, 0), else_=1)).label("not_counted"))
+                  # no branch filter: the indicators LEFT JOIN from their applicable branches
+                  .where(type_col.in_(sorted({t for ind in inds for t in _types(ind)})),
+                         ActivityRecord.held_on >= start, ActivityRecord.held_on <= end)
+                  .group_by(ActivityRecord.branch_id, ActivityRecord.type)
+                  .cte(f"ledger_counts_{n}").prefix_with("MATERIALIZED"))
         for ind in inds:
-            ind_types = _types(ind)
-            need = max(int((ind.params or {}).get("min_count") or 1), 1)
-            points = Decimal(ind.points)
-            # identical counts give identical results: compute each combination once
-            memo: dict[tuple, tuple] = {}
-            for branch_id in branch_ids:
-                on_time = late = not_counted = 0
-                for t in ind_types:
-                    c = counts.get((branch_id, t))
-                    if c:
-                        on_time += c[0]
-                        late += c[1]
-                        not_counted += c[2]
-                key = (on_time, late, not_counted)
-                hit = memo.get(key)
-                if hit is None:
-                    share = min(ONE, (on_time + late_factor * late) / need)
-                    hit = memo[key] = (points * share, {
-                        "required": need, "on_time": on_time, "late": late, "not_counted": not_counted,
-                        "deadline_days": deadline, "types": ind_types})
-                yield EvalRow(branch_id, ind.id, hit[0], hit[1])
+            types = _types(ind)
+            per_type = counts.c.type == types[0] if len(types) == 1 else counts.c.type.in_(types)
+            mine = (select(counts.c.branch_id, func.sum(counts.c.on_time).label("on_time"),
+                           func.sum(counts.c.late).label("late"), func.sum(counts.c.not_counted).label("not_counted"))
+                    .where(per_type).group_by(counts.c.branch_id).subquery())
+            bid, zero, joined = _per_branch(ctx, ind, mine)
+            on_time, late, not_counted = zero(mine.c.on_time), zero(mine.c.late), zero(mine.c.not_counted)
+            # share = min(1, (on_time + late_factor × late) / need) = min(full, got) / full,
+            # counted in units of 1/late_den
+            need = _min_count(ind)
+            full = need * late_den
+            got = on_time * late_den + late * late_num
+            earned = round_div(to_cents(Decimal(ind.points)) * case((got > full, full), else_=got), full)
+            evidence = json_text({"required": need, "on_time": JsonInt(on_time), "late": JsonInt(late),
+                                  "not_counted": JsonInt(not_counted), "deadline_days": deadline, "types": types})
+            statements.append(select(bid, literal(ind.id), earned, evidence).select_from(joined))
+    return statements
 
 
-def evaluate_attendance(ctx: EvalContext):
+def _deadline(ind) -> int:
+    params = ind.params or {}
+    return int(params["deadline_days"] if params.get("deadline_days") is not None else 7)
+
+
+def _min_count(ind) -> int:
+    return max(int((ind.params or {}).get("min_count") or 1), 1)
+
+
+def _percent_text(numerator, denominator):
+    """numerator ÷ denominator as a percentage with two places, as text ("87.50"); 0.00
+    when the denominator is 0."""
+    hundredths = case((denominator == 0, 0), else_=round_div(numerator * 10000, denominator))
+    return (cast(hundredths // 100, Text).concat(literal(".", Text))
+            .concat(case((hundredths % 100 < 10, literal("0", Text)), else_=literal("", Text)))
+            .concat(cast(hundredths % 100, Text)))
+
+
+def select_attendance(ctx: EvalContext) -> list:
+    """Per indicator, Σ present and Σ expected per branch over the period's records;
+    earned = points × clamp((rate − low) / (high − low), 0, 1) with rate = present ÷
+    expected, in exact integer arithmetic."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
-    low = Decimal(str(ctx.ruleset.setting("attendance_low")))
-    high = Decimal(str(ctx.ruleset.setting("attendance_high")))
+    low, low_den = _fraction(ctx.ruleset.setting("attendance_low"))
+    high, high_den = _fraction(ctx.ruleset.setting("attendance_high"))
+    scale = max(low_den, high_den)
+    low, high = low * scale // low_den, high * scale // high_den
     # A month or quarter: read by the held_on range (see core.scoring.sqlfuncs.unindexed).
     type_col = unindexed(ActivityRecord.type) if ctx.period.kind != "year" else ActivityRecord.type
+    statements = []
     for ind in ctx.indicators:
-        types = _types(ind)
-        counts = (select(ActivityRecord.branch_id.label("branch_id"),
-                         func.count().label("n"),
+        counts = (select(ActivityRecord.branch_id, func.count().label("n"),
                          func.sum(ActivityRecord.present_full + ActivityRecord.present_probationary).label("present"),
                          func.sum(ActivityRecord.expected_full + ActivityRecord.expected_probationary).label("expected"))
-                  .where(type_col.in_(types), ActivityRecord.held_on >= start,
+                  .where(type_col.in_(_types(ind)), ActivityRecord.held_on >= start,
                          ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]))
                   .group_by(ActivityRecord.branch_id).subquery())
-        app = ctx.applicable[ind.id].subquery()
-        bid = list(app.c)[0]
-        stmt = (select(bid, counts.c.n, counts.c.present, counts.c.expected)
-                .select_from(app).outerjoin(counts, counts.c.branch_id == bid))
-        points = Decimal(ind.points)
-        for branch_id, n, present, expected in ctx.session.connection().execute(stmt).all():
-            present, expected = int(present or 0), int(expected or 0)
-            rate = Decimal(present) / expected if expected else ZERO
-            share = clamp((rate - low) / (high - low), ZERO, ONE)
-            yield EvalRow(branch_id, ind.id, points * share,
-                          {"records": int(n or 0), "present": present, "expected": expected,
-                           "rate": str((rate * 100).quantize(Decimal("0.01"))), "types": types})
+        bid, zero, joined = _per_branch(ctx, ind, counts)
+        n, present, expected = zero(counts.c.n), zero(counts.c.present), zero(counts.c.expected)
+        # (rate − low)/(high − low) = (present·S − low·expected) / (expected·(high − low)), S = scale
+        over_low, span = present * scale - low * expected, expected * (high - low)
+        earned = case((expected == 0, 0),
+                      else_=round_div(to_cents(Decimal(ind.points)) * clamp_int(over_low, 0, span), span))
+        evidence = json_text({"records": JsonInt(n), "present": JsonInt(present), "expected": JsonInt(expected),
+                              "rate": JsonStr(_percent_text(present, expected)), "types": _types(ind)})
+        statements.append(select(bid, literal(ind.id), earned, evidence).select_from(joined))
+    return statements
 
 
-def evaluate_appraisal(ctx: EvalContext):
+def select_appraisal(ctx: EvalContext) -> list:
+    """Per indicator, results rated 优秀 or 合格 ÷ all results per branch; earned =
+    points × that share."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
+    good = AppraisalResult.result.in_(("excellent", "qualified"))
+    statements = []
     for ind in ctx.indicators:
-        good = AppraisalResult.result.in_(("excellent", "qualified"))
-        counts = (select(ActivityRecord.branch_id.label("branch_id"),
-                         func.count(AppraisalResult.id).label("rated"),
+        counts = (select(ActivityRecord.branch_id, func.count(AppraisalResult.id).label("rated"),
                          func.sum(case((good, 1), else_=0)).label("good"))
                   .join(AppraisalResult, AppraisalResult.record_id == ActivityRecord.id)
                   .where(ActivityRecord.type == "appraisal", ActivityRecord.held_on >= start,
                          ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]))
                   .group_by(ActivityRecord.branch_id).subquery())
-        app = ctx.applicable[ind.id].subquery()
-        bid = list(app.c)[0]
-        stmt = (select(bid, counts.c.rated, counts.c.good)
-                .select_from(app).outerjoin(counts, counts.c.branch_id == bid))
-        points = Decimal(ind.points)
-        for branch_id, rated, good_n in ctx.session.connection().execute(stmt).all():
-            rated, good_n = int(rated or 0), int(good_n or 0)
-            share = Decimal(good_n) / rated if rated else ZERO
-            yield EvalRow(branch_id, ind.id, points * share, {"rated": rated, "excellent_or_qualified": good_n})
+        bid, zero, joined = _per_branch(ctx, ind, counts)
+        rated, good_n = zero(counts.c.rated), zero(counts.c.good)
+        earned = case((rated == 0, 0), else_=round_div(to_cents(Decimal(ind.points)) * good_n, rated))
+        evidence = json_text({"rated": JsonInt(rated), "excellent_or_qualified": JsonInt(good_n)})
+        statements.append(select(bid, literal(ind.id), earned, evidence).select_from(joined))
+    return statements
 
 
 KINDS = [
-    IndicatorKind("ledger_count", "台账上传标准（次数与时限）", evaluate_ledger_count,
+    IndicatorKind("ledger_count", "台账上传标准（次数与时限）", None, select=select_ledger_count,
                   params=("record_types", "min_count", "deadline_days")),
-    IndicatorKind("attendance", "党员出勤率", evaluate_attendance, params=("record_types",)),
-    IndicatorKind("appraisal", "民主评议结果", evaluate_appraisal),
+    IndicatorKind("attendance", "党员出勤率", None, select=select_attendance, params=("record_types",)),
+    IndicatorKind("appraisal", "民主评议结果", None, select=select_appraisal),
 ]
-

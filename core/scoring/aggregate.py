@@ -35,7 +35,7 @@ from core.indicators.models import INDICES, Indicator
 from core.ledger.models import PointRecord
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
-from core.points import HUNDRED, ZERO, clamp, from_cents, to_points
+from core.points import ZERO, from_cents, to_cents
 from core.scoring.models import Evaluation
 
 #: branch id → index code → [Σ points cents, Σ earned cents]
@@ -60,6 +60,9 @@ class BranchScore:
     tier: int | None = None
     rank: int = 0
     notes: dict = field(default_factory=dict)
+    #: The stored integers: the five index scores (INDICES order, None = dropped), base,
+    #: bonus, deduction and total in hundredths (set by `score`).
+    cents: tuple = ()
 
     @property
     def performance(self) -> Decimal:
@@ -89,8 +92,10 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
             .group_by(Evaluation.branch_id, Indicator.index_code))
     if branch_ids is not None:
         stmt = stmt.where(Evaluation.branch_id.in_(list(branch_ids)))
+    # one row per (branch, index): plain assignment (SUMs of integer columns are ints
+    # on both databases)
     for branch_id, index_code, pts, got in session.connection().execute(stmt).all():
-        add_sums(sums, branch_id, index_code, _cents(pts), _cents(got))
+        sums[branch_id][index_code] = [int(pts), int(got)]
     return sums
 
 
@@ -162,50 +167,70 @@ def weights_of(ruleset) -> dict[str, dict[str, int]]:
 _NO_ADJUSTMENTS = Adjustments()
 
 
+class _Money(dict):
+    """Integer hundredths → Decimal points, memoised for one run: index scores and totals
+    take at most 10 001 values, so most branches reuse a Decimal already made."""
+
+    def __missing__(self, cents: int) -> Decimal:
+        value = self[cents] = from_cents(cents)
+        return value
+
+
+def _round_div(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator rounded half-up (both ≥ 0): core.points' rule in integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
 def score(branch: tuple, sums: dict[str, list[int]], adj: Adjustments | None, weights: dict[str, int],
-          bonus_cap: Decimal, memo: dict | None = None) -> BranchScore:
-    """Apply the one formula to one branch (pure function). `memo` (optional, one per
-    run) keeps index scores already computed for the same integer inputs."""
+          bonus_cap: Decimal, memo: dict | None = None, money: dict | None = None) -> BranchScore:
+    """Apply the one formula to one branch (pure function). Arithmetic is exact, in
+    integer hundredths (score_i = W'_i × Σ earned ÷ Σ points, rounded half-up once);
+    `memo` and `money` (optional, one per run) keep index scores and Decimals already
+    computed for the same integer inputs. `result.cents` holds the stored integers."""
+    money = _Money() if money is None else money
     branch_id, unit_id, category, code = branch
     result = BranchScore(branch_id=branch_id, unit_id=unit_id, category=category, code=code)
     present = [i for i in INDICES if i in sums and sums[i][0] > 0]
     weight_present = sum(weights.get(i, 0) for i in present)
     notes: dict = {}
-    index_scores = result.index_scores
-    base = ZERO
+    index_cents: dict[str, int | None] = {}
+    base = 0
     for i in INDICES:
         if i not in present:
-            index_scores[i] = None
+            index_cents[i] = None
             continue
         if weight_present == 0:
-            index_scores[i] = ZERO
+            index_cents[i] = 0
             continue
         pts, got = sums[i]
         key = (weights.get(i, 0), got, weight_present, pts)
         value = memo.get(key) if memo is not None else None
         if value is None:
-            value = to_points(Decimal(key[0]) * HUNDRED * got / (weight_present * pts))
+            # W × 100 / W_present × got / pts points = that × 100 hundredths
+            value = _round_div(key[0] * 10000 * got, weight_present * pts)
             if memo is not None:
                 memo[key] = value
-        index_scores[i] = value
+        index_cents[i] = value
         base += value
     if not present:
         notes["no_evaluations"] = True
     elif len(present) < len(INDICES):
         notes["rescaled"] = [i for i in INDICES if i not in present]
-    result.base = base
     adj = adj or _NO_ADJUSTMENTS
-    result.bonus = min(adj.bonus_raw, bonus_cap)
+    bonus = to_cents(min(adj.bonus_raw, bonus_cap)) if adj.bonus_raw else 0
     if adj.bonus_raw > bonus_cap:
         notes["bonus_capped_from"] = str(adj.bonus_raw)
-    result.deduction = adj.deduction
-    raw_total = base + result.bonus - result.deduction
-    result.total = clamp(raw_total, ZERO, HUNDRED)
-    if raw_total != result.total:
-        notes["clamped_from"] = str(raw_total)
+    deduction = to_cents(adj.deduction) if adj.deduction else 0
+    raw_total = base + bonus - deduction
+    total = 0 if raw_total < 0 else 10000 if raw_total > 10000 else raw_total
+    if raw_total != total:
+        notes["clamped_from"] = str(from_cents(raw_total))
     result.vetoed = adj.vetoes > 0
     if result.vetoed:
         notes["veto"] = adj.veto_codes or True
+    result.index_scores = {i: None if c is None else money[c] for i, c in index_cents.items()}
+    result.base, result.bonus, result.deduction, result.total = money[base], money[bonus], money[deduction], money[total]
+    result.cents = (*(index_cents[i] for i in INDICES), base, bonus, deduction, total)
     result.notes = notes
     return result
 
@@ -220,4 +245,26 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         raise ScoringError(f"考核细则“{ruleset.name}”缺少以下支部类别的指数权重："
                            f"{'、'.join(CATEGORIES.get(c, c) for c in missing)}。")
     memo: dict = {}
-    return [score(b, sums.get(b[0], {}), adjs.get(b[0]), weights[b[2]], bonus_cap, memo) for b in branches]
+    money = _Money()
+    empty: dict = {}
+    # Branches of one category with the same index sums and no bonus, deduction or veto
+    # get the same result: most of a month's 20 000 branches fall into a few dozen such
+    # groups, so each group is scored once and the rest copy it.
+    same: dict[tuple, BranchScore] = {}
+    out = []
+    for b in branches:
+        branch_sums = sums.get(b[0], empty)
+        adj = adjs.get(b[0])
+        if adj is not None:
+            out.append(score(b, branch_sums, adj, weights[b[2]], bonus_cap, memo, money))
+            continue
+        key = (b[2], *((i, v[0], v[1]) for i, v in branch_sums.items()))
+        model = same.get(key)
+        if model is None:
+            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memo, money)
+            out.append(model)
+            continue
+        out.append(BranchScore(b[0], b[1], b[2], b[3], dict(model.index_scores), model.base, model.bonus,
+                               model.deduction, model.total, model.vetoed, notes=dict(model.notes),
+                               cents=model.cents))
+    return out

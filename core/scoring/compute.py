@@ -17,7 +17,6 @@ from core.scoring import aggregate, bulk, engine, stars
 from core.scoring.models import ScoreResult
 from core.scoring.ranking import assign_ranks
 
-INDEX_CODES = ("team", "management", "performance", "brand", "service")
 
 
 def cycle_keys(window: PeriodKey) -> list[PeriodKey]:
@@ -126,11 +125,8 @@ def _add_preview(session, sums, preview, periods) -> None:
 
 
 def _store_scores(session, period: Period, ruleset, scores) -> None:
-    cents, as_json = bulk.CentsCache(), bulk.JsonCache()
-    rows = [(period.id, s.branch_id, s.unit_id, s.category, ruleset.id,
-             *(cents(s.index_scores.get(i)) for i in INDEX_CODES),
-             cents(s.base), cents(s.bonus), cents(s.deduction), cents(s.total),
+    as_json = bulk.JsonCache()
+    rows = [(period.id, s.branch_id, s.unit_id, s.category, ruleset.id, *s.cents,
              s.stars, s.tier, s.rank, bool(s.vetoed), as_json(s.notes or None))
             for s in scores]
-    bulk.upsert(session, bulk.SCORE_RESULTS, rows, stale_scope=f"period_id = {int(period.id)}",
-                order_by=["period_id", "branch_id"])
+    bulk.upsert(session, bulk.SCORE_RESULTS, rows, scope=f"period_id = {int(period.id)}")

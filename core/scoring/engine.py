@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Text, case, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from core.indicators.models import Indicator
@@ -33,6 +33,7 @@ from core.plugins.models import UnitPlugin
 from core.points import ZERO, to_cents, to_points
 from core.scoring import bulk
 from core.scoring.kinds import EvalContext
+from core.scoring.sqlfuncs import clamp_int
 
 SCORED_KINDS = ("basic", "special")
 
@@ -106,9 +107,11 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
     if store and branch_ids is not None:
         raise ValueError("a stored evaluation covers all branches")
     run = EvaluationRun()
-    units = dict(session.execute(select(Branch.id, Branch.unit_id).where(Branch.active.is_(True))).all())
-    staged: list[tuple] = []
-    as_json = bulk.JsonCache()
+    writer = None
+    if store and keys:
+        ids = ", ".join(str(int(periods[pk.key].id)) for pk in keys)
+        writer = bulk.open_writer(session, bulk.EVALUATIONS, scope=f"period_id IN ({ids})")
+    python_rows = _PythonRows(session)
     for pk in keys:
         run.period_keys.append(pk.key)
         by_method: dict[str, list[Indicator]] = defaultdict(list)
@@ -122,34 +125,96 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                 run.warnings.append(f"评分方法 {method} 未加载（插件未安装或加载失败），指标 "
                                     f"{'、'.join(i.code for i in inds)} 未评分。")
                 continue
-            points = {i.id: Decimal(i.points) for i in inds}
-            points_c = {i: to_cents(p) for i, p in points.items()}
-            applicable = {i.id: applicable_select(i, kind.plugin, branch_ids) for i in inds}
-            n = 0
-            if kind.evaluate is None:
-                for ind in inds:
-                    for bid in session.scalars(applicable[ind.id]):
-                        n += 1
-                        if store:
-                            staged.append((bid, units[bid], ind.id, period_id, points_c[ind.id], None, None))
-                        else:
-                            run.preview.append(PreviewEvaluation(bid, ind.id, pk.key, points[ind.id], None, None))
+            ctx = EvalContext(session=session, period=pk, ruleset=ruleset, indicators=inds,
+                              applicable={i.id: applicable_select(i, kind.plugin, branch_ids) for i in inds})
+            if kind.is_manual:
+                statements = [ctx.applicable[i.id].add_columns(literal(i.id), cast(null(), BigInteger), cast(null(), Text))
+                              for i in inds]
+            elif kind.select is not None:
+                statements = kind.select(ctx)
             else:
-                ctx = EvalContext(session=session, period=pk, ruleset=ruleset, indicators=inds, applicable=applicable)
-                clamp_to = {i.id: _Clamp(kind.upper_bound(i)) for i in inds}
-                for row in kind.evaluate(ctx):
-                    earned, earned_c = clamp_to[row.indicator_id](row.earned)
-                    n += 1
-                    if store:
-                        staged.append((row.branch_id, units[row.branch_id], row.indicator_id, period_id,
-                                       points_c[row.indicator_id], earned_c, as_json(row.evidence)))
-                    else:
-                        run.preview.append(PreviewEvaluation(row.branch_id, row.indicator_id, pk.key,
-                                                             points[row.indicator_id], earned, row.evidence))
+                statements = None
+            if statements is None:
+                n = _evaluate_in_python(kind, ctx, period_id, python_rows if store else None, run)
+            elif store:
+                n = writer.add_select(bulk.EVALUATIONS_COLUMNS, _staged_select(statements, kind, inds, period_id))
+            else:
+                n = _preview_sql(kind, ctx, run)
             run.per_method[method] = run.per_method.get(method, 0) + n
             run.evaluations += n
-    if store and keys:
-        ids = ", ".join(str(int(periods[pk.key].id)) for pk in keys)
-        run.removed = bulk.upsert(session, bulk.EVALUATIONS, staged, stale_scope=f"period_id IN ({ids})",
-                                  order_by=["period_id", "indicator_id", "branch_id"])
+    if writer is not None:
+        writer.add_rows(python_rows.rows)
+        run.removed = writer.merge()
     return run
+
+
+def _staged_select(statements: list, kind, inds: list[Indicator], period_id: int):
+    """The staging rows of a SQL-form (or manual) evaluation: the kind's rows with the
+    branch's unit, the period, the indicator's points and earned clamped to
+    [0, upper bound] — computed in the database."""
+    # explicit labels: the kinds' columns are often anonymous (literals, CASTs)
+    named = [stmt.with_only_columns(*(c.label(n) for n, c in zip(_KIND_COLUMNS, stmt.selected_columns)))
+             for stmt in statements]
+    rows = (named[0] if len(named) == 1 else union_all(*named)).subquery()
+    branch_id, indicator_id, earned, evidence = (rows.c[n] for n in _KIND_COLUMNS)
+    points = case({i.id: to_cents(Decimal(i.points)) for i in inds}, value=indicator_id)
+    upper = case({i.id: to_cents(kind.upper_bound(i)) for i in inds}, value=indicator_id)
+    values = [branch_id, Branch.unit_id, indicator_id, literal(int(period_id)), points,
+              clamp_int(earned, 0, upper), evidence]
+    return (select(*(v.label(n) for n, v in zip(bulk.EVALUATIONS_COLUMNS, values)))
+            .select_from(rows).join(Branch, Branch.id == branch_id))
+
+
+_KIND_COLUMNS = ("branch_id", "indicator_id", "earned", "evidence")
+
+
+def _preview_sql(kind, ctx: EvalContext, run: EvaluationRun) -> int:
+    points = {i.id: Decimal(i.points) for i in ctx.indicators}
+    clamp_to = {i.id: _Clamp(kind.upper_bound(i)) for i in ctx.indicators}
+    n = 0
+    if kind.is_manual:
+        for ind in ctx.indicators:
+            for bid in ctx.session.scalars(ctx.applicable[ind.id]):
+                run.preview.append(PreviewEvaluation(bid, ind.id, ctx.period.key, points[ind.id], None, None))
+                n += 1
+        return n
+    for row in kind.rows(ctx):
+        run.preview.append(PreviewEvaluation(row.branch_id, row.indicator_id, ctx.period.key,
+                                             points[row.indicator_id], clamp_to[row.indicator_id](row.earned)[0],
+                                             row.evidence))
+        n += 1
+    return n
+
+
+class _PythonRows:
+    """Staging tuples of Python-form evaluators, with the branch → unit map they need
+    (loaded once, only when such an evaluator runs)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.rows: list[tuple] = []
+        self._units: dict | None = None
+        self.as_json = bulk.JsonCache()
+
+    @property
+    def units(self) -> dict:
+        if self._units is None:
+            self._units = dict(self.session.execute(select(Branch.id, Branch.unit_id)).all())
+        return self._units
+
+
+def _evaluate_in_python(kind, ctx: EvalContext, period_id, staged: _PythonRows | None, run: EvaluationRun) -> int:
+    points = {i.id: Decimal(i.points) for i in ctx.indicators}
+    points_c = {i: to_cents(p) for i, p in points.items()}
+    clamp_to = {i.id: _Clamp(kind.upper_bound(i)) for i in ctx.indicators}
+    n = 0
+    for row in kind.evaluate(ctx):
+        earned, earned_c = clamp_to[row.indicator_id](row.earned)
+        n += 1
+        if staged is not None:
+            staged.rows.append((row.branch_id, staged.units[row.branch_id], row.indicator_id, period_id,
+                                points_c[row.indicator_id], earned_c, staged.as_json(row.evidence)))
+        else:
+            run.preview.append(PreviewEvaluation(row.branch_id, row.indicator_id, ctx.period.key,
+                                                 points[row.indicator_id], earned, row.evidence))
+    return n

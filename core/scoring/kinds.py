@@ -1,12 +1,22 @@
 """The contract between the engine and whoever scores indicators (core or plugins).
 
 An `IndicatorKind` is a scoring method. Its evaluator is *set-based*: given one cycle
-period and the indicators of that method, it returns the earned points of every
-applicable branch at once, from a handful of SQL statements (GROUP BY), never a query
-per branch. The engine then stores Evaluations, applies verification and aggregates.
+period and the indicators of that method, it scores every applicable branch at once,
+from a handful of SQL statements (GROUP BY), never a query per branch. The engine then
+stores Evaluations, applies verification and aggregates.
+
+Two forms, one contract:
+- `select(ctx)` (preferred): SELECT statements that compute the result inside the
+  database — rows (branch_id, indicator_id, earned, evidence) with earned in integer
+  hundredths, already rounded (core.scoring.sqlfuncs.round_div), and evidence as
+  canonical JSON text (sqlfuncs.json_text). A close inserts them into the staging
+  table with INSERT … SELECT: no row passes through Python (bench/close.py).
+- `evaluate(ctx)`: yields `EvalRow`s computed in Python, for methods whose arithmetic
+  SQL cannot do exactly.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,10 +58,11 @@ class EvalContext:
 @dataclass(frozen=True)
 class IndicatorKind:
     """A scoring method. `method` is the code stored on Indicator.method; `plugin` is
-    the owning plugin (None for the core); `evaluate(ctx)` yields EvalRows.
+    the owning plugin (None for the core); `select(ctx)` returns the SQL form of the
+    evaluator, or `evaluate(ctx)` yields EvalRows (see the module docstring).
 
-    A kind with `evaluate=None` is manual: the engine creates empty evaluations that
-    a secretary self-assesses and a reviewer scores."""
+    A kind with neither is manual: the engine creates empty evaluations that a
+    secretary self-assesses and a reviewer scores."""
 
     method: str
     label: str
@@ -63,6 +74,24 @@ class IndicatorKind:
     #: the indicator's points (e.g. a bonus for beating a plan, capped); None = points.
     #: The engine clamps automatic values to [0, max_earned(indicator)].
     max_earned: Callable[[object], Decimal] | None = None
+    #: The SQL form of the evaluator: EvalContext → SELECT statements (module docstring).
+    select: Callable[[EvalContext], list] | None = None
+
+    @property
+    def is_manual(self) -> bool:
+        return self.evaluate is None and self.select is None
+
+    def rows(self, ctx: EvalContext) -> Iterable[EvalRow]:
+        """The evaluator's results as EvalRows whichever form it has (previews, tests);
+        a SQL form's earned comes back as points with two places."""
+        if self.select is None:
+            yield from (self.evaluate(ctx) if self.evaluate else ())
+            return
+        conn = ctx.session.connection()
+        for stmt in self.select(ctx):
+            for branch_id, indicator_id, earned, evidence in conn.execute(stmt):
+                yield EvalRow(branch_id, indicator_id, (Decimal(int(earned)) / 100).quantize(Decimal("0.01")),
+                              json.loads(evidence) if evidence else {})
 
     def upper_bound(self, indicator) -> Decimal:
         """The clamp's upper bound for `indicator` (its points unless max_earned says more)."""

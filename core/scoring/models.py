@@ -17,6 +17,19 @@ TIERS = {
 }
 
 
+# Why evaluations and score_results declare no foreign keys to branches, org_nodes,
+# indicators, periods and rulesets. Both tables are engine output: only the close
+# (core.scoring.bulk) writes their rows, in one INSERT … SELECT from ids it has just
+# read from those tables in the same transaction, and no referenced row is ever
+# deleted (branches and units are deactivated, periods kept, a rule set used by a
+# closed period is read-only and an indicator with evaluations cannot be deleted —
+# core.indicators.admin). On PostgreSQL each declared key is a trigger run per
+# inserted row: with them a quarter's close spent ~70 % of its time in key checks
+# (~2.5 µs × 4 keys × ~350 000 rows; bench/close.py). tests/core/scoring/
+# test_engine_output_integrity.py checks that a close writes no orphan id.
+# verified_by (a reviewer's edit, one row at a time) keeps its foreign key.
+
+
 def tier_of(stars: int | None) -> int | None:
     if not stars:
         return None
@@ -29,20 +42,22 @@ class Evaluation(Base):
     verified score with its reason (线下质量验收). Both are kept; the verified one counts."""
 
     __tablename__ = "evaluations"
-    #: Indexes kept to what the queries need (a close inserts ~270 000 rows per quarter and
-    #: every index costs on each): the unique key leads with period_id and indicator_id, the
-    #: order in which a close writes (appends at the right edge of the B-tree), and serves
-    #: the per-period reads (aggregation, stale delete); branch_id serves the branch sheet
-    #: and indicator_id the catalogue's "has evaluations" check. No query selects
-    #: evaluations by unit_id (scoping goes through the branch).
-    __table_args__ = (UniqueConstraint("period_id", "indicator_id", "branch_id"),)
+    #: One index besides the primary key (a quarter's close inserts ~270 000 rows and
+    #: every index costs on each): the unique key (period, branch, indicator) is the order
+    #: in which a close writes (appends at the right edge of the B-tree) and serves every
+    #: read — a period's aggregation and stale delete, a branch's sheet and trends (always
+    #: for a list of periods), the catalogue's "has evaluations" check (by the rule
+    #: set's periods). No query selects evaluations by unit_id alone.
+    __table_args__ = (UniqueConstraint("period_id", "branch_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"))
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    #: branches.id, unit_id org_nodes.id, indicator_id indicators.id, period_id
+    #: periods.id — not declared as foreign keys, on purpose (see the note above tier_of).
+    branch_id: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    indicator_id: Mapped[int] = mapped_column(Integer)
     #: The cycle period evaluated (a month, quarter or year); indexed as the unique key's prefix.
-    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
+    period_id: Mapped[int] = mapped_column(Integer)
     #: Full points of the indicator at evaluation time.
     points: Mapped[Decimal] = mapped_column(PointsType)
     #: Computed by the indicator's method; None for a manual item.
@@ -81,12 +96,14 @@ class ScoreResult(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Indexed as the prefix of the unique (period_id, branch_id).
-    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"))
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
-    category: Mapped[str] = mapped_column(String(20), index=True)
-    ruleset_id: Mapped[int] = mapped_column(ForeignKey("rulesets.id"))
+    #: periods.id, indexed as the prefix of the unique (period_id, branch_id). This and
+    #: branch_id, unit_id and ruleset_id are not declared as foreign keys, on purpose
+    #: (see the note above tier_of).
+    period_id: Mapped[int] = mapped_column(Integer)
+    branch_id: Mapped[int] = mapped_column(Integer, index=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20))
+    ruleset_id: Mapped[int] = mapped_column(Integer)
     #: Weighted index scores; None when the index had no evaluation in the window.
     team: Mapped[Decimal | None] = mapped_column(PointsType)
     management: Mapped[Decimal | None] = mapped_column(PointsType)
@@ -96,7 +113,7 @@ class ScoreResult(Base):
     base: Mapped[Decimal] = mapped_column(PointsType)
     bonus: Mapped[Decimal] = mapped_column(PointsType)
     deduction: Mapped[Decimal] = mapped_column(PointsType)
-    total: Mapped[Decimal] = mapped_column(PointsType, index=True)
+    total: Mapped[Decimal] = mapped_column(PointsType)
     #: 1–5 for quarters and years; None for months.
     stars: Mapped[int | None] = mapped_column(Integer)
     tier: Mapped[int | None] = mapped_column(Integer)

@@ -1,8 +1,11 @@
 """Portable SQL bits the evaluators need: whole days between a timestamp's date and a
-date (SQLite stores both as text, PostgreSQL as timestamp/date)."""
+date (SQLite stores both as text, PostgreSQL as timestamp/date), integer arithmetic
+that rounds like core.points, and canonical JSON evidence built in SQL — so an
+evaluator can score every branch inside the database and the engine can insert its
+rows without fetching them (see core.scoring.kinds, IndicatorKind.select)."""
 from __future__ import annotations
 
-from sqlalchemy import Integer
+from sqlalchemy import BigInteger, Integer, Text, case, cast, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -50,3 +53,68 @@ def _unindexed_default(element, compiler, **kw):
 @compiles(unindexed, "sqlite")
 def _unindexed_sqlite(element, compiler, **kw):
     return f"+{compiler.process(list(element.clauses)[0], **kw)}"
+
+
+def round_div(numerator, denominator):
+    """numerator ÷ denominator rounded half-up to an integer, for integer operands with
+    numerator ≥ 0 and denominator > 0: (2n + d) div 2d. Both databases truncate integer
+    division, so both give the same integer — the SQL twin of core.points.to_points
+    applied to a value in hundredths. The operands are cast to BIGINT (exact for the
+    integral values they hold): PostgreSQL's SUM over a BIGINT is NUMERIC, and NUMERIC
+    division is not integer division."""
+    numerator, denominator = as_bigint(numerator), as_bigint(denominator)
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def as_bigint(expr):
+    """CAST(expr AS BIGINT): keeps integer arithmetic integer on PostgreSQL, where
+    SUM(bigint) is NUMERIC (and NUMERIC division is not integer division)."""
+    return cast(expr, BigInteger)
+
+
+def clamp_int(expr, low, high):
+    """CASE WHEN expr < low THEN low WHEN expr > high THEN high ELSE expr END."""
+    return case((expr < low, low), (expr > high, high), else_=expr)
+
+
+class JsonInt:
+    """An integer SQL expression as a JSON number in `json_text`."""
+
+    def __init__(self, expr):
+        self.expr = expr
+
+
+class JsonStr:
+    """A text SQL expression as a JSON string in `json_text`. The caller guarantees the
+    text needs no JSON escaping (digits, a decimal point, known codes)."""
+
+    def __init__(self, expr):
+        self.expr = expr
+
+
+def json_text(fields: dict):
+    """A SQL expression building the canonical JSON object of `fields` (sorted keys, no
+    spaces — the bytes core.scoring.bulk.canonical_json gives for the same values).
+    Values are Python constants (encoded here once) or JsonInt / JsonStr of SQL
+    expressions (never NULL: coalesce first). Both databases concatenate the same text,
+    so evidence built this way is byte-identical on SQLite and PostgreSQL."""
+    from core.scoring.bulk import canonical_json
+
+    parts: list = []
+    pending = "{"
+    for i, key in enumerate(sorted(fields)):
+        value = fields[key]
+        pending += ("," if i else "") + canonical_json(key) + ":"
+        if isinstance(value, JsonInt):
+            parts += [literal(pending, Text), cast(value.expr, Text)]
+            pending = ""
+        elif isinstance(value, JsonStr):
+            parts += [literal(pending + '"', Text), cast(value.expr, Text)]
+            pending = '"'
+        else:
+            pending += canonical_json(value)
+    parts.append(literal(pending + "}", Text))
+    expr = parts[0]
+    for part in parts[1:]:
+        expr = expr.concat(part)
+    return expr

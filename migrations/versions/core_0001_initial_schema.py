@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 13:21:58.020860
+Create Date: 2026-11-24 14:06:17.107544
 
 """
 from typing import Sequence, Union
@@ -62,6 +62,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rulesets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rulesets_year'), ['year'], unique=False)
+
+    op.create_table('score_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('ruleset_id', sa.Integer(), nullable=False),
+    sa.Column('team', sa.Integer(), nullable=True),
+    sa.Column('management', sa.Integer(), nullable=True),
+    sa.Column('performance', sa.Integer(), nullable=True),
+    sa.Column('brand', sa.Integer(), nullable=True),
+    sa.Column('service', sa.Integer(), nullable=True),
+    sa.Column('base', sa.Integer(), nullable=False),
+    sa.Column('bonus', sa.Integer(), nullable=False),
+    sa.Column('deduction', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('stars', sa.Integer(), nullable=True),
+    sa.Column('tier', sa.Integer(), nullable=True),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('vetoed', sa.Boolean(), nullable=False),
+    sa.Column('notes', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_score_results')),
+    sa.UniqueConstraint('period_id', 'branch_id', name=op.f('uq_score_results_period_id_branch_id'))
+    )
+    with op.batch_alter_table('score_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_score_results_branch_id'), ['branch_id'], unique=False)
+        batch_op.create_index('ix_score_results_ranking', ['period_id', 'category', 'rank', 'branch_id'], unique=False)
+        batch_op.create_index('ix_score_results_unit_ranking', ['period_id', 'unit_id', 'category', 'rank', 'branch_id'], unique=False)
 
     op.create_table('branches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -217,6 +246,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
 
+    op.create_table('evaluations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('indicator_id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('auto_earned', sa.Integer(), nullable=True),
+    sa.Column('evidence', sa.JSON(), nullable=True),
+    sa.Column('self_earned', sa.Integer(), nullable=True),
+    sa.Column('self_note', sa.Text(), nullable=True),
+    sa.Column('verified_earned', sa.Integer(), nullable=True),
+    sa.Column('verify_reason', sa.Text(), nullable=True),
+    sa.Column('verified_by', sa.Integer(), nullable=True),
+    sa.Column('verified_at', sa.DateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['verified_by'], ['users.id'], name=op.f('fk_evaluations_verified_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
+    sa.UniqueConstraint('period_id', 'branch_id', 'indicator_id', name=op.f('uq_evaluations_period_id_branch_id_indicator_id'))
+    )
     op.create_table('honours',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=False),
@@ -417,70 +466,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attendance_entries_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attendance_entries_record_id'), ['record_id'], unique=False)
 
-    op.create_table('evaluations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('branch_id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('indicator_id', sa.Integer(), nullable=False),
-    sa.Column('period_id', sa.Integer(), nullable=False),
-    sa.Column('points', sa.Integer(), nullable=False),
-    sa.Column('auto_earned', sa.Integer(), nullable=True),
-    sa.Column('evidence', sa.JSON(), nullable=True),
-    sa.Column('self_earned', sa.Integer(), nullable=True),
-    sa.Column('self_note', sa.Text(), nullable=True),
-    sa.Column('verified_earned', sa.Integer(), nullable=True),
-    sa.Column('verify_reason', sa.Text(), nullable=True),
-    sa.Column('verified_by', sa.Integer(), nullable=True),
-    sa.Column('verified_at', sa.DateTime(), nullable=True),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_evaluations_branch_id_branches')),
-    sa.ForeignKeyConstraint(['indicator_id'], ['indicators.id'], name=op.f('fk_evaluations_indicator_id_indicators')),
-    sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_evaluations_period_id_periods')),
-    sa.ForeignKeyConstraint(['unit_id'], ['org_nodes.id'], name=op.f('fk_evaluations_unit_id_org_nodes')),
-    sa.ForeignKeyConstraint(['verified_by'], ['users.id'], name=op.f('fk_evaluations_verified_by_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
-    sa.UniqueConstraint('period_id', 'indicator_id', 'branch_id', name=op.f('uq_evaluations_period_id_indicator_id_branch_id'))
-    )
-    with op.batch_alter_table('evaluations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_evaluations_branch_id'), ['branch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_evaluations_indicator_id'), ['indicator_id'], unique=False)
-
-    op.create_table('score_results',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('period_id', sa.Integer(), nullable=False),
-    sa.Column('branch_id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('category', sa.String(length=20), nullable=False),
-    sa.Column('ruleset_id', sa.Integer(), nullable=False),
-    sa.Column('team', sa.Integer(), nullable=True),
-    sa.Column('management', sa.Integer(), nullable=True),
-    sa.Column('performance', sa.Integer(), nullable=True),
-    sa.Column('brand', sa.Integer(), nullable=True),
-    sa.Column('service', sa.Integer(), nullable=True),
-    sa.Column('base', sa.Integer(), nullable=False),
-    sa.Column('bonus', sa.Integer(), nullable=False),
-    sa.Column('deduction', sa.Integer(), nullable=False),
-    sa.Column('total', sa.Integer(), nullable=False),
-    sa.Column('stars', sa.Integer(), nullable=True),
-    sa.Column('tier', sa.Integer(), nullable=True),
-    sa.Column('rank', sa.Integer(), nullable=False),
-    sa.Column('vetoed', sa.Boolean(), nullable=False),
-    sa.Column('notes', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_score_results_branch_id_branches')),
-    sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_score_results_period_id_periods')),
-    sa.ForeignKeyConstraint(['ruleset_id'], ['rulesets.id'], name=op.f('fk_score_results_ruleset_id_rulesets')),
-    sa.ForeignKeyConstraint(['unit_id'], ['org_nodes.id'], name=op.f('fk_score_results_unit_id_org_nodes')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_score_results')),
-    sa.UniqueConstraint('period_id', 'branch_id', name=op.f('uq_score_results_period_id_branch_id'))
-    )
-    with op.batch_alter_table('score_results', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_score_results_branch_id'), ['branch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_results_category'), ['category'], unique=False)
-        batch_op.create_index('ix_score_results_ranking', ['period_id', 'category', 'rank', 'branch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_results_total'), ['total'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_results_unit_id'), ['unit_id'], unique=False)
-        batch_op.create_index('ix_score_results_unit_ranking', ['period_id', 'unit_id', 'category', 'rank', 'branch_id'], unique=False)
-
     op.create_table('target_progress',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('target_id', sa.Integer(), nullable=False),
@@ -536,20 +521,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_target_progress_target_id'))
 
     op.drop_table('target_progress')
-    with op.batch_alter_table('score_results', schema=None) as batch_op:
-        batch_op.drop_index('ix_score_results_unit_ranking')
-        batch_op.drop_index(batch_op.f('ix_score_results_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_score_results_total'))
-        batch_op.drop_index('ix_score_results_ranking')
-        batch_op.drop_index(batch_op.f('ix_score_results_category'))
-        batch_op.drop_index(batch_op.f('ix_score_results_branch_id'))
-
-    op.drop_table('score_results')
-    with op.batch_alter_table('evaluations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_evaluations_indicator_id'))
-        batch_op.drop_index(batch_op.f('ix_evaluations_branch_id'))
-
-    op.drop_table('evaluations')
     with op.batch_alter_table('attendance_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attendance_entries_record_id'))
         batch_op.drop_index(batch_op.f('ix_attendance_entries_member_id'))
@@ -605,6 +576,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_honours_awarded_on'))
 
     op.drop_table('honours')
+    op.drop_table('evaluations')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_unit_id'))
@@ -645,6 +617,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_branches_category'))
 
     op.drop_table('branches')
+    with op.batch_alter_table('score_results', schema=None) as batch_op:
+        batch_op.drop_index('ix_score_results_unit_ranking')
+        batch_op.drop_index('ix_score_results_ranking')
+        batch_op.drop_index(batch_op.f('ix_score_results_branch_id'))
+
+    op.drop_table('score_results')
     with op.batch_alter_table('rulesets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rulesets_year'))
 
