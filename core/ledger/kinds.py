@@ -84,10 +84,14 @@ def select_ledger_count(ctx: EvalContext) -> list:
                   .cte(f"ledger_counts_{n}").prefix_with("MATERIALIZED"))
         for ind in inds:
             types = _types(ind)
-            per_type = counts.c.type == types[0] if len(types) == 1 else counts.c.type.in_(types)
-            mine = (select(counts.c.branch_id, func.sum(counts.c.on_time).label("on_time"),
-                           func.sum(counts.c.late).label("late"), func.sum(counts.c.not_counted).label("not_counted"))
-                    .where(per_type).group_by(counts.c.branch_id).subquery())
+            if len(types) == 1:  # already one row per branch
+                mine = (select(counts.c.branch_id, counts.c.on_time, counts.c.late, counts.c.not_counted)
+                        .where(counts.c.type == types[0]).subquery())
+            else:
+                mine = (select(counts.c.branch_id, func.sum(counts.c.on_time).label("on_time"),
+                               func.sum(counts.c.late).label("late"),
+                               func.sum(counts.c.not_counted).label("not_counted"))
+                        .where(counts.c.type.in_(types)).group_by(counts.c.branch_id).subquery())
             bid, zero, joined = _per_branch(ctx, ind, mine)
             on_time, late, not_counted = zero(mine.c.on_time), zero(mine.c.late), zero(mine.c.not_counted)
             # share = min(1, (on_time + late_factor × late) / need) = min(full, got) / full,

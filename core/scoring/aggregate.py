@@ -28,13 +28,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Integer, func, select, type_coerce
+from sqlalchemy import Integer, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.indicators.models import INDICES, Indicator
+from core.indicators.models import INDICES, Indicator, RuleSet
 from core.ledger.models import PointRecord
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
+from core.periods.models import Period
 from core.points import ZERO, from_cents, to_cents
 from core.scoring.models import Evaluation
 
@@ -82,20 +83,31 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
     sums: IndexSums = defaultdict(dict)
     if not period_ids:
         return sums
+    # The index of each indicator as a CASE over the (few dozen) indicators of the
+    # periods' years rather than a join: the plan then does not depend on statistics,
+    # which are stale right after a close has inserted the period's rows (PostgreSQL
+    # chose a nested loop over 268 000 rows: 0.40 s instead of 0.13 s).
+    years = select(Period.year).where(Period.id.in_(period_ids))
+    index_of = dict(session.execute(select(Indicator.id, Indicator.index_code)
+                                    .join(RuleSet, RuleSet.id == Indicator.ruleset_id)
+                                    .where(RuleSet.year.in_(years))).all())
+    if not index_of:
+        return sums
+    index_code = case(index_of, value=Evaluation.indicator_id)
     # type_coerce: keep the raw integer hundredths (no Decimal per row)
     earned = type_coerce(func.coalesce(Evaluation.verified_earned, Evaluation.auto_earned, 0), Integer)
-    stmt = (select(Evaluation.branch_id, Indicator.index_code,
+    stmt = (select(Evaluation.branch_id, index_code,
                    type_coerce(func.sum(type_coerce(Evaluation.points, Integer)), Integer),
                    type_coerce(func.sum(earned), Integer))
-            .join(Indicator, Indicator.id == Evaluation.indicator_id)
             .where(Evaluation.period_id.in_(period_ids))
-            .group_by(Evaluation.branch_id, Indicator.index_code))
+            .group_by(Evaluation.branch_id, index_code))
     if branch_ids is not None:
         stmt = stmt.where(Evaluation.branch_id.in_(list(branch_ids)))
     # one row per (branch, index): plain assignment (SUMs of integer columns are ints
     # on both databases)
-    for branch_id, index_code, pts, got in session.connection().execute(stmt).all():
-        sums[branch_id][index_code] = [int(pts), int(got)]
+    for branch_id, code, pts, got in session.connection().execute(stmt).all():
+        if code is not None:  # an indicator of another year's rule set cannot occur
+            sums[branch_id][code] = [int(pts), int(got)]
     return sums
 
 

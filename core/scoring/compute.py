@@ -6,7 +6,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.periods.keys import PeriodKey
@@ -57,8 +57,15 @@ def _batch_gc():
             gc.enable()
 
 
+#: work_mem for a stored run's transaction on PostgreSQL: the close's GROUP BYs over a
+#: quarter of ledger records spill to disk at the 4 MB default (bench/close.py).
+CLOSE_WORK_MEM = "64MB"
+
+
 def compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, gates: dict, *,
                    store: bool, branch_ids=None) -> WindowRun:
+    if store and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
     with _batch_gc():
         return _compute_window(session, window, ruleset, kinds, gates, store=store, branch_ids=branch_ids)
 
@@ -125,7 +132,7 @@ def _add_preview(session, sums, preview, periods) -> None:
 
 
 def _store_scores(session, period: Period, ruleset, scores) -> None:
-    as_json = bulk.JsonCache()
+    as_json = bulk.JsonCache(by_repr=True)
     rows = [(period.id, s.branch_id, s.unit_id, s.category, ruleset.id, *s.cents,
              s.stars, s.tier, s.rank, bool(s.vetoed), as_json(s.notes or None))
             for s in scores]
