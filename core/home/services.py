@@ -53,7 +53,8 @@ def home_summary(session: Session, user, today: date | None = None) -> HomeSumma
         summary.stars = {stars: n for stars, n in rows if stars}
     if user.role in ("admin", "reviewer"):
         summary.awaiting_review = session.scalar(
-            select(func.count(Evaluation.id))
+            select(func.count())
+            .select_from(Evaluation)
             .join(Indicator, Indicator.id == Evaluation.indicator_id)
             .join(Period, Period.id == Evaluation.period_id)
             .where(Indicator.method == "manual", Evaluation.verified_earned.is_(None),

@@ -251,7 +251,7 @@ def delete_indicator(session: Session, ruleset: RuleSet, indicator: Indicator, *
     from core.scoring.models import Evaluation
     # By the rule set's periods: evaluations are indexed by period first (a rule set
     # scores only the periods of its year).
-    used = (select(Evaluation.id).join(Period, Period.id == Evaluation.period_id)
+    used = (select(Evaluation.branch_id).join(Period, Period.id == Evaluation.period_id)
             .where(Period.year == ruleset.year, Evaluation.indicator_id == indicator.id).limit(1))
     if session.scalar(used) is not None:
         raise CatalogueError("该指标已有评分记录，不能删除；可将分值或适用类别调整后保存。")

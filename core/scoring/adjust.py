@@ -46,8 +46,8 @@ def parse_earned(value, points: Decimal) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
-def _load(session: Session, evaluation_id: int) -> tuple[Evaluation, Period]:
-    evaluation = session.get(Evaluation, evaluation_id)
+def _load(session: Session, item: tuple[int, int, int]) -> tuple[Evaluation, Period]:
+    evaluation = session.get(Evaluation, tuple(item))
     if evaluation is None:
         raise NotFound("评分项不存在。")
     period = session.get(Period, evaluation.period_id)
@@ -57,7 +57,10 @@ def _load(session: Session, evaluation_id: int) -> tuple[Evaluation, Period]:
 
 def _save(session, evaluation: Evaluation, expected_version: int | None, values: dict) -> None:
     version = evaluation.version if expected_version is None else int(expected_version)
-    done = session.execute(update(Evaluation).where(Evaluation.id == evaluation.id, Evaluation.version == version)
+    done = session.execute(update(Evaluation).where(Evaluation.period_id == evaluation.period_id,
+                                                    Evaluation.branch_id == evaluation.branch_id,
+                                                    Evaluation.indicator_id == evaluation.indicator_id,
+                                                    Evaluation.version == version)
                            .values(version=version + 1, **values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         session.refresh(evaluation)
@@ -65,35 +68,37 @@ def _save(session, evaluation: Evaluation, expected_version: int | None, values:
     session.refresh(evaluation)
 
 
-def self_assess(session: Session, evaluation_id: int, earned, note: str | None, actor=None, *,
+def self_assess(session: Session, item: tuple[int, int, int], earned, note: str | None, actor=None, *,
                 expected_version: int | None = None) -> Evaluation:
-    """The branch's self-assessed value (0 ≤ earned ≤ points; None clears it)."""
-    evaluation, period = _load(session, evaluation_id)
+    """The branch's self-assessed value (0 ≤ earned ≤ points; None clears it) on the
+    evaluation `item` = (period_id, branch_id, indicator_id)."""
+    evaluation, period = _load(session, item)
     value = None if earned in (None, "") else parse_earned(earned, evaluation.points)
     old = {"self_earned": evaluation.self_earned, "self_note": evaluation.self_note}
     note = (note or "").strip() or None
     _save(session, evaluation, expected_version, {"self_earned": value, "self_note": note})
-    record(session, actor=actor, action="evaluation.self_assess", obj=evaluation, old=old,
+    record(session, actor=actor, action="evaluation.self_assess", obj=evaluation, object_id=evaluation.key, old=old,
            new={"self_earned": value, "self_note": note})
     return evaluation
 
 
-def verify_item(session: Session, evaluation_id: int, earned, reason: str, expected_version: int | None,
+def verify_item(session: Session, item: tuple[int, int, int], earned, reason: str, expected_version: int | None,
                 actor=None) -> Evaluation:
-    """The reviewer's verified value with its mandatory reason; it replaces the
-    automatic value in every formula. `expected_version` is the version the reviewer
-    saw; None only for scripts (no concurrency check)."""
+    """The reviewer's verified value with its mandatory reason on the evaluation `item`
+    = (period_id, branch_id, indicator_id); it replaces the automatic value in every
+    formula. `expected_version` is the version the reviewer saw; None only for scripts
+    (no concurrency check)."""
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired("审核调整必须填写理由。")
-    evaluation, period = _load(session, evaluation_id)
+    evaluation, period = _load(session, item)
     value = parse_earned(earned, evaluation.points)
     old = {"verified_earned": evaluation.verified_earned, "verify_reason": evaluation.verify_reason,
            "auto_earned": evaluation.auto_earned}
     _save(session, evaluation, expected_version, {
         "verified_earned": value, "verify_reason": reason, "verified_by": getattr(actor, "id", None),
         "verified_at": utcnow()})
-    record(session, actor=actor, action="evaluation.verify", obj=evaluation, old=old,
+    record(session, actor=actor, action="evaluation.verify", obj=evaluation, object_id=evaluation.key, old=old,
            new={"verified_earned": value, "verify_reason": reason}, reason=reason)
     return evaluation
 

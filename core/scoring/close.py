@@ -177,7 +177,8 @@ def dump_rows(session: Session, key) -> list[tuple]:
         return []
     id_list = ", ".join(str(i) for i in ids)
     conn = session.connection()
-    ev = conn.execute(text(f"SELECT * FROM evaluations WHERE period_id IN ({id_list}) ORDER BY id")).all()
+    ev = conn.execute(text(f"SELECT * FROM evaluations WHERE period_id IN ({id_list}) "
+                           "ORDER BY period_id, branch_id, indicator_id")).all()
     sr = conn.execute(text(f"SELECT * FROM score_results WHERE period_id IN ({id_list}) ORDER BY id")).all()
     return [("E", *map(_plain, r)) for r in ev] + [("S", *map(_plain, r)) for r in sr]
 

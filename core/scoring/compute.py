@@ -133,7 +133,8 @@ def _add_preview(session, sums, preview, periods) -> None:
 
 def _store_scores(session, period: Period, ruleset, scores) -> None:
     as_json = bulk.JsonCache(by_repr=True)
-    rows = [(period.id, s.branch_id, s.unit_id, s.category, ruleset.id, *s.cents,
+    period_id, ruleset_id = period.id, ruleset.id  # plain ints: not an ORM attribute read per row
+    rows = [(period_id, s.branch_id, s.unit_id, s.category, ruleset_id, *s.cents,
              s.stars, s.tier, s.rank, bool(s.vetoed), as_json(s.notes or None))
             for s in scores]
-    bulk.upsert(session, bulk.SCORE_RESULTS, rows, scope=f"period_id = {int(period.id)}")
+    bulk.upsert(session, bulk.SCORE_RESULTS, rows, scope=f"period_id = {int(period_id)}")

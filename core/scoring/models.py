@@ -42,22 +42,19 @@ class Evaluation(Base):
     verified score with its reason (线下质量验收). Both are kept; the verified one counts."""
 
     __tablename__ = "evaluations"
-    #: One index besides the primary key (a quarter's close inserts ~270 000 rows and
-    #: every index costs on each): the unique key (period, branch, indicator) is the order
-    #: in which a close writes (appends at the right edge of the B-tree) and serves every
-    #: read — a period's aggregation and stale delete, a branch's sheet and trends (always
-    #: for a list of periods), the catalogue's "has evaluations" check (by the rule
-    #: set's periods). No query selects evaluations by unit_id alone.
-    __table_args__ = (UniqueConstraint("period_id", "branch_id", "indicator_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: branches.id, unit_id org_nodes.id, indicator_id indicators.id, period_id
-    #: periods.id — not declared as foreign keys, on purpose (see the note above tier_of).
-    branch_id: Mapped[int] = mapped_column(Integer)
+    #: The natural key (period, branch, indicator) is the primary key and the only index
+    #: (a quarter's close inserts ~270 000 rows and every index costs on each; no
+    #: surrogate id): it is the order in which a close writes (appends at the right edge
+    #: of the B-tree) and serves every read — a period's aggregation and stale delete, a
+    #: branch's sheet and trends (always for a list of periods), the catalogue's "has
+    #: evaluations" check (by the rule set's periods). No query selects by unit_id alone.
+    #: period_id periods.id (the cycle period evaluated: a month, quarter or year),
+    #: branch_id branches.id, indicator_id indicators.id, unit_id org_nodes.id — not
+    #: declared as foreign keys, on purpose (see the note above tier_of).
+    period_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    indicator_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     unit_id: Mapped[int] = mapped_column(Integer)
-    indicator_id: Mapped[int] = mapped_column(Integer)
-    #: The cycle period evaluated (a month, quarter or year); indexed as the unique key's prefix.
-    period_id: Mapped[int] = mapped_column(Integer)
     #: Full points of the indicator at evaluation time.
     points: Mapped[Decimal] = mapped_column(PointsType)
     #: Computed by the indicator's method; None for a manual item.
@@ -72,6 +69,16 @@ class Evaluation(Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Optimistic lock: a save carrying an older version is refused.
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @property
+    def ident(self) -> tuple[int, int, int]:
+        """The primary key (period_id, branch_id, indicator_id), as session.get takes it."""
+        return self.period_id, self.branch_id, self.indicator_id
+
+    @property
+    def key(self) -> str:
+        """The item's key as text ("period-branch-indicator"): audit entries and anchors."""
+        return f"{self.period_id}-{self.branch_id}-{self.indicator_id}"
 
     @property
     def earned(self) -> Decimal:

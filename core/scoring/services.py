@@ -1,8 +1,8 @@
 """Scoring services for the UI, the CLI and tasks — plain functions taking a session.
 
     branch_sheet(session, branch_id, key, kinds=None)   the explainable sheet (preview for open windows)
-    self_assess(session, evaluation_id, earned, note, actor, expected_version=None)
-    verify_item(session, evaluation_id, earned, reason, expected_version, actor)
+    self_assess(session, item, earned, note, actor, expected_version=None)
+    verify_item(session, item, earned, reason, expected_version, actor)
     recompute(session, key, kinds, actor=None)          store evaluations of an open window
     close_period(session, key, kinds=…, actor=…)        score and lock
     reopen_period(session, key, reason, actor=…)        unlock, with a reason

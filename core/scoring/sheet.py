@@ -47,8 +47,9 @@ class SheetItem:
     verified_by: int | None
     verified_at: object
     evidence: dict | None
-    #: None in a preview of an item never stored (run a recompute to self-assess it).
-    evaluation_id: int | None = None
+    #: The stored evaluation's period id (with the branch and indicator, its key); None
+    #: in a preview of an item never stored (run a recompute to self-assess it).
+    period_id: int | None = None
     version: int | None = None
     #: True when a closed window holds the item (no edit possible).
     locked: bool = False
@@ -178,7 +179,7 @@ def branch_sheet(session: Session, branch_id: int, key, *, kinds=None, gates=Non
                 item.self_earned, item.self_note = base.self_earned, base.self_note
                 item.verified_earned, item.verify_reason = base.verified_earned, base.verify_reason
                 item.verified_by, item.verified_at = base.verified_by, base.verified_at
-                item.evaluation_id, item.version = base.evaluation_id, base.version
+                item.period_id, item.version = base.period_id, base.version
             items.append(item)
         _ = previewed
         score = run.scores[0] if run.scores else None
@@ -238,7 +239,7 @@ def _stored_items(session, branch_id, period_ids, periods) -> dict[tuple, SheetI
         item.self_earned, item.self_note = ev.self_earned, ev.self_note
         item.verified_earned, item.verify_reason = ev.verified_earned, ev.verify_reason
         item.verified_by, item.verified_at = ev.verified_by, ev.verified_at
-        item.evaluation_id, item.version = ev.id, ev.version
+        item.period_id, item.version = ev.period_id, ev.version
         out[(ind.id, item.period_key)] = item
     return out
 

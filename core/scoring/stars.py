@@ -59,11 +59,12 @@ def rate_quarter(session, scores, ruleset, *, window, previous_stars: dict[int, 
     bands = bands_of(ruleset)
     settings_gates = gate_levels(ruleset.setting("gates"))
     veto_cap = int(ruleset.setting("veto_cap"))
+    promotion_step = ruleset.setting("promotion_step")
     for s in scores:
         s.stars = band_star(s.total, bands)
         s.notes["band_star"] = s.stars
         prev = previous_stars.get(s.branch_id)
-        if ruleset.setting("promotion_step") and prev and s.stars > prev + 1:
+        if promotion_step and prev and s.stars > prev + 1:
             _step(s, "promotion", prev + 1, previous=prev)
     _apply_gates(session, scores, settings_gates, gates, window)
     for s in scores:

@@ -279,48 +279,49 @@ def sheet(branch_id):
                            **data)
 
 
-def _evaluation_of(db, branch_id: int, evaluation_id: int) -> Evaluation:
-    ev = db.scalar(select(Evaluation).where(Evaluation.id == evaluation_id, Evaluation.branch_id == branch_id))
-    if ev is None:
+def _evaluation_of(db, branch_id: int, period_id: int, indicator_id: int) -> tuple[int, int, int]:
+    """The key of the branch's evaluation item, or 404."""
+    if db.get(Evaluation, {"period_id": period_id, "branch_id": branch_id, "indicator_id": indicator_id}) is None:
         abort(404)
-    return ev
+    return period_id, branch_id, indicator_id
 
 
 def _back(branch_id):
+    args = request.view_args
     return redirect(url_for("scoring.sheet", branch_id=branch_id, period=request.form.get("period") or None)
-                    + f"#ev-{request.view_args.get('evaluation_id')}")
+                    + f"#ev-{args.get('period_id')}-{branch_id}-{args.get('indicator_id')}")
 
 
-@bp.route("/sheet/<int:branch_id>/items/<int:evaluation_id>/verify", methods=["POST"])
+@bp.route("/sheet/<int:branch_id>/items/<int:period_id>/<int:indicator_id>/verify", methods=["POST"])
 @requires("admin", "reviewer")
-def verify(branch_id, evaluation_id):
+def verify(branch_id, period_id, indicator_id):
     from core.scoring.adjust import verify_item
     db = get_session()
     br = get_branch_or_404(db, current_user, branch_id)
     if not can_review(current_user, br):
         abort(404)
-    _evaluation_of(db, br.id, evaluation_id)
+    item = _evaluation_of(db, br.id, period_id, indicator_id)
     version = request.form.get("version", "")
     with attempt(db, ScoringError, PeriodLocked) as done:
-        verify_item(db, evaluation_id, request.form.get("earned", ""), request.form.get("reason", ""),
+        verify_item(db, item, request.form.get("earned", ""), request.form.get("reason", ""),
                     int(version) if version.isdigit() else -1, actor=current_user)
     if done:
         flash(_("审核结果已保存。"), "success")
     return _back(br.id)
 
 
-@bp.route("/sheet/<int:branch_id>/items/<int:evaluation_id>/self", methods=["POST"])
+@bp.route("/sheet/<int:branch_id>/items/<int:period_id>/<int:indicator_id>/self", methods=["POST"])
 @requires("secretary")
-def self_assess(branch_id, evaluation_id):
+def self_assess(branch_id, period_id, indicator_id):
     from core.scoring.adjust import self_assess as run
     db = get_session()
     br = get_branch_or_404(db, current_user, branch_id)
     if not can_keep_ledger(current_user, br):
         abort(404)
-    _evaluation_of(db, br.id, evaluation_id)
+    item = _evaluation_of(db, br.id, period_id, indicator_id)
     version = request.form.get("version", "")
     with attempt(db, ScoringError, PeriodLocked) as done:
-        run(db, evaluation_id, request.form.get("earned", ""), request.form.get("note", ""), actor=current_user,
+        run(db, item, request.form.get("earned", ""), request.form.get("note", ""), actor=current_user,
             expected_version=int(version) if version.isdigit() else -1)
     if done:
         flash(_("自评已保存。"), "success")

@@ -2,7 +2,7 @@
 
 Revision ID: core_0001
 Revises: 
-Create Date: 2026-11-24 14:06:17.107544
+Create Date: 2026-11-24 14:22:05.088499
 
 """
 from typing import Sequence, Union
@@ -247,11 +247,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_user_id'), ['user_id'], unique=False)
 
     op.create_table('evaluations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('branch_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('indicator_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('indicator_id', sa.Integer(), nullable=False),
-    sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('auto_earned', sa.Integer(), nullable=True),
     sa.Column('evidence', sa.JSON(), nullable=True),
@@ -263,8 +262,7 @@ def upgrade() -> None:
     sa.Column('verified_at', sa.DateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['verified_by'], ['users.id'], name=op.f('fk_evaluations_verified_by_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluations')),
-    sa.UniqueConstraint('period_id', 'branch_id', 'indicator_id', name=op.f('uq_evaluations_period_id_branch_id_indicator_id'))
+    sa.PrimaryKeyConstraint('period_id', 'branch_id', 'indicator_id', name=op.f('pk_evaluations'))
     )
     op.create_table('honours',
     sa.Column('id', sa.Integer(), nullable=False),

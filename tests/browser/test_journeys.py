@@ -140,7 +140,7 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     form.locator("input[name=earned]").fill("2")
     form.locator("input[name=reason]").fill("会议记录缺少议题表决情况，扣1分")
     form.locator("button", has_text="确认/调整").click()
-    reviewer.wait_for_url(re.compile(r".*#ev-\d+$"))
+    reviewer.wait_for_url(re.compile(r".*#ev-\d+-\d+-\d+$"))
     assert "审核结果已保存" in reviewer.locator(".flash").first.inner_text()
     item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
     cells = item.locator("td")

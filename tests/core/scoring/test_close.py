@@ -141,7 +141,7 @@ def test_recompute_keeps_verified_values_and_removes_stale_rows(db, setup, regis
     recompute(db, "2026Q1", registry)
     ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[0].id,
                                             Evaluation.indicator_id == rs.indicators[1].id))
-    verify_item(db, ev.id, 7, "核实", ev.version)
+    verify_item(db, ev.ident, 7, "核实", ev.version)
     branches[2].active = False
     db.commit()
     result = recompute(db, "2026Q1", registry)
@@ -166,7 +166,7 @@ def test_verify_requires_reason(db, setup, registry):
     branches, rs = setup
     ev = _manual_eval(db, registry, branches[0], rs)
     with pytest.raises(ReasonRequired, match="必须填写理由"):
-        verify_item(db, ev.id, 5, "", ev.version)
+        verify_item(db, ev.ident, 5, "", ev.version)
 
 
 @pytest.mark.parametrize("value", ["-1", "10.01", "abc", "1.234", "NaN"])
@@ -175,7 +175,7 @@ def test_verify_refuses_values_outside_points(db, setup, registry, value):
     branches, rs = setup
     ev = _manual_eval(db, registry, branches[0], rs)
     with pytest.raises(InvalidScore):
-        verify_item(db, ev.id, value, "理由", ev.version)
+        verify_item(db, ev.ident, value, "理由", ev.version)
     db.refresh(ev)
     assert ev.verified_earned is None
 
@@ -185,9 +185,9 @@ def test_second_reviewer_with_stale_version_is_refused(db, setup, registry):
     branches, rs = setup
     ev = _manual_eval(db, registry, branches[0], rs)
     seen = ev.version
-    verify_item(db, ev.id, 8, "第一位审核人", seen)
+    verify_item(db, ev.ident, 8, "第一位审核人", seen)
     with pytest.raises(StaleVersion, match="已被他人修改"):
-        verify_item(db, ev.id, 3, "第二位审核人", seen)
+        verify_item(db, ev.ident, 3, "第二位审核人", seen)
     db.refresh(ev)
     assert ev.verified_earned == Decimal("8.00") and ev.verify_reason == "第一位审核人"
 
@@ -196,7 +196,7 @@ def test_verification_audited(db, setup, registry):
     from core.scoring.adjust import verify_item
     branches, rs = setup
     ev = _manual_eval(db, registry, branches[0], rs)
-    verify_item(db, ev.id, 6, "现场核查", ev.version)
+    verify_item(db, ev.ident, 6, "现场核查", ev.version)
     db.commit()
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "evaluation.verify"))
     assert entry.new == {"verified_earned": "6.00", "verify_reason": "现场核查"} and entry.reason == "现场核查"
@@ -206,8 +206,8 @@ def test_self_assessment_kept_next_to_verified(db, setup, registry):
     from core.scoring.adjust import self_assess, verify_item
     branches, rs = setup
     ev = _manual_eval(db, registry, branches[0], rs)
-    self_assess(db, ev.id, 9, "按要求完成", None)
-    verify_item(db, ev.id, 7, "材料不全", ev.version)
+    self_assess(db, ev.ident, 9, "按要求完成", None)
+    verify_item(db, ev.ident, 7, "材料不全", ev.version)
     db.refresh(ev)
     assert (ev.self_earned, ev.verified_earned, ev.earned) == (Decimal("9.00"), Decimal("7.00"), Decimal("7.00"))
 
@@ -218,7 +218,7 @@ def test_locked_period_refuses_verify(db, setup, registry, close):
     close("2026-01")
     ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[0].id))
     with pytest.raises(PeriodLocked, match="已结账锁定"):
-        verify_item(db, ev.id, 5, "更正", ev.version)
+        verify_item(db, ev.ident, 5, "更正", ev.version)
 
 
 def test_locked_period_refuses_self_assessment(db, setup, registry, close):
@@ -228,7 +228,7 @@ def test_locked_period_refuses_self_assessment(db, setup, registry, close):
     ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[0].id,
                                             Evaluation.indicator_id == rs.indicators[1].id))
     with pytest.raises(PeriodLocked):
-        self_assess(db, ev.id, 5, "自评", None)
+        self_assess(db, ev.ident, 5, "自评", None)
 
 
 def test_locked_parent_window_refuses_month_item(db, setup, registry, close):
@@ -238,7 +238,7 @@ def test_locked_parent_window_refuses_month_item(db, setup, registry, close):
     ev = db.scalar(select(Evaluation).join(Period, Period.id == Evaluation.period_id)
                    .where(Period.key == "2026-02", Evaluation.branch_id == branches[0].id))
     with pytest.raises(PeriodLocked):
-        verify_item(db, ev.id, 5, "更正", ev.version)
+        verify_item(db, ev.ident, 5, "更正", ev.version)
 
 
 def test_locked_period_refuses_recompute_of_quarter(db, setup, registry, close):
@@ -254,5 +254,5 @@ def test_yearly_item_editable_while_january_closed(db, make_branch, make_ruleset
     close("2026-01")
     recompute(db, "2026", registry)
     ev = db.scalar(select(Evaluation).where(Evaluation.indicator_id == rs.indicators[0].id))
-    verify_item(db, ev.id, 5, "年度核实", ev.version)
+    verify_item(db, ev.ident, 5, "年度核实", ev.version)
     assert ev.verified_earned == Decimal("5.00")

@@ -19,7 +19,7 @@ def verify_all(db, branch, values: dict, rs):
     for pos, value in values.items():
         ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id,
                                                 Evaluation.indicator_id == rs.indicators[pos].id))
-        verify_item(db, ev.id, value, "核实", ev.version)
+        verify_item(db, ev.ident, value, "核实", ev.version)
     db.commit()
 
 
@@ -145,7 +145,7 @@ def test_verified_value_replaces_automatic_one(db, make_branch, make_ruleset, ad
     add_record(branch, "committee_meeting", date(2026, 1, 5))
     recompute(db, "2026-01", registry)
     ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id))
-    verify_item(db, ev.id, 4, "会议记录不完整", ev.version)
+    verify_item(db, ev.ident, 4, "会议记录不完整", ev.version)
     db.commit()
     close("2026-01")
     db.refresh(ev)

@@ -30,7 +30,7 @@ def graded(db, make_branch, make_ruleset, registry, close, add_points):
         recompute(db, "2026", registry)
         for code, (_, total) in totals.items():
             ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[code].id))
-            verify_item(db, ev.id, total, "年度核实", ev.version)
+            verify_item(db, ev.ident, total, "年度核实", ev.version)
         close("2026")
         return branches
 

@@ -24,8 +24,8 @@ def rate(db, registry, result_of):
             close_period(db, m, kinds=registry)
         recompute(db, key, registry)
         for branch, total in values.items():
-            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id).order_by(Evaluation.id.desc()))
-            verify_item(db, ev.id, total, "核实", ev.version)
+            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id).order_by(Evaluation.period_id.desc()))
+            verify_item(db, ev.ident, total, "核实", ev.version)
         close_period(db, key, kinds=registry, gates=gates)
         db.commit()
         return {b: result_of(b, key) for b in values}

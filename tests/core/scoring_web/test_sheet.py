@@ -51,22 +51,22 @@ def test_sheet_shows_items_scores_and_evidence_links(client, login, secretary, b
 def test_secretary_self_assesses_manual_item(client, login, secretary, branch, scored):
     ev = _item(scored, branch, "S-SERVICE")
     login(secretary)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/self",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/self",
                     data={"earned": "4", "note": "开展志愿服务3次", "version": str(ev.version), "period": "2026Q1"})
     assert r.status_code == 302
     scored.expire_all()
-    ev = scored.get(Evaluation, ev.id)
+    ev = scored.get(Evaluation, ev.ident)
     assert ev.self_earned == Decimal("4.00") and ev.verified_earned is None
 
 
 def test_reviewer_verifies_with_reason(client, login, reviewer, branch, scored):
     ev = _item(scored, branch, "B-MECH-COMMITTEE", "2026-02")
     login(reviewer)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                     data={"earned": "1.5", "reason": "二月记录补报", "version": str(ev.version)}, follow_redirects=True)
     assert "审核结果已保存" in r.get_data(as_text=True)
     scored.expire_all()
-    ev = scored.get(Evaluation, ev.id)
+    ev = scored.get(Evaluation, ev.ident)
     assert ev.verified_earned == Decimal("1.50") and ev.auto_earned == Decimal("0.00")
     assert ev.verify_reason == "二月记录补报"
 
@@ -74,11 +74,11 @@ def test_reviewer_verifies_with_reason(client, login, reviewer, branch, scored):
 def test_verification_without_reason_is_refused(client, login, reviewer, branch, scored):
     ev = _item(scored, branch, "S-SERVICE")
     login(reviewer)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                     data={"earned": "3", "reason": " ", "version": str(ev.version)}, follow_redirects=True)
     assert "必须填写理由" in r.get_data(as_text=True)
     scored.expire_all()
-    assert scored.get(Evaluation, ev.id).verified_earned is None
+    assert scored.get(Evaluation, ev.ident).verified_earned is None
 
 
 def test_stale_verification_is_refused_and_nothing_overwritten(client, login, reviewer, make_user, unit, branch,
@@ -86,15 +86,15 @@ def test_stale_verification_is_refused_and_nothing_overwritten(client, login, re
     ev = _item(scored, branch, "S-SERVICE")
     seen = str(ev.version)
     login(reviewer)
-    client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                 data={"earned": "3", "reason": "第一位审核人", "version": seen})
     second = client.application.test_client()
     login(make_user("reviewer", units=[unit]), second)
-    r = second.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    r = second.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                     data={"earned": "5", "reason": "第二位审核人", "version": seen}, follow_redirects=True)
     assert "已被他人修改" in r.get_data(as_text=True)
     scored.expire_all()
-    ev = scored.get(Evaluation, ev.id)
+    ev = scored.get(Evaluation, ev.ident)
     assert ev.verified_earned == Decimal("3.00") and ev.verify_reason == "第一位审核人"
 
 
@@ -102,28 +102,28 @@ def test_locked_period_refuses_verification(client, login, reviewer, branch, sco
     ev = _item(scored, branch, "B-MECH-COMMITTEE", "2026-02")
     close_period("2026-02")
     login(reviewer)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                     data={"earned": "1", "reason": "调整", "version": str(ev.version)}, follow_redirects=True)
     assert "已结账锁定" in r.get_data(as_text=True)
     scored.expire_all()
-    assert scored.get(Evaluation, ev.id).verified_earned is None
+    assert scored.get(Evaluation, ev.ident).verified_earned is None
 
 
 def test_locked_period_refuses_self_assessment(client, login, secretary, branch, scored, close_period):
     ev = _item(scored, branch, "S-SERVICE")
     close_period("2026Q1")
     login(secretary)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/self",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/self",
                     data={"earned": "4", "version": str(ev.version)}, follow_redirects=True)
     assert "已结账锁定" in r.get_data(as_text=True)
     scored.expire_all()
-    assert scored.get(Evaluation, ev.id).self_earned is None
+    assert scored.get(Evaluation, ev.ident).self_earned is None
 
 
 def test_secretary_cannot_verify(client, login, secretary, branch, scored):
     ev = _item(scored, branch, "S-SERVICE")
     login(secretary)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                     data={"earned": "5", "reason": "自己审核", "version": str(ev.version)})
     assert r.status_code == 404
 
@@ -136,7 +136,7 @@ def test_secretary_cannot_open_other_branch_sheet(client, login, secretary, make
 def test_reviewer_of_other_unit_cannot_verify(client, login, make_user, make_unit, branch, scored):
     ev = _item(scored, branch, "S-SERVICE")
     login(make_user("reviewer", units=[make_unit()]))
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.id}/verify",
+    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
                     data={"earned": "5", "reason": "越权", "version": str(ev.version)})
     assert r.status_code == 404
 
