@@ -39,7 +39,7 @@ from core.periods.models import Period
 from core.points import ZERO, from_cents, to_cents
 from core.scoring.models import Evaluation
 
-#: branch id → index code → [Σ points cents, Σ earned cents]
+#: branch id → index code → (Σ points cents, Σ earned cents)
 IndexSums = dict[int, dict[str, list[int]]]
 
 
@@ -107,7 +107,7 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
     # on both databases)
     for branch_id, code, pts, got in session.connection().execute(stmt).all():
         if code is not None:  # an indicator of another year's rule set cannot occur
-            sums[branch_id][code] = [int(pts), int(got)]
+            sums[branch_id][code] = (int(pts), int(got))
     return sums
 
 
@@ -122,9 +122,8 @@ def _cents(value) -> int:
 
 
 def add_sums(sums: IndexSums, branch_id: int, index_code: str, points_cents: int, earned_cents: int) -> None:
-    acc = sums[branch_id].setdefault(index_code, [0, 0])
-    acc[0] += points_cents
-    acc[1] += earned_cents
+    pts, got = sums[branch_id].get(index_code, (0, 0))
+    sums[branch_id][index_code] = (pts + points_cents, got + earned_cents)
 
 
 @dataclass
@@ -200,28 +199,24 @@ def score(branch: tuple, sums: dict[str, list[int]], adj: Adjustments | None, we
     `memo` and `money` (optional, one per run) keep index scores and Decimals already
     computed for the same integer inputs. `result.cents` holds the stored integers."""
     money = _Money() if money is None else money
+    memo = {} if memo is None else memo
     branch_id, unit_id, category, code = branch
-    result = BranchScore(branch_id=branch_id, unit_id=unit_id, category=category, code=code)
+    result = BranchScore(branch_id, unit_id, category, code)
     present = [i for i in INDICES if i in sums and sums[i][0] > 0]
     weight_present = sum(weights.get(i, 0) for i in present)
     notes: dict = {}
-    index_cents: dict[str, int | None] = {}
+    index_cents: dict[str, int | None] = dict.fromkeys(INDICES)
     base = 0
-    for i in INDICES:
-        if i not in present:
-            index_cents[i] = None
-            continue
+    for i in present:
         if weight_present == 0:
             index_cents[i] = 0
             continue
         pts, got = sums[i]
         key = (weights.get(i, 0), got, weight_present, pts)
-        value = memo.get(key) if memo is not None else None
+        value = memo.get(key)
         if value is None:
             # W × 100 / W_present × got / pts points = that × 100 hundredths
-            value = _round_div(key[0] * 10000 * got, weight_present * pts)
-            if memo is not None:
-                memo[key] = value
+            value = memo[key] = _round_div(key[0] * 10000 * got, weight_present * pts)
         index_cents[i] = value
         base += value
     if not present:
@@ -270,7 +265,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         if adj is not None:
             out.append(score(b, branch_sums, adj, weights[b[2]], bonus_cap, memo, money))
             continue
-        key = (b[2], *((i, v[0], v[1]) for i, v in branch_sums.items()))
+        key = (b[2], *branch_sums.items())
         model = same.get(key)
         if model is None:
             model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memo, money)

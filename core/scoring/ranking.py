@@ -12,6 +12,13 @@ def display_key(score) -> tuple:
     return (-score.total, 0 if perf is not None else 1, -(perf or Decimal(0)), score.code)
 
 
+def _cents_key(score) -> tuple:
+    """display_key on a BranchScore's stored integers (same order, no Decimal work):
+    cents = (team, management, performance, brand, service, base, bonus, deduction, total)."""
+    cents = score.cents
+    return (-cents[8], cents[2] is None, -(cents[2] or 0), score.code)
+
+
 def by_category(scores) -> dict[str, list]:
     groups: dict[str, list] = defaultdict(list)
     for s in scores:
@@ -23,7 +30,7 @@ def assign_ranks(scores) -> None:
     """Competition ranking by total within each category: equal totals share a rank and
     the next rank skips. Sets `rank` in place."""
     for members in by_category(scores).values():
-        members.sort(key=display_key)
+        members.sort(key=_cents_key if getattr(members[0], "cents", None) else display_key)
         previous, rank = None, 0
         for position, s in enumerate(members, start=1):
             if s.total != previous:
