@@ -39,7 +39,8 @@ class ChecklistItem:
     status: str
     previous: PeriodKey
     previous_done: int
-    #: ok / late (the previous period ended short of the requirement)
+    #: ok / late (the previous period ended short of the requirement) / new (the branch
+    #: was set up after the previous period ended: nothing was due from it)
     previous_status: str
     days_left: int
 
@@ -92,6 +93,15 @@ def _month_counts(session: Session, branch_ids: list[int], start: date, end: dat
     return {(b, t, int(yy), int(mm)): n for b, t, yy, mm, n in session.execute(stmt)}
 
 
+def _created_on(session: Session, branch_ids: list[int]) -> dict[int, date]:
+    from core.org.models import Branch
+
+    if not branch_ids:
+        return {}
+    rows = session.execute(select(Branch.id, Branch.created_at).where(Branch.id.in_(branch_ids)))
+    return {b: at.date() for b, at in rows if at is not None}
+
+
 def _count(counts: dict, branch_id: int, rtype: str, period: PeriodKey) -> int:
     total = 0
     for mk in period.sub_periods("month"):
@@ -112,6 +122,7 @@ def checklists(session: Session, branch_ids: list[int], today: date | None = Non
     start = min(prev.starts_on for _, prev in windows.values())
     end = max(cur.ends_on for cur, _ in windows.values())
     counts = _month_counts(session, branch_ids, start, end)
+    created = _created_on(session, branch_ids)
     result: dict[int, list[ChecklistItem]] = {}
     for branch_id in branch_ids:
         items = []
@@ -119,11 +130,17 @@ def checklists(session: Session, branch_ids: list[int], today: date | None = Non
             current, previous = windows[req.type]
             done = _count(counts, branch_id, req.type, current)
             prev_done = _count(counts, branch_id, req.type, previous)
+            if prev_done >= req.min_count:
+                prev_status = "ok"
+            elif created.get(branch_id) and created[branch_id] > previous.ends_on:
+                prev_status = "new"
+            else:
+                prev_status = "late"
             items.append(ChecklistItem(
                 type=req.type, label=ACTIVITY_TYPES[req.type], cycle=req.cycle, required=req.min_count,
                 current=current, done=done, status="ok" if done >= req.min_count else "due",
                 previous=previous, previous_done=prev_done,
-                previous_status="ok" if prev_done >= req.min_count else "late",
+                previous_status=prev_status,
                 days_left=(current.ends_on - today).days,
             ))
         result[branch_id] = items

@@ -89,6 +89,8 @@ def test_checklist_defaults_without_ruleset(db):
 
 def test_checklist_due_done_and_late(db, branch, make_branch, unit):
     other = make_branch(unit=unit)
+    branch.created_at = other.created_at = datetime(2026, 1, 1)  # both existed in April
+    db.commit()
     today = date(2026, 5, 20)
     _rec(db, branch, "committee_meeting", date(2026, 5, 3))     # this month: done
     _rec(db, branch, "theme_day", date(2026, 4, 8))             # last month only: this month due
@@ -154,3 +156,17 @@ def test_reviewer_of_other_unit_cannot_enter_point_records(client, login, make_u
                     data={"kind": "bonus", "points": "2", "dated": "2026-03-05", "reason": "越权"})
     assert r.status_code == 404
     assert db.scalar(select(PointRecord)) is None
+
+
+def test_checklist_does_not_call_late_a_period_before_the_branch_existed(db, branch):
+    branch.created_at = datetime(2026, 5, 4, 9, 0)   # set up in May
+    db.commit()
+    mine = {i.type: i for i in checklists(db, [branch.id], today=date(2026, 5, 20))[branch.id]}
+    # April (committee meeting, monthly) and 2026Q1 (member meeting) were before it
+    assert mine["committee_meeting"].previous_status == "new" and not mine["committee_meeting"].late
+    assert mine["member_meeting"].previous_status == "new"
+    branch.created_at = datetime(2026, 4, 30, 23, 0)  # existed on the last day of April
+    db.commit()
+    mine = {i.type: i for i in checklists(db, [branch.id], today=date(2026, 5, 20))[branch.id]}
+    assert mine["committee_meeting"].previous_status == "late"
+    assert mine["member_meeting"].previous_status == "new"   # Q1 ended before it existed
