@@ -74,8 +74,9 @@ def applicable(indicator):
 
 
 @pytest.fixture
-def run_eval(app, db, ruleset):
-    """run_eval('2026-03') → {(branch_id, indicator code): EvalRow} via the hook's kind."""
+def eval_ctx(app, db, ruleset):
+    """eval_ctx('2026-03') → (EvalContext of the plugin's indicators of that cycle, the
+    plugin's kind, {indicator id: code})."""
     from plugins.production.measures import METHOD
 
     kinds = {k.method: k for batch in app.extensions["starbranch.plugins"].hook.starbranch_indicator_kinds()
@@ -88,8 +89,19 @@ def run_eval(app, db, ruleset):
                                                              Indicator.cycle == cycle)))
         ctx = EvalContext(session=db, period=key, ruleset=ruleset, indicators=indicators,
                           applicable={i.id: applicable(i) for i in indicators})
-        codes = {i.id: i.code for i in indicators}
-        return {(r.branch_id, codes[r.indicator_id]): r for r in kinds[METHOD].evaluate(ctx)}
+        return ctx, kinds[METHOD], {i.id: i.code for i in indicators}
+
+    return do
+
+
+@pytest.fixture
+def run_eval(eval_ctx):
+    """run_eval('2026-03') → {(branch_id, indicator code): EvalRow} via the hook's kind
+    (its SQL form, executed: IndicatorKind.rows)."""
+
+    def do(period, cycle="month"):
+        ctx, kind, codes = eval_ctx(period, cycle)
+        return {(r.branch_id, codes[r.indicator_id]): r for r in kind.rows(ctx)}
 
     return do
 

@@ -121,4 +121,4 @@ def test_evaluator_uses_a_fixed_number_of_statements(app, db, make_branch, prod_
     finally:
         event.remove(db.get_bind(), "before_cursor_execute", listener)
     assert len(rows) == 30
-    assert len(statements) <= 5   # indicators, measures, setting, acceptances, the GROUP BY
+    assert len(statements) <= 4   # indicators, measures, setting, the SELECT scoring all of them
