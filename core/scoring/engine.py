@@ -136,6 +136,8 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                 statements = None
             if statements is None:
                 n = _evaluate_in_python(kind, ctx, period_id, python_rows if store else None, run)
+            elif not statements:  # the SQL form found nothing to score
+                n = 0
             elif store:
                 n = writer.add_select(bulk.EVALUATIONS_COLUMNS, _staged_select(statements, kind, inds, period_id))
             else:

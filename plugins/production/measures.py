@@ -148,6 +148,11 @@ def validate(values: dict) -> None:
         raise MeasureError("超额奖励系数和封顶比例不能为负数。")
     if Decimal(values["points"]) <= 0:
         raise MeasureError("分值应大于 0。")
+    # Bounds that keep the scoring's integer arithmetic inside 64 bits (scoring._Curve.check)
+    if Decimal(values["points"]) > 100:
+        raise MeasureError("分值不能超过 100。")
+    if Decimal(values["bonus_rate"]) > 100 or Decimal(values["bonus_cap"]) > 10:
+        raise MeasureError("超额奖励系数不能超过 100，封顶比例不能超过 10（即分值的 10 倍）。")
     if values["direction"] not in ("higher", "lower"):
         raise MeasureError("方向应为“越高越好”或“越低越好”。")
 

@@ -47,7 +47,8 @@ def parse_quantity(value) -> Decimal:
         raise ValueError(gettext("不能为负数。"))
     if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
         raise ValueError(gettext("最多 %(n)s 位小数。", n=QUANTITY_PLACES))
-    if number >= Decimal(10) ** 14:
+    # 10¹⁰ units a month keeps a year's sum exact in the scoring's integers (scoring.py)
+    if number >= Decimal(10) ** 10:
         raise ValueError(gettext("数值过大。"))
     return number
 

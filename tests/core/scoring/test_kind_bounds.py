@@ -69,3 +69,32 @@ def test_reclose_over_unchanged_evidence_gives_identical_rows(db, make_branch, m
     close_period(db, "2026-01", kinds=kinds)
     db.commit()
     assert dump_rows(db, "2026-01") == before
+
+
+def sql_kind(value):
+    """The same in SQL form (IndicatorKind.select): earned in hundredths, JSON evidence."""
+    from sqlalchemy import literal
+
+    def statements(ctx):
+        return [ctx.applicable[ind.id].add_columns(literal(ind.id), literal(value), literal('{"sql":1}'))
+                for ind in ctx.indicators]
+    return IndicatorKind("fixed", "测试方法（SQL）", None, select=statements)
+
+
+@pytest.mark.parametrize("cents, expected", [(750, "7.50"), (1300, "10.00"), (-5, "0.00")])
+def test_sql_form_is_clamped_the_same_way(db, make_branch, make_ruleset, indicator, cents, expected):
+    make_branch(category="production")
+    make_ruleset(indicators=[indicator])
+    result = close_period(db, "2026-01", kinds=[sql_kind(cents)])
+    db.commit()
+    assert result.evaluations == 1 and earned(db) == Decimal(expected)
+    assert db.scalar(select(Evaluation.evidence)) == {"sql": 1}
+
+
+def test_a_sql_form_with_nothing_to_score(db, make_branch, make_ruleset, indicator):
+    make_branch(category="production")
+    make_ruleset(indicators=[indicator])
+    empty = IndicatorKind("fixed", "测试方法（无可评）", None, select=lambda ctx: [])
+    result = close_period(db, "2026-01", kinds=[empty])
+    db.commit()
+    assert result.evaluations == 0 and db.scalar(select(Evaluation.auto_earned)) is None
