@@ -311,12 +311,23 @@ def _figures(ctx: EvalContext, t, measure_ids: list[int]):
     gets no row."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
     if ctx.period.kind == "month":
-        joined = (t.join(Plan, and_(Plan.branch_id == t.c.branch_id, Plan.measure_id == t.c.measure_id,
-                                    Plan.month == start))
-                  .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
-                                          Actual.month == Plan.month)))
-        reported = case((Actual.id.is_(None), 0), else_=1)
-        return joined, as_bigint(Plan.value), func.coalesce(as_bigint(Actual.value), 0), literal(1), reported
+        month = (select(Plan.branch_id, Plan.measure_id, Plan.value.label("plan"), Actual.value.label("actual"),
+                        case((Actual.id.is_(None), 0), else_=1).label("reported"))
+                 .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
+                                         Actual.month == start))
+                 .where(Plan.month == start))
+        if ctx.session.get_bind().dialect.name == "postgresql":
+            # Fenced (OFFSET 0): the month's plans LEFT JOIN its actuals as one hash join.
+            # Flattened into the join with the targets CTE (which has no statistics),
+            # PostgreSQL under-estimates the rows and probes the actuals' index once per
+            # plan (0.47 s instead of 0.27 s for 80 000 plans). SQLite, which joins by
+            # index look-ups, must not get the fence: it would scan the materialised
+            # subquery once per target.
+            month = month.offset(0)
+        month = month.subquery("month_figures")
+        joined = t.join(month, and_(month.c.branch_id == t.c.branch_id, month.c.measure_id == t.c.measure_id))
+        return (joined, as_bigint(month.c.plan), func.coalesce(as_bigint(month.c.actual), 0), literal(1),
+                month.c.reported)
     sums = (select(Plan.branch_id, Plan.measure_id, func.sum(Plan.value).label("plan"),
                    func.sum(Actual.value).label("actual"), func.count(Plan.id).label("n_plan"),
                    func.count(Actual.id).label("n_actual"))
