@@ -118,3 +118,24 @@ def json_text(fields: dict):
     for part in parts[1:]:
         expr = expr.concat(part)
     return expr
+
+
+class month_start(FunctionElement):
+    """month_start(day) = the first day of day's month (a date)."""
+
+    inherit_cache = True
+    name = "month_start"
+
+    def __init__(self, col):
+        super().__init__(col)
+        self.type = col.type
+
+
+@compiles(month_start)
+def _month_start_default(element, compiler, **kw):  # PostgreSQL and others
+    return f"CAST(date_trunc('month', {compiler.process(list(element.clauses)[0], **kw)}) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(list(element.clauses)[0], **kw)}, 'start of month')"

@@ -15,76 +15,111 @@ Decisions (README, scoring section):
   without targets drops out and the others are re-scaled, as indices are).
 - A branch with no target due in the period gets no evaluation: the indicator drops out
   of its index for that window (the sheet says so).
+- Rounding (exact integer arithmetic in the database, identical on SQLite and
+  PostgreSQL): each group's ratio is rounded half-up to millionths, then earned in
+  hundredths of points is rounded half-up once. The evidence shows each group's earned
+  and full points with two places.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, case, cast, func, literal, select
 
-from core.points import ZERO
-from core.scoring.kinds import EvalContext, EvalRow, IndicatorKind
-from core.targets.models import Target, TargetProgress
+from core.points import to_cents
+from core.scoring.bulk import canonical_json
+from core.scoring.kinds import EvalContext, IndicatorKind
+from core.scoring.sqlfuncs import as_bigint, month_start, round_div
+from core.targets.models import TARGET_GROUPS, Target, TargetProgress
 
-HUNDRED = Decimal(100)
+#: Ratios are rounded to millionths.
+U = 10 ** 6
+FULL = 10000  # completion 100 %, in hundredths of a percent (PointsType)
 
 
-def _month_start(day):
-    return day.replace(day=1)
+def _weights(ctx: EvalContext) -> tuple[dict[str, int], int]:
+    """The group weights as integers on one scale (e.g. 50/30/20 → 50, 30, 20)."""
+    raw = {g: Decimal(str(w)) for g, w in (ctx.ruleset.setting("target_groups") or {}).items()}
+    places = max([-w.as_tuple().exponent for w in raw.values()] + [0])
+    return {g: int(w.scaleb(places)) for g, w in raw.items()}, places
 
 
-def evaluate_target(ctx: EvalContext):
+def _two_places(cents):
+    """Non-negative integer hundredths as text with two places ("12.50")."""
+    return (cast(cents // 100, Text).concat(literal(".", Text))
+            .concat(func.substr(cast(cents % 100 + 100, Text), 2)))
+
+
+def select_target(ctx: EvalContext) -> list:
+    """Per indicator: the due targets with their completion at the deadline (latest
+    progress up to the deadline month), summed per branch and group, then the groups'
+    weighted ratio — one statement, no Python per branch."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
-    weights = {g: Decimal(str(w)) for g, w in (ctx.ruleset.setting("target_groups") or {}).items()}
+    weights, places = _weights(ctx)
+    groups = sorted(set(TARGET_GROUPS) | set(weights))
+    statements = []
     for ind in ctx.indicators:
-        stmt = (select(Target.id, Target.branch_id, Target.group, Target.points, Target.deadline,
-                       TargetProgress.month, TargetProgress.completion)
-                .outerjoin(TargetProgress, and_(TargetProgress.target_id == Target.id,
-                                                TargetProgress.month <= Target.deadline))
-                .where(Target.deadline >= start, Target.deadline <= end,
-                       Target.branch_id.in_(ctx.applicable[ind.id])))
+        due = and_(Target.deadline >= start, Target.deadline <= end, Target.branch_id.in_(ctx.applicable[ind.id]))
         index_code = (ind.params or {}).get("index_code")
         if index_code:
-            stmt = stmt.where(Target.index_code == index_code)
-        targets: dict[int, dict] = {}
-        for tid, branch_id, group, points, deadline, month, completion in ctx.session.connection().execute(stmt).all():
-            t = targets.setdefault(tid, {"branch": branch_id, "group": group, "points": points,
-                                         "deadline": deadline, "month": None, "completion": ZERO})
-            if month is not None and (t["month"] is None or month > t["month"]):
-                t["month"], t["completion"] = month, completion
-        per_branch: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(lambda: [ZERO, ZERO]))
-        counts: dict[int, dict[str, int]] = defaultdict(lambda: {"due": 0, "complete": 0, "overdue": 0})
-        for tid in sorted(targets):
-            t = targets[tid]
-            c = min(t["completion"], HUNDRED) / HUNDRED
-            tracked_at_deadline = t["month"] is not None and t["month"] == _month_start(t["deadline"])
-            if c >= 1:
-                share = Decimal(1)
-                counts[t["branch"]]["complete"] += 1
-            elif tracked_at_deadline:
-                share = c
-            else:
-                share = ZERO
-                counts[t["branch"]]["overdue"] += 1
-            counts[t["branch"]]["due"] += 1
-            acc = per_branch[t["branch"]][t["group"]]
-            acc[0] += t["points"] * share
-            acc[1] += t["points"]
-        points = Decimal(ind.points)
-        for branch_id in sorted(per_branch):
-            groups = per_branch[branch_id]
-            num = den = ZERO
-            evidence_groups = {}
-            for g in sorted(groups):
-                got, full = groups[g]
-                w = weights.get(g, ZERO)
-                evidence_groups[g] = {"earned": str(got), "points": str(full), "weight": str(w)}
-                if full > 0 and w > 0:
-                    num += w * got / full
-                    den += w
-            earned = points * num / den if den else ZERO
-            yield EvalRow(branch_id, ind.id, earned, {**counts[branch_id], "groups": evidence_groups})
+            due = and_(due, Target.index_code == index_code)
+        latest = (select(TargetProgress.target_id, func.max(TargetProgress.month).label("month"))
+                  .join(Target, Target.id == TargetProgress.target_id)
+                  .where(due, TargetProgress.month <= Target.deadline)
+                  .group_by(TargetProgress.target_id).subquery("latest"))
+        completion = func.coalesce(as_bigint(TargetProgress.completion), 0)
+        complete = completion >= FULL
+        tracked = latest.c.month == month_start(Target.deadline)
+        share = case((complete, FULL), (tracked, completion), else_=0)   # hundredths of a percent
+        points = as_bigint(Target.points)
+        per_target = (select(Target.branch_id, Target.group, points.label("points"),
+                             (points * share).label("got"),
+                             case((complete, 1), else_=0).label("complete"),
+                             case((and_(~complete, ~tracked), 1), (latest.c.month.is_(None), 1),
+                                  else_=0).label("overdue"))
+                      .select_from(Target).outerjoin(latest, latest.c.target_id == Target.id)
+                      .outerjoin(TargetProgress, and_(TargetProgress.target_id == Target.id,
+                                                      TargetProgress.month == latest.c.month))
+                      .where(due).subquery("per_target"))
+        t = per_target.c
+
+        def in_group(g, value):
+            return func.sum(case((t.group == g, value), else_=0))
+
+        cols = [t.branch_id.label("branch_id"), func.count().label("due"),
+                func.sum(t.complete).label("complete"), func.sum(t.overdue).label("overdue")]
+        for n, g in enumerate(groups):
+            cols += [in_group(g, t.points).label(f"full_{n}"), in_group(g, t.got).label(f"got_{n}"),
+                     in_group(g, 1).label(f"n_{n}")]
+        per_branch = select(*cols).group_by(t.branch_id).subquery("per_branch")
+        b = per_branch.c
+        num = den = literal(0)
+        group_json = literal("", Text)
+        for n, g in enumerate(groups):
+            full, got, count = as_bigint(b[f"full_{n}"]), as_bigint(b[f"got_{n}"]), b[f"n_{n}"]
+            # ratio_g in millionths: Σ points × share ÷ (Σ points × 100 %)
+            ratio = case((full > 0, round_div(got * (U // FULL), full)), else_=0)
+            w = weights.get(g, 0)
+            if w > 0:
+                num = num + case((full > 0, ratio * w), else_=0)
+                den = den + case((full > 0, w), else_=0)
+            weight_text = canonical_json(str(Decimal(w).scaleb(-places)))
+            group_json = group_json.concat(case((count > 0, literal(canonical_json(g) + ':{"earned":"', Text)
+                                                 .concat(_two_places(round_div(got, FULL)))
+                                                 .concat(literal('","points":"', Text))
+                                                 .concat(_two_places(full))
+                                                 .concat(literal(f'","weight":{weight_text}}},', Text))),
+                                                else_=literal("", Text)))
+        earned = case((den > 0, round_div(to_cents(Decimal(ind.points)) * num, den * U)), else_=0)
+        # canonical JSON (sorted keys): complete, due, groups (one entry per group with
+        # targets due, each fragment ending in a comma, the last one trimmed), overdue
+        evidence = (literal('{"complete":', Text).concat(cast(b.complete, Text))
+                    .concat(literal(',"due":', Text)).concat(cast(b.due, Text))
+                    .concat(literal(',"groups":{', Text)).concat(func.rtrim(group_json, ","))
+                    .concat(literal('},"overdue":', Text)).concat(cast(b.overdue, Text))
+                    .concat(literal("}", Text)))
+        statements.append(select(b.branch_id, literal(ind.id), earned, evidence))
+    return statements
 
 
-KINDS = [IndicatorKind("target", "目标管控（按截止期考核）", evaluate_target, params=("index_code",))]
+KINDS = [IndicatorKind("target", "目标管控（按截止期考核）", None, select=select_target, params=("index_code",))]

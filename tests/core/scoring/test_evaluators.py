@@ -210,3 +210,18 @@ def test_plugin_indicator_only_where_plugin_enabled(db, make_unit, make_branch, 
     close("2026-01")
     ids = set(db.scalars(select(Evaluation.branch_id).where(Evaluation.indicator_id == rs.indicators[0].id)))
     assert ids == {b1.id}
+
+
+def test_target_evidence_per_group(db, branch, make_ruleset, close):
+    rs = make_ruleset(indicators=[TARGET])
+    add_target(db, branch, "safety_production", 10, date(2026, 2, 20), [(date(2026, 2, 1), 100)])
+    add_target(db, branch, "key_tasks", 7.5, date(2026, 3, 15), [(date(2026, 3, 1), 33.33)])
+    add_target(db, branch, "key_tasks", 5, date(2026, 3, 31), [(date(2026, 1, 1), 90)])   # overdue
+    close.quarter("2026Q1")
+    ev = auto(db, branch, rs)
+    assert (ev.evidence["due"], ev.evidence["complete"], ev.evidence["overdue"]) == (3, 1, 1)
+    assert ev.evidence["groups"] == {
+        "safety_production": {"earned": "10.00", "points": "10.00", "weight": "50"},
+        "key_tasks": {"earned": "2.50", "points": "12.50", "weight": "20"}}   # 7.5 × 33.33 % = 2.49975
+    # key tasks ratio 2.49975 / 12.5 = 0.19998; 20 × (50 × 1 + 20 × 0.19998) / 70 = 15.4280
+    assert ev.auto_earned == Decimal("15.43")
