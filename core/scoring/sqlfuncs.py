@@ -31,18 +31,24 @@ def _days_after_sqlite(element, compiler, **kw):
             f"julianday(date({compiler.process(day, **kw)})) AS INTEGER)")
 
 
-class unindexed(FunctionElement):
+class _OfOneColumn(FunctionElement):
+    """A function of one column, typed like that column."""
+
+    inherit_cache = True
+
+    def __init__(self, col):
+        super().__init__(col)
+        self.type = col.type
+
+
+class unindexed(_OfOneColumn):
     """unindexed(col): the column's value, marked so that SQLite does not pick an index
     on it (unary +, SQLite's documented way to disqualify a term). Without ANALYZE
     statistics SQLite prefers an equality/IN index (activity_records.type) to a date range
     even when the range is far more selective (one month of a year's records)."""
 
-    inherit_cache = True
+    inherit_cache = True  # SQLAlchemy asks every subclass to say so
     name = "unindexed"
-
-    def __init__(self, col):
-        super().__init__(col)
-        self.type = col.type
 
 
 @compiles(unindexed)
@@ -120,15 +126,11 @@ def json_text(fields: dict):
     return expr
 
 
-class month_start(FunctionElement):
+class month_start(_OfOneColumn):
     """month_start(day) = the first day of day's month (a date)."""
 
     inherit_cache = True
     name = "month_start"
-
-    def __init__(self, col):
-        super().__init__(col)
-        self.type = col.type
 
 
 @compiles(month_start)
