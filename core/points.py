@@ -20,6 +20,13 @@ def to_points(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def div_half_up(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator rounded half-up to an integer (numerator ≥ 0, denominator
+    > 0): the rule above in integer arithmetic, as the engine's SQL does it
+    (core.scoring.sqlfuncs.round_div)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
 def to_cents(value) -> int:
     return int(to_points(value) * 100)
 

@@ -36,11 +36,11 @@ from core.ledger.models import PointRecord
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
-from core.points import ZERO, from_cents, to_cents
+from core.points import ZERO, div_half_up, from_cents, to_cents
 from core.scoring.models import Evaluation
 
 #: branch id → index code → (Σ points cents, Σ earned cents)
-IndexSums = dict[int, dict[str, list[int]]]
+IndexSums = dict[int, dict[str, tuple[int, int]]]
 
 
 @dataclass
@@ -187,12 +187,7 @@ class _Money(dict):
         return value
 
 
-def _round_div(numerator: int, denominator: int) -> int:
-    """numerator ÷ denominator rounded half-up (both ≥ 0): core.points' rule in integers."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
-def score(branch: tuple, sums: dict[str, list[int]], adj: Adjustments | None, weights: dict[str, int],
+def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | None, weights: dict[str, int],
           bonus_cap: Decimal, memo: dict | None = None, money: dict | None = None) -> BranchScore:
     """Apply the one formula to one branch (pure function). Arithmetic is exact, in
     integer hundredths (score_i = W'_i × Σ earned ÷ Σ points, rounded half-up once);
@@ -216,7 +211,7 @@ def score(branch: tuple, sums: dict[str, list[int]], adj: Adjustments | None, we
         value = memo.get(key)
         if value is None:
             # W × 100 / W_present × got / pts points = that × 100 hundredths
-            value = memo[key] = _round_div(key[0] * 10000 * got, weight_present * pts)
+            value = memo[key] = div_half_up(key[0] * 10000 * got, weight_present * pts)
         index_cents[i] = value
         base += value
     if not present:

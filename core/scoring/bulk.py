@@ -1,10 +1,15 @@
-"""Bulk upserts of engine output (evaluations, score results) in the session's
-transaction: rows go to a temporary staging table (SQLite: executemany; PostgreSQL:
-COPY), then one INSERT … SELECT … ON CONFLICT DO UPDATE moves them in, and one DELETE
-removes rows of the same scope that the run no longer produced. A row whose values did
-not change is not rewritten (DO UPDATE … WHERE some value differs), so a re-close over
-unchanged evidence writes no evaluation. (Measured: on SQLite an executemany of the
-upsert straight into the table is slower than staging + INSERT … SELECT.)
+"""Bulk writes of engine output (evaluations, score results) in the session's
+transaction, for one scope (e.g. a period). Rows come from Python (SQLite: executemany;
+PostgreSQL: COPY) or from a SELECT run inside the database (INSERT … SELECT).
+
+- Scope still empty — a period's first close, the usual case: `Direct` inserts
+  straight into the table (nothing to update or remove).
+- Otherwise `Stage`: rows go to a temporary staging table, then one INSERT … SELECT …
+  ON CONFLICT DO UPDATE moves them in, and one DELETE removes rows of the scope that
+  the run no longer produced. A row whose values did not change is not rewritten (DO
+  UPDATE … WHERE some value differs), so a re-close over unchanged evidence writes no
+  evaluation. (Measured: on SQLite an executemany of the upsert straight into the table
+  is slower than staging + INSERT … SELECT.)
 
 Why not the ORM: a quarterly close of 20 000 branches writes a few hundred thousand
 rows; ORM units of work would dominate the close (see bench/close.py). Values arrive

@@ -1,7 +1,9 @@
 """Indicator evaluation (线上自动考核), set-based: for each cycle period, each scoring
 method's evaluator scores all applicable branches at once; the results are upserted
 as Evaluation rows (self-assessed and verified values are kept; a re-run replaces the
-automatic value and its evidence only).
+automatic value and its evidence only). A method's SQL form (IndicatorKind.select) and
+the manual method are inserted with INSERT … SELECT (points and the clamp added in the
+database); a Python form's rows are bulk-loaded.
 
 `applicable` for an indicator is a SELECT of branch ids: active branches whose category
 is in indicator.categories (null = all) and, when the indicator (or its method) belongs

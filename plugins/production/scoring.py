@@ -53,7 +53,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.org.models import Branch
-from core.points import to_cents
+from core.points import div_half_up, to_cents
 from core.scoring.bulk import canonical_json
 from core.scoring.kinds import EvalContext, IndicatorKind
 from core.scoring.sqlfuncs import as_bigint, round_div, unindexed
@@ -73,11 +73,6 @@ UNBOUNDED = None
 
 # ------------------------------------------------------------------ integer arithmetic
 
-def _round_div(n: int, d: int) -> int:
-    """n ÷ d rounded half-up (n ≥ 0, d > 0): the Python twin of sqlfuncs.round_div."""
-    return (2 * n + d) // (2 * d)
-
-
 def _millionths(value) -> int:
     """A (cfg) number such as "0.8" as integer millionths, rounded half-up."""
     return int((Decimal(str(value)) * U).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -94,7 +89,7 @@ def _attainment_u(lower: bool, plan: int, actual: int) -> int | None:
         if plan == 0:
             return U
         n, d = actual, plan
-    return min(_round_div(n * U, d), A_MAX * U)
+    return min(div_half_up(n * U, d), A_MAX * U)
 
 
 @dataclass(frozen=True)
@@ -130,7 +125,7 @@ class _Curve:
     @property
     def bonus_full(self) -> int:
         """The capped bonus, hundredths: points × bonus_cap, rounded half-up."""
-        return _round_div(self.points_c * self.cap_u, U)
+        return div_half_up(self.points_c * self.cap_u, U)
 
     def check(self, code: str = "") -> "_Curve":
         """Refuse numbers whose products could leave 64-bit integers in SQL."""
@@ -144,10 +139,10 @@ class _Curve:
         """Hundredths earned at attainment a_u (millionths; None = unbounded)."""
         if a_u is UNBOUNDED or a_u >= U:
             excess = self.excess_max if a_u is UNBOUNDED else min(a_u - U, self.excess_max)
-            return self.points_c + min(_round_div(self.points_c * self.rate_u * excess, U * U), self.bonus_full)
+            return self.points_c + min(div_half_up(self.points_c * self.rate_u * excess, U * U), self.bonus_full)
         if a_u <= self.floor_u:
             return 0
-        return _round_div(self.points_c * (a_u - self.floor_u), self.span)
+        return div_half_up(self.points_c * (a_u - self.floor_u), self.span)
 
 
 def _scaled(*values: Decimal) -> list[int]:
