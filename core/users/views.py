@@ -24,8 +24,6 @@ MENU = [MenuItem("系统管理", "用户管理", "users.index", roles=("admin",)
 
 
 def _fill_choices(db, form):
-    branches = db.scalars(select(Branch).where(Branch.active.is_(True)).order_by(Branch.unit_id, Branch.code))
-    form.branch_id.choices = options([("", _("（无）"))] + [(str(b.id), f"{b.name}（{b.code}）") for b in branches])
     units = db.scalars(select(OrgNode).where(OrgNode.kind == "unit").order_by(OrgNode.code))
     form.unit_ids.choices = options((str(u.id), u.name) for u in units)
 
@@ -84,6 +82,8 @@ def edit(user_id):
     if request.method == "GET":
         form.version.data = user.version
         form.unit_ids.data = sorted(user.unit_ids)
+        if user.branch_id:
+            form.branch_code.data = db.scalar(select(Branch.code).where(Branch.id == user.branch_id))
     _fill_choices(db, form)
     if form.validate_on_submit():
         with attempt(db, OrgError, form=form) as done:

@@ -7,7 +7,7 @@ from core.auth.models import User
 def test_admin_creates_secretary_bound_to_a_branch(client, login, world, db):
     login(world.admin)
     r = client.post("/admin/users/new", data={"username": "shuji", "display_name": "刘书记", "role": "secretary",
-                                              "branch_id": str(world.a1.id), "password": "long-enough-1"})
+                                              "branch_code": world.a1.code, "password": "long-enough-1"})
     assert r.status_code == 302
     user = db.scalar(select(User).where(User.username == "shuji"))
     assert user.branch_id == world.a1.id and user.unit_ids == set()
@@ -17,13 +17,36 @@ def test_admin_creates_secretary_bound_to_a_branch(client, login, world, db):
 def test_secretary_without_branch_and_short_password_are_refused(client, login, world, db):
     login(world.admin)
     r = client.post("/admin/users/new", data={"username": "shuji", "display_name": "刘书记", "role": "secretary",
-                                              "branch_id": "", "password": "short"})
+                                              "branch_code": "", "password": "short"})
     html = r.get_data(as_text=True)
     assert "密码至少 8 位。" in html
     r = client.post("/admin/users/new", data={"username": "shuji", "display_name": "刘书记", "role": "secretary",
-                                              "branch_id": "", "password": "long-enough-1"})
+                                              "branch_code": "", "password": "long-enough-1"})
     assert "支部书记必须选择一个在用的支部。" in r.get_data(as_text=True)
     assert db.scalar(select(User).where(User.username == "shuji")) is None
+
+
+def test_secretary_branch_by_code_unknown_or_inactive_refused(client, login, world, db):
+    login(world.admin)
+    form = {"username": "shuji", "display_name": "刘书记", "role": "secretary", "password": "long-enough-1"}
+    r = client.post("/admin/users/new", data={**form, "branch_code": "NO-SUCH"})
+    assert r.status_code == 200 and "没有编码为“NO-SUCH”的在用支部。" in r.get_data(as_text=True)
+    world.a1.active = False
+    db.commit()
+    r = client.post("/admin/users/new", data={**form, "branch_code": world.a1.code})
+    assert f"没有编码为“{world.a1.code}”的在用支部。" in r.get_data(as_text=True)
+    assert db.scalar(select(User).where(User.username == "shuji")) is None
+
+
+def test_edit_form_shows_the_secretarys_branch_code(client, login, world, db):
+    login(world.admin)
+    client.post("/admin/users/new", data={"username": "shuji", "display_name": "刘书记", "role": "secretary",
+                                          "branch_code": world.a1.code, "password": "long-enough-1"})
+    user = db.scalar(select(User).where(User.username == "shuji"))
+    html = client.get(f"/admin/users/{user.id}/edit").get_data(as_text=True)
+    assert f'name="branch_code" type="text" value="{world.a1.code}"' in html
+    # the page no longer lists every branch
+    assert world.a2.name not in html
 
 
 def test_reviewer_gets_units(client, login, world, db):
