@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.periods.keys import PeriodKey
@@ -20,25 +22,26 @@ def get_period(session: Session, key) -> Period | None:
 def get_or_create_period(session: Session, key) -> Period:
     """The Period row of `key`, created (open) if missing. Flushes, does not commit."""
     pk = _as_key(key)
-    period = get_period(session, pk)
-    if period is None:
-        period = Period(key=pk.key, kind=pk.kind, year=pk.year, number=pk.number,
-                        starts_on=pk.starts_on, ends_on=pk.ends_on, status="open")
-        session.add(period)
-        session.flush()
-    return period
+    return get_or_create_periods(session, [pk])[pk.key]
 
 
 def get_or_create_periods(session: Session, keys) -> dict[str, Period]:
-    """Several Period rows at once (one SELECT, inserts for the missing): key text → Period."""
+    """Several Period rows at once: key text → Period. Missing rows are inserted with
+    INSERT … ON CONFLICT DO NOTHING, so two transactions creating the same period at
+    once (two closes of a new month) both end up with the one row instead of a
+    unique-key error. Does not commit."""
     pks = [_as_key(k) for k in keys]
-    have = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in pks])))}
-    for pk in pks:
-        if pk.key not in have:
-            have[pk.key] = Period(key=pk.key, kind=pk.kind, year=pk.year, number=pk.number,
-                                  starts_on=pk.starts_on, ends_on=pk.ends_on, status="open")
-            session.add(have[pk.key])
-    session.flush()
+    wanted = [k.key for k in pks]
+    have = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_(wanted)))}
+    missing = [pk for pk in pks if pk.key not in have]
+    if missing:
+        session.flush()
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Period).values([
+            dict(key=pk.key, kind=pk.kind, year=pk.year, number=pk.number, starts_on=pk.starts_on,
+                 ends_on=pk.ends_on, status="open") for pk in missing]).on_conflict_do_nothing())
+        have.update({p.key: p for p in session.scalars(
+            select(Period).where(Period.key.in_([pk.key for pk in missing])))})
     return have
 
 

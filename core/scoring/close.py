@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.audit.service import record
@@ -87,11 +87,23 @@ def _result_from(run, pk, ruleset) -> CloseResult:
     return result
 
 
+def hold_period(session: Session, period: Period) -> None:
+    """Take the period row's write lock for the rest of the transaction, then read its
+    status again. A second close or recompute of the same window started meanwhile (a
+    double click, the CLI and the UI at once) waits here until the first commits and
+    then sees the window closed — it never writes the same rows twice (on PostgreSQL the
+    row lock; on SQLite the database's single write lock)."""
+    session.execute(update(Period).where(Period.id == period.id).values(status=Period.status)
+                    .execution_options(synchronize_session=False))
+    session.refresh(period)
+
+
 def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> CloseResult:
     """Score and lock window `key`. `kinds`: the plugin registry or a list of
     IndicatorKind; `gates`: star gates (default: the registry's). Not committed."""
     pk = _key(key)
     period = get_or_create_period(session, pk)
+    hold_period(session, period)
     if period.is_closed:
         n = session.scalar(select(func.count()).select_from(ScoreResult).where(ScoreResult.period_id == period.id))
         return CloseResult(key=pk.key, ruleset_id=period.ruleset_id, already_closed=True, results=n or 0)
@@ -115,8 +127,9 @@ def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> Clo
 def recompute(session: Session, key, kinds, *, actor=None, gates=None) -> CloseResult:
     """Evaluate and store an open window (provisional results). Refused when closed."""
     pk = _key(key)
-    period = get_period(session, pk)
-    if period is not None and period.is_closed:
+    period = get_or_create_period(session, pk)
+    hold_period(session, period)
+    if period.is_closed:
         raise AlreadyClosed(f"{pk.label}已结账锁定，不能重新计算；如需更正，请先重新开启该期间。")
     ruleset = ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
