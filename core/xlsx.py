@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import defusedxml  # noqa: F401  (openpyxl picks it up when importable)
+from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -72,7 +73,7 @@ def open_workbook(stream):
     try:
         return load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
-        raise ImportFileError("无法读取该文件，请上传由模板填写的 .xlsx 文件。") from exc
+        raise ImportFileError(gettext("无法读取该文件，请上传由模板填写的 .xlsx 文件。")) from exc
 
 
 def read_rows(ws, columns: Sequence[Column], sheet_name: str | None = None) -> ImportResult:
@@ -123,7 +124,7 @@ def parse_text(max_len: int = 200):
     def parse(value):
         text = str(value).strip()
         if len(text) > max_len:
-            raise ValueError(f"不能超过 {max_len} 个字。")
+            raise ValueError(gettext("不能超过 %(max_len)s 个字。", max_len=max_len))
         return text
     return parse
 
@@ -138,7 +139,7 @@ def parse_choice(choices: dict[str, str]):
             return text
         if text in by_label:
             return by_label[text]
-        raise ValueError("应为以下之一：" + "、".join(choices.values()) + "。")
+        raise ValueError(gettext("应为以下之一：%(choices)s。", choices="、".join(choices.values())))
     return parse
 
 
@@ -153,21 +154,21 @@ def parse_date(value):
             return datetime.strptime(text, fmt).date()
         except ValueError:
             pass
-    raise ValueError("日期格式不正确，应为 2026-03-15。")
+    raise ValueError(gettext("日期格式不正确，应为 2026-03-15。"))
 
 
 def parse_decimal(minimum: Decimal | None = Decimal(0)):
     def parse(value):
         if isinstance(value, bool):
-            raise ValueError("应为数字。")
+            raise ValueError(gettext("应为数字。"))
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValueError("应为数字。") from None
+            raise ValueError(gettext("应为数字。")) from None
         if not number.is_finite():
-            raise ValueError("应为数字。")
+            raise ValueError(gettext("应为数字。"))
         if minimum is not None and number < minimum:
-            raise ValueError(f"不能小于 {minimum}。")
+            raise ValueError(gettext("不能小于 %(minimum)s。", minimum=minimum))
         return number
     return parse
 

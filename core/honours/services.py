@@ -5,6 +5,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from core.audit.service import diff, record, snapshot
@@ -19,25 +20,25 @@ class HonourError(ValueError):
 
 def _check(values: dict) -> None:
     if values.get("level") not in LEVELS:
-        raise HonourError("级别无效。")
+        raise HonourError(gettext("级别无效。"))
     awarded = values.get("awarded_on")
     if not isinstance(awarded, date):
-        raise HonourError("请填写授予日期。")
+        raise HonourError(gettext("请填写授予日期。"))
     if awarded > date.today():
-        raise HonourError("授予日期不能晚于今天。")
+        raise HonourError(gettext("授予日期不能晚于今天。"))
     if not (values.get("title") or "").strip() or not (values.get("issuer") or "").strip():
-        raise HonourError("请填写荣誉名称和颁发单位。")
+        raise HonourError(gettext("请填写荣誉名称和颁发单位。"))
 
 
 def save_evidence(upload_dir: str, filename: str, data: bytes, *, allowed: list[str], max_bytes: int) -> str:
     """Store an evidence file under a random name; returns the stored name."""
     ext = Path(filename).suffix.lower().lstrip(".")
     if ext not in allowed:
-        raise HonourError("证明材料的文件类型不允许，可上传：" + "、".join(allowed) + "。")
+        raise HonourError(gettext("证明材料的文件类型不允许，可上传：%(allowed)s。", allowed="、".join(allowed)))
     if len(data) > max_bytes:
-        raise HonourError(f"证明材料不能超过 {max_bytes // (1024 * 1024)} MB。")
+        raise HonourError(gettext("证明材料不能超过 %(mb)s MB。", mb=max_bytes // (1024 * 1024)))
     if not data:
-        raise HonourError("证明材料是空文件。")
+        raise HonourError(gettext("证明材料是空文件。"))
     folder = Path(upload_dir) / "honours"
     folder.mkdir(parents=True, exist_ok=True)
     stored = f"{secrets.token_hex(16)}.{ext}"
@@ -70,7 +71,7 @@ def update_honour(session: Session, honour: Honour, *, actor, values: dict, vers
                   evidence: tuple[str, str] | None = None) -> Honour:
     _check(values)
     if version is not None and version != honour.version:
-        raise HonourError("该荣誉已被他人修改，请刷新页面后重试。")
+        raise HonourError(gettext("该荣誉已被他人修改，请刷新页面后重试。"))
     old = snapshot(honour, FIELDS)
     honour.title, honour.level, honour.issuer = values["title"].strip(), values["level"], values["issuer"].strip()
     honour.awarded_on = values["awarded_on"]

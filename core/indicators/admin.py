@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,14 +33,14 @@ def ensure_editable(session: Session, ruleset: RuleSet) -> None:
     """A rule set a closed period was scored with never changes (copy it instead)."""
     period = closed_period_using(session, ruleset)
     if period is not None:
-        raise CatalogueError(f"该考核细则已用于已结账的{period.label}，不能再修改；"
-                             "如需调整，请“复制为新版本”后修改新版本。")
+        raise CatalogueError(gettext("该考核细则已用于已结账的%(period)s，不能再修改；"
+                                     "如需调整，请“复制为新版本”后修改新版本。", period=period.label))
 
 
 def copy_ruleset(session: Session, source: RuleSet, *, year: int, actor) -> RuleSet:
     """A new draft version for `year` with the source's settings, weights, bands and indicators."""
     if not 2000 <= year <= 2100:
-        raise CatalogueError("年度无效。")
+        raise CatalogueError(gettext("年度无效。"))
     version = (session.scalar(select(func.max(RuleSet.version)).where(RuleSet.year == year)) or 0) + 1
     rs = RuleSet(year=year, version=version, status="draft",
                  name=f"{year}年度星级党支部考核细则（第{version}版）",
@@ -60,7 +61,7 @@ def activate_ruleset(session: Session, ruleset: RuleSet, *, actor) -> None:
     if ruleset.status == "active":
         return
     if not ruleset.indicators:
-        raise CatalogueError("该细则没有任何指标，不能启用。")
+        raise CatalogueError(gettext("该细则没有任何指标，不能启用。"))
     validate_weights([(w.category, w.index_code, w.weight) for w in ruleset.weights])
     validate_bands([(b.stars, b.min_score) for b in ruleset.bands])
     for other in session.scalars(select(RuleSet).where(RuleSet.year == ruleset.year, RuleSet.status == "active")):
@@ -110,9 +111,9 @@ def _decimal(value, what, low=None, high=None) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise CatalogueError(f"{what}应为数字。") from None
+        raise CatalogueError(gettext("%(what)s应为数字。", what=what)) from None
     if not number.is_finite() or (low is not None and number < low) or (high is not None and number > high):
-        raise CatalogueError(f"{what}须在 {low} 到 {high} 之间。")
+        raise CatalogueError(gettext("%(what)s须在 %(low)s 到 %(high)s 之间。", what=what, low=low, high=high))
     return number
 
 
@@ -120,9 +121,9 @@ def _int(value, what, low, high) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise CatalogueError(f"{what}应为整数。") from None
+        raise CatalogueError(gettext("%(what)s应为整数。", what=what)) from None
     if not low <= number <= high:
-        raise CatalogueError(f"{what}须在 {low} 到 {high} 之间。")
+        raise CatalogueError(gettext("%(what)s须在 %(low)s 到 %(high)s 之间。", what=what, low=low, high=high))
     return number
 
 
@@ -133,14 +134,14 @@ def clean_settings(values: dict) -> dict:
     low = _decimal(values.get("attendance_low", DEFAULT_SETTINGS["attendance_low"]), "出勤率下限", Decimal(0), Decimal(1))
     high = _decimal(values.get("attendance_high", DEFAULT_SETTINGS["attendance_high"]), "出勤率上限", Decimal(0), Decimal(1))
     if high <= low:
-        raise CatalogueError("出勤率满分线须高于零分线。")
+        raise CatalogueError(gettext("出勤率满分线须高于零分线。"))
     s["attendance_low"], s["attendance_high"] = str(low), str(high)
     s["bonus_cap"] = str(_decimal(values.get("bonus_cap"), "加分上限", Decimal(0), Decimal(100)))
     s["veto_cap"] = _int(values.get("veto_cap"), "否决封顶星级", 1, 5)
     s["promotion_step"] = bool(values.get("promotion_step"))
     mode = values.get("proportion_mode") or "off"
     if mode not in ("off", "warn", "cap"):
-        raise CatalogueError("比例控制方式无效。")
+        raise CatalogueError(gettext("比例控制方式无效。"))
     s["proportion_mode"] = mode
     shares = {}
     for star, raw in (values.get("proportions") or {}).items():
@@ -148,9 +149,9 @@ def clean_settings(values: dict) -> dict:
             continue
         shares[str(star)] = _int(raw, f"{star}星比例", 0, 100)
     if sum(shares.values()) > 100:
-        raise CatalogueError("各星级指导比例之和不能超过 100%。")
+        raise CatalogueError(gettext("各星级指导比例之和不能超过 100%。"))
     if mode != "off" and not shares:
-        raise CatalogueError("启用比例控制时请至少填写一个星级的指导比例。")
+        raise CatalogueError(gettext("启用比例控制时请至少填写一个星级的指导比例。"))
     s["proportions"] = shares
     gates = {}
     for star, raw in (values.get("gates") or {}).items():
@@ -165,7 +166,7 @@ def clean_settings(values: dict) -> dict:
     for code in TARGET_GROUPS:
         groups[code] = _int((values.get("target_groups") or {}).get(code), f"{TARGET_GROUPS[code]}权重", 0, 100)
     if sum(groups.values()) != 100:
-        raise CatalogueError(f"目标管控三个分组的权重合计为 {sum(groups.values())}，应为 100。")
+        raise CatalogueError(gettext("目标管控三个分组的权重合计为 %(total)s，应为 100。", total=sum(groups.values())))
     s["target_groups"] = groups
     return s
 
@@ -184,34 +185,34 @@ def clean_indicator(session: Session, ruleset: RuleSet, data: dict, *, methods: 
     """Check the 5+N attributes of an indicator. `methods`: method code → plugin (or None)."""
     code = (data.get("code") or "").strip().upper()
     if not code:
-        raise CatalogueError("请填写指标编码。")
+        raise CatalogueError(gettext("请填写指标编码。"))
     clash = session.scalar(select(Indicator.id).where(Indicator.ruleset_id == ruleset.id, Indicator.code == code))
     if clash is not None and (indicator is None or clash != indicator.id):
-        raise CatalogueError(f"本细则中已有编码为 {code} 的指标。")
+        raise CatalogueError(gettext("本细则中已有编码为 %(code)s 的指标。", code=code))
     name = (data.get("name") or "").strip()
     if not name:
-        raise CatalogueError("请填写指标名称。")
+        raise CatalogueError(gettext("请填写指标名称。"))
     if data.get("index_code") not in INDICES:
-        raise CatalogueError("请选择所属指数。")
+        raise CatalogueError(gettext("请选择所属指数。"))
     if data.get("kind") not in INDICATOR_KINDS:
-        raise CatalogueError("请选择指标类型。")
+        raise CatalogueError(gettext("请选择指标类型。"))
     if data.get("cycle") not in CYCLES:
-        raise CatalogueError("请选择考核周期。")
+        raise CatalogueError(gettext("请选择考核周期。"))
     points = _decimal(data.get("points") or "0", "分值", Decimal(0), Decimal(100))
     if data["kind"] == "veto":
         points = Decimal(0)
     elif points <= 0:
-        raise CatalogueError("分值须大于 0（否决项除外）。")
+        raise CatalogueError(gettext("分值须大于 0（否决项除外）。"))
     method = data.get("method") or "manual"
     if method not in methods:
-        raise CatalogueError("评分方法无效。")
+        raise CatalogueError(gettext("评分方法无效。"))
     cats = [c for c in (data.get("categories") or []) if c in CATEGORIES]
     categories = None if not cats or set(cats) == set(CATEGORIES) else sorted(cats)
     params = {}
     types = [t for t in (data.get("record_types") or []) if t in ACTIVITY_TYPES]
     if method in ("ledger_count", "attendance"):
         if not types:
-            raise CatalogueError("该评分方法须选择台账活动类型。")
+            raise CatalogueError(gettext("该评分方法须选择台账活动类型。"))
         params["record_types"] = types
     if method == "ledger_count":
         params["min_count"] = _int(data.get("min_count") or 1, "每周期最少次数", 1, 100)
@@ -254,7 +255,7 @@ def delete_indicator(session: Session, ruleset: RuleSet, indicator: Indicator, *
     used = (select(Evaluation.branch_id).join(Period, Period.id == Evaluation.period_id)
             .where(Period.year == ruleset.year, Evaluation.indicator_id == indicator.id).limit(1))
     if session.scalar(used) is not None:
-        raise CatalogueError("该指标已有评分记录，不能删除；可将分值或适用类别调整后保存。")
+        raise CatalogueError(gettext("该指标已有评分记录，不能删除；可将分值或适用类别调整后保存。"))
     audit(session, actor=actor, action="indicator.delete", obj=indicator, old=snapshot(indicator, INDICATOR_FIELDS))
     session.delete(indicator)
     session.flush()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -136,27 +137,32 @@ def validate_weights(rows) -> None:
     for row in rows:
         cat, idx, raw = _get(row, "category"), _get(row, "index_code"), _get(row, "weight")
         if cat not in CATEGORIES:
-            raise CatalogueError(f"未知的支部类别：{cat}")
+            raise CatalogueError(gettext("未知的支部类别：%(cat)s", cat=cat))
         if idx not in INDICES:
-            raise CatalogueError(f"未知的指数：{idx}")
+            raise CatalogueError(gettext("未知的指数：%(idx)s", idx=idx))
         try:
             weight = Decimal(str(raw))
         except (InvalidOperation, TypeError, ValueError):
-            raise CatalogueError(f"{CATEGORIES[cat]}“{INDICES[idx]}”的权重不是数字：{raw}") from None
+            raise CatalogueError(gettext("%(category)s“%(index)s”的权重不是数字：%(raw)s",
+                                         category=CATEGORIES[cat], index=INDICES[idx], raw=raw)) from None
         if weight != weight.to_integral_value() or weight < 0 or weight > 100:
-            raise CatalogueError(f"{CATEGORIES[cat]}“{INDICES[idx]}”的权重须为0–100的整数，当前为 {raw}。")
+            raise CatalogueError(gettext("%(category)s“%(index)s”的权重须为0–100的整数，当前为 %(raw)s。",
+                                         category=CATEGORIES[cat], index=INDICES[idx], raw=raw))
         if idx in by_cat[cat]:
-            raise CatalogueError(f"{CATEGORIES[cat]}的“{INDICES[idx]}”权重重复填写。")
+            raise CatalogueError(gettext("%(category)s的“%(index)s”权重重复填写。",
+                                         category=CATEGORIES[cat], index=INDICES[idx]))
         by_cat[cat][idx] = int(weight)
     if not by_cat:
-        raise CatalogueError("权重表为空。")
+        raise CatalogueError(gettext("权重表为空。"))
     for cat, weights in by_cat.items():
         missing = [INDICES[i] for i in INDICES if i not in weights]
         if missing:
-            raise CatalogueError(f"{CATEGORIES[cat]}缺少以下指数的权重：{'、'.join(missing)}。")
+            raise CatalogueError(gettext("%(category)s缺少以下指数的权重：%(missing)s。",
+                                         category=CATEGORIES[cat], missing='、'.join(missing)))
         total = sum(weights.values())
         if total != 100:
-            raise CatalogueError(f"{CATEGORIES[cat]}的五项指数权重合计为 {total}，应为 100。")
+            raise CatalogueError(gettext("%(category)s的五项指数权重合计为 %(total)s，应为 100。",
+                                         category=CATEGORIES[cat], total=total))
 
 
 def validate_bands(rows) -> None:
@@ -169,22 +175,24 @@ def validate_bands(rows) -> None:
             stars = int(raw_stars)
             minimum = Decimal(str(raw_min))
         except (InvalidOperation, TypeError, ValueError):
-            raise CatalogueError(f"星级分段填写有误：{raw_stars}星 / {raw_min}") from None
+            raise CatalogueError(gettext("星级分段填写有误：%(raw_stars)s星 / %(raw_min)s",
+                                         raw_stars=raw_stars, raw_min=raw_min)) from None
         if not 1 <= stars <= 5:
-            raise CatalogueError(f"星级须为1–5星，当前为 {stars}。")
+            raise CatalogueError(gettext("星级须为1–5星，当前为 %(stars)s。", stars=stars))
         if stars in bands:
-            raise CatalogueError(f"{stars}星的分段重复（分段重叠）。")
+            raise CatalogueError(gettext("%(stars)s星的分段重复（分段重叠）。", stars=stars))
         if minimum < 0 or minimum > 100:
-            raise CatalogueError(f"{stars}星的最低分须在0–100之间，当前为 {minimum}。")
+            raise CatalogueError(gettext("%(stars)s星的最低分须在0–100之间，当前为 %(minimum)s。", stars=stars, minimum=minimum))
         bands[stars] = minimum
     missing = [s for s in range(1, 6) if s not in bands]
     if missing:
-        raise CatalogueError(f"缺少 {'、'.join(f'{s}星' for s in missing)} 的分段（分段有空缺）。")
+        raise CatalogueError(gettext("缺少 %(missing)s 的分段（分段有空缺）。", missing='、'.join(f'{s}星' for s in missing)))
     if bands[1] != 0:
-        raise CatalogueError("1星的最低分须为 0，使分段从 0 分开始覆盖。")
+        raise CatalogueError(gettext("1星的最低分须为 0，使分段从 0 分开始覆盖。"))
     for s in range(2, 6):
         if bands[s] <= bands[s - 1]:
-            raise CatalogueError(f"{s}星的最低分（{bands[s]}）须高于{s - 1}星的最低分（{bands[s - 1]}），否则分段重叠。")
+            raise CatalogueError(gettext("%(s)s星的最低分（%(minimum)s）须高于%(lower)s星的最低分（%(lower_minimum)s），否则分段重叠。",
+                                         s=s, minimum=bands[s], lower=s - 1, lower_minimum=bands[s - 1]))
 
 
 # --------------------------------------------------------------------------- seeding

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -66,19 +67,19 @@ def _validate_record(data: dict) -> dict:
     clean = {}
     rtype = data.get("type")
     if rtype not in ACTIVITY_TYPES:
-        raise LedgerError("请选择活动类型。")
+        raise LedgerError(gettext("请选择活动类型。"))
     clean["type"] = rtype
     held_on = data.get("held_on")
     if not isinstance(held_on, date):
-        raise LedgerError("请填写召开日期。")
+        raise LedgerError(gettext("请填写召开日期。"))
     if held_on > date.today():
-        raise LedgerError("召开日期不能晚于今天。")
+        raise LedgerError(gettext("召开日期不能晚于今天。"))
     clean["held_on"] = held_on
     topic = (data.get("topic") or "").strip()
     if not topic:
-        raise LedgerError("请填写主题。")
+        raise LedgerError(gettext("请填写主题。"))
     if len(topic) > 200:
-        raise LedgerError("主题最多 200 个字符。")
+        raise LedgerError(gettext("主题最多 200 个字符。"))
     clean["topic"] = topic
     clean["location"] = (data.get("location") or "").strip()[:120] or None
     clean["minutes"] = (data.get("minutes") or "").strip() or None
@@ -91,12 +92,12 @@ def _apply_attendance(session: Session, record: ActivityRecord, members: dict[in
     seen = set()
     for p in presence:
         if p.member_id not in members:
-            raise LedgerError("考勤名单中有不属于本支部的党员。")
+            raise LedgerError(gettext("考勤名单中有不属于本支部的党员。"))
         if p.member_id in seen:
-            raise LedgerError("考勤名单中有重复的党员。")
+            raise LedgerError(gettext("考勤名单中有重复的党员。"))
         seen.add(p.member_id)
         if not p.present and not (p.absence_reason or "").strip():
-            raise LedgerError(f"请填写{members[p.member_id].name}的缺席原因。")
+            raise LedgerError(gettext("请填写%(name)s的缺席原因。", name=members[p.member_id].name))
     existing = {e.member_id: e for e in record.attendance}
     for member_id, entry in list(existing.items()):
         if member_id not in seen:
@@ -129,7 +130,7 @@ def save_record(session: Session, *, branch: Branch, actor, data: dict, presence
     if record is not None:
         ensure_open(session, record.held_on)
         if expected_version is not None and expected_version != record.version:
-            raise LedgerError("该记录已被他人修改，请刷新页面后重新编辑（您的修改未保存）。")
+            raise LedgerError(gettext("该记录已被他人修改，请刷新页面后重新编辑（您的修改未保存）。"))
     members = {m.id: m for m in roster(session, branch, record)}
     if record is None:
         record = ActivityRecord(branch_id=branch.id, unit_id=branch.unit_id, created_by=getattr(actor, "id", None),
@@ -183,14 +184,14 @@ def save_appraisal(session: Session, *, record: ActivityRecord, branch: Branch, 
     """Set each member's 民主评议 result (优秀/合格/基本合格/不合格) on an appraisal record.
     Members left blank have no result. Replaces the previous results."""
     if record.type != "appraisal":
-        raise LedgerError("只有“民主评议党员”记录可以录入评议结果。")
+        raise LedgerError(gettext("只有“民主评议党员”记录可以录入评议结果。"))
     ensure_open(session, record.held_on)
     allowed = {m.id for m in roster(session, branch, record)}
     for member_id, result in results.items():
         if member_id not in allowed:
-            raise LedgerError("评议名单中有不属于本支部的党员。")
+            raise LedgerError(gettext("评议名单中有不属于本支部的党员。"))
         if result not in APPRAISAL_RESULTS:
-            raise LedgerError("评议结果无效，应为：优秀、合格、基本合格、不合格。")
+            raise LedgerError(gettext("评议结果无效，应为：优秀、合格、基本合格、不合格。"))
     existing = {r.member_id: r for r in appraisal_results(session, record)}
     old = {str(k): v.result for k, v in existing.items()}
     for member_id, row in existing.items():
@@ -238,9 +239,9 @@ def parse_points(text) -> Decimal:
     try:
         value = Decimal(str(text).strip())
     except (InvalidOperation, ValueError):
-        raise LedgerError("分值应为数字，如 2 或 0.5。") from None
+        raise LedgerError(gettext("分值应为数字，如 2 或 0.5。")) from None
     if not value.is_finite():
-        raise LedgerError("分值应为数字，如 2 或 0.5。")
+        raise LedgerError(gettext("分值应为数字，如 2 或 0.5。"))
     return value
 
 
@@ -249,20 +250,20 @@ def add_point_record(session: Session, *, branch: Branch, actor, kind: str, poin
     """A bonus (加分), deduction (扣分) or veto (否决) with its mandatory reason.
     A veto carries 0 points; bonus and deduction need a positive value (≤ 100)."""
     if kind not in POINT_KINDS:
-        raise LedgerError("请选择类型：加分、扣分或否决。")
+        raise LedgerError(gettext("请选择类型：加分、扣分或否决。"))
     if not isinstance(dated, date):
-        raise LedgerError("请填写发生日期。")
+        raise LedgerError(gettext("请填写发生日期。"))
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("请填写原因（加分、扣分、否决都必须说明原因）。")
+        raise LedgerError(gettext("请填写原因（加分、扣分、否决都必须说明原因）。"))
     if kind == "veto":
         value = Decimal("0")
     else:
         value = parse_points(points) if points not in (None, "") else None
         if value is None or value <= 0:
-            raise LedgerError("加分、扣分的分值须大于 0。")
+            raise LedgerError(gettext("加分、扣分的分值须大于 0。"))
         if value > 100:
-            raise LedgerError("分值不能超过 100。")
+            raise LedgerError(gettext("分值不能超过 100。"))
     ensure_open(session, dated)
     rec = PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind=kind, points=to_points(value),
                       dated=dated, reason=reason, indicator_code=(indicator_code or "").strip() or None,
@@ -276,7 +277,7 @@ def add_point_record(session: Session, *, branch: Branch, actor, kind: str, poin
 def delete_point_record(session: Session, *, rec: PointRecord, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("删除加扣分记录须说明原因。")
+        raise LedgerError(gettext("删除加扣分记录须说明原因。"))
     ensure_open(session, rec.dated)
     audit(session, actor=actor, action="ledger.points.delete", obj=rec, old=snapshot(rec, POINT_FIELDS), reason=reason)
     session.delete(rec)

@@ -9,6 +9,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext
+
 #: Magic bytes per extension family. Office zip formats are also opened to check the
 #: part that makes them a Word or Excel file (a renamed .zip is not a .docx).
 _PDF = b"%PDF-"
@@ -83,19 +85,21 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int, extensions) -> C
     """Refuse an empty, too large, forbidden or disguised file; else describe it."""
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
     if not name:
-        raise UploadRefused("请选择要上传的文件。")
+        raise UploadRefused(gettext("请选择要上传的文件。"))
     if len(name) > 200:
-        raise UploadRefused("文件名过长（最多 200 个字符）。")
+        raise UploadRefused(gettext("文件名过长（最多 200 个字符）。"))
     ext = extension_of(name)
     allowed = [e.lower() for e in extensions]
     if ext not in allowed:
-        raise UploadRefused(f"不允许上传该类型的文件（.{ext or '无扩展名'}）；允许的类型：{'、'.join(allowed)}。")
+        raise UploadRefused(gettext("不允许上传该类型的文件（.%(ext)s）；允许的类型：%(allowed)s。",
+                                    ext=ext or gettext("无扩展名"), allowed='、'.join(allowed)))
     if not data:
-        raise UploadRefused("文件为空。")
+        raise UploadRefused(gettext("文件为空。"))
     if len(data) > max_bytes:
-        raise UploadRefused(f"文件过大：{_human(len(data))}，单个附件最大 {_human(max_bytes)}。")
+        raise UploadRefused(gettext("文件过大：%(size)s，单个附件最大 %(limit)s。", size=_human(len(data)), limit=_human(max_bytes)))
     if not _content_matches(ext, data):
-        raise UploadRefused(f"文件内容与扩展名 .{ext} 不符，已拒绝（请上传真实的 {ext.upper()} 文件）。")
+        raise UploadRefused(gettext("文件内容与扩展名 .%(ext)s 不符，已拒绝（请上传真实的 %(ext_upper)s 文件）。",
+                                    ext=ext, ext_upper=ext.upper()))
     return CheckedFile(name, ext, CONTENT_TYPES.get(ext, "application/octet-stream"), len(data))
 
 

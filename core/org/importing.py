@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -28,9 +29,9 @@ def parse_code(value):
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if len(text) > 32:
-        raise ValueError("不能超过 32 个字符。")
+        raise ValueError(gettext("不能超过 32 个字符。"))
     if not _CODE.match(text):
-        raise ValueError("编码只能包含字母、数字、下划线和连字符。")
+        raise ValueError(gettext("编码只能包含字母、数字、下划线和连字符。"))
     return text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,14 +38,14 @@ class StaleEdit(OrgError):
     """Someone saved the record since this form was opened."""
 
     def __init__(self):
-        super().__init__("该记录已被他人修改，您的保存未生效。请刷新页面，查看最新内容后重新修改。")
+        super().__init__(gettext("该记录已被他人修改，您的保存未生效。请刷新页面，查看最新内容后重新修改。"))
 
 
 class NotAllowed(OrgError):
     """The user may see the object but not change it (views answer 404)."""
 
     def __init__(self):
-        super().__init__("无权操作。")
+        super().__init__(gettext("无权操作。"))
 
 
 # ---------------------------------------------------------------- helpers
@@ -123,23 +124,23 @@ def _check_node(session: Session, values: dict, node: OrgNode | None = None) -> 
     code = values["code"]
     clash = session.scalar(select(OrgNode.id).where(OrgNode.code == code))
     if clash is not None and (node is None or clash != node.id):
-        raise OrgError(f"组织编码“{code}”已被使用。", "code")
+        raise OrgError(gettext("组织编码“%(code)s”已被使用。", code=code), "code")
     parent = session.get(OrgNode, values["parent_id"]) if values.get("parent_id") else None
     if kind == "group":
         if parent is not None:
-            raise OrgError("集团党委不能有上级组织。", "parent_id")
+            raise OrgError(gettext("集团党委不能有上级组织。"), "parent_id")
     elif kind == "unit":
         if parent is None or parent.kind != "group":
-            raise OrgError("二级单位党委的上级必须是集团党委。", "parent_id")
+            raise OrgError(gettext("二级单位党委的上级必须是集团党委。"), "parent_id")
     elif kind == "general_branch":
         if parent is None or parent.kind not in ("unit", "general_branch"):
-            raise OrgError("党总支的上级必须是二级单位党委或党总支。", "parent_id")
+            raise OrgError(gettext("党总支的上级必须是二级单位党委或党总支。"), "parent_id")
     else:
-        raise OrgError("组织类型不正确。", "kind")
+        raise OrgError(gettext("组织类型不正确。"), "kind")
     if node is not None and parent is not None and (parent.id == node.id or parent.id in _descendant_ids(session, node.id)):
-        raise OrgError("上级组织不能是本组织或其下级组织。", "parent_id")
+        raise OrgError(gettext("上级组织不能是本组织或其下级组织。"), "parent_id")
     if parent is not None and not parent.active:
-        raise OrgError("上级组织已停用。", "parent_id")
+        raise OrgError(gettext("上级组织已停用。"), "parent_id")
     return parent
 
 
@@ -174,7 +175,7 @@ def update_node(session: Session, node: OrgNode, values: dict, *, version: int |
     if values["kind"] != node.kind and (
             session.scalar(select(func.count(OrgNode.id)).where(OrgNode.parent_id == node.id))
             or session.scalar(select(func.count(Branch.id)).where(Branch.parent_id == node.id))):
-        raise OrgError("该组织下已有下级组织或支部，不能更改组织类型。", "kind")
+        raise OrgError(gettext("该组织下已有下级组织或支部，不能更改组织类型。"), "kind")
     parent = _check_node(session, values, node)
     before = snapshot(node, NODE_FIELDS)
     claim_version(session, node, version)
@@ -199,9 +200,9 @@ def set_node_active(session: Session, node: OrgNode, active: bool, *, actor, rea
         busy = (session.scalar(select(func.count(OrgNode.id)).where(OrgNode.parent_id == node.id, OrgNode.active.is_(True)))
                 + session.scalar(select(func.count(Branch.id)).where(Branch.parent_id == node.id, Branch.active.is_(True))))
         if busy:
-            raise OrgError(f"该组织下还有 {busy} 个在用的下级组织或支部，请先停用或转移它们。")
+            raise OrgError(gettext("该组织下还有 %(busy)s 个在用的下级组织或支部，请先停用或转移它们。", busy=busy))
     elif node.parent is not None and not node.parent.active:
-        raise OrgError("上级组织已停用，不能恢复。")
+        raise OrgError(gettext("上级组织已停用，不能恢复。"))
     node.active = active
     node.version = (node.version or 0) + 1
     record(session, actor=actor, action="org_node.activate" if active else "org_node.deactivate",
@@ -214,12 +215,12 @@ def _check_branch(session: Session, values: dict, actor, branch: Branch | None =
     code = values["code"]
     clash = session.scalar(select(Branch.id).where(Branch.code == code))
     if clash is not None and (branch is None or clash != branch.id):
-        raise OrgError(f"支部编码“{code}”已被使用。", "code")
+        raise OrgError(gettext("支部编码“%(code)s”已被使用。", code=code), "code")
     if values["category"] not in CATEGORIES:
-        raise OrgError("支部类别不正确。", "category")
+        raise OrgError(gettext("支部类别不正确。"), "category")
     parent = session.get(OrgNode, values["parent_id"]) if values.get("parent_id") else None
     if parent is None or parent.id not in {n.id for n in parent_nodes_for(session, actor)}:
-        raise OrgError("请选择您管理范围内在用的二级单位党委或党总支。", "parent_id")
+        raise OrgError(gettext("请选择您管理范围内在用的二级单位党委或党总支。"), "parent_id")
     return parent
 
 
@@ -256,7 +257,7 @@ def set_branch_active(session: Session, branch: Branch, active: bool, *, actor, 
     if branch.active == active:
         return
     if active and not branch.parent.active:
-        raise OrgError("上级组织已停用，不能恢复该支部。")
+        raise OrgError(gettext("上级组织已停用，不能恢复该支部。"))
     branch.active = active
     branch.version = (branch.version or 0) + 1
     record(session, actor=actor, action="branch.activate" if active else "branch.deactivate", obj=branch,
@@ -363,13 +364,13 @@ def transfer_member(session: Session, member: Member, to_branch: Branch, *, on: 
     if not (can_review(actor, member.branch) and can_review(actor, to_branch)):
         raise NotAllowed()
     if to_branch.id == member.branch_id:
-        raise OrgError("转入支部不能是当前所在支部。", "to_branch_id")
+        raise OrgError(gettext("转入支部不能是当前所在支部。"), "to_branch_id")
     if not to_branch.active:
-        raise OrgError("转入支部已停用。", "to_branch_id")
+        raise OrgError(gettext("转入支部已停用。"), "to_branch_id")
     if on > date.today():
-        raise OrgError("转接日期不能晚于今天。", "transferred_on")
+        raise OrgError(gettext("转接日期不能晚于今天。"), "transferred_on")
     if not member.active:
-        raise OrgError("该党员已停用，不能转接。")
+        raise OrgError(gettext("该党员已停用，不能转接。"))
     from_branch = member.branch
     claim_version(session, member, version)
     move = MemberTransfer(member_id=member.id, from_branch_id=from_branch.id, to_branch_id=to_branch.id,

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext
+
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -24,13 +26,13 @@ class PeriodKey:
         if m := _MONTH.match(text):
             month = int(m.group(2))
             if not 1 <= month <= 12:
-                raise ValueError(f"月份无效：{text}")
+                raise ValueError(gettext("月份无效：%(text)s", text=text))
             return cls(int(m.group(1)), "month", month)
         if m := _QUARTER.match(text):
             return cls(int(m.group(1)), "quarter", int(m.group(2)))
         if m := _YEAR.match(text):
             return cls(int(m.group(1)), "year", 0)
-        raise ValueError(f"期间格式无效：{text!r}（应为 2026-03、2026Q1 或 2026）")
+        raise ValueError(gettext("期间格式无效：%(text)s（应为 2026-03、2026Q1 或 2026）", text=repr(text)))
 
     @classmethod
     def of_date(cls, kind: str, day: date) -> PeriodKey:

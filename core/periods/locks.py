@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,4 +26,4 @@ def ensure_open(session: Session, day: date) -> None:
     """Raise PeriodLocked when `day` falls in a closed window."""
     period = closed_period_containing(session, day)
     if period is not None:
-        raise PeriodLocked(f"{period.label}已结账锁定，不能再修改该期间的数据；如需修改，请先由组织部重新开启该期间。")
+        raise PeriodLocked(gettext("%(period)s已结账锁定，不能再修改该期间的数据；如需修改，请先由组织部重新开启该期间。", period=period.label))

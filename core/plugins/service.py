@@ -1,6 +1,7 @@
 """Per-unit enabling of plugins. Every change is audited."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ def enable(session: Session, registry: PluginRegistry, *, unit_id: int, name: st
            actor, reason: str | None = None) -> list[str]:
     """Enable `name` and what it depends on for the unit; returns the names newly enabled."""
     if name not in registry.manifests:
-        raise PluginError(f"未知或无法加载的插件：{name}")
+        raise PluginError(gettext("未知或无法加载的插件：%(name)s", name=name))
     have = enabled_plugins(session, unit_id)
     added = [n for n in registry.dependencies_of(name) + [name] if n not in have]
     for n in added:
@@ -47,12 +48,12 @@ def disable(session: Session, registry: PluginRegistry, *, unit_id: int, name: s
             actor, reason: str | None = None) -> None:
     """Disable `name` for the unit; refused while a plugin depending on it is enabled there."""
     if name not in registry.manifests:
-        raise PluginError(f"未知或无法加载的插件：{name}")
+        raise PluginError(gettext("未知或无法加载的插件：%(name)s", name=name))
     have = enabled_plugins(session, unit_id)
     blocking = sorted(registry.dependents_of(name) & have)
     if blocking:
         labels = "、".join(registry.manifests[b].label for b in blocking)
-        raise PluginError(f"无法停用：本单位已启用的插件 {labels} 依赖它，请先停用这些插件。")
+        raise PluginError(gettext("无法停用：本单位已启用的插件 %(labels)s 依赖它，请先停用这些插件。", labels=labels))
     if name not in have:
         return
     session.execute(delete(UnitPlugin).where(UnitPlugin.unit_id == unit_id, UnitPlugin.plugin == name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -29,27 +30,27 @@ def ensure_window_open(session: Session, period: Period) -> None:
     closed = session.scalars(select(Period).where(Period.key.in_(keys), Period.status == "closed")
                              .order_by(Period.starts_on, Period.ends_on)).first()
     if closed is not None:
-        raise PeriodLocked(f"{closed.label}已结账锁定，不能再修改该期间的评分；如需修改，请先由组织部重新开启该期间。")
+        raise PeriodLocked(gettext("%(closed)s已结账锁定，不能再修改该期间的评分；如需修改，请先由组织部重新开启该期间。", closed=closed.label))
 
 
 def parse_earned(value, points: Decimal) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, TypeError, ValueError):
-        raise InvalidScore(f"得分须为数字，当前为“{value}”。") from None
+        raise InvalidScore(gettext("得分须为数字，当前为“%(value)s”。", value=value)) from None
     if not number.is_finite():
-        raise InvalidScore("得分须为数字。")
+        raise InvalidScore(gettext("得分须为数字。"))
     if number != number.quantize(Decimal("0.01")):
-        raise InvalidScore("得分最多保留两位小数。")
+        raise InvalidScore(gettext("得分最多保留两位小数。"))
     if number < 0 or number > points:
-        raise InvalidScore(f"得分须在 0 到 {points} 之间，当前为 {number}。")
+        raise InvalidScore(gettext("得分须在 0 到 %(points)s 之间，当前为 %(number)s。", points=points, number=number))
     return number.quantize(Decimal("0.01"))
 
 
 def _load(session: Session, item: tuple[int, int, int]) -> tuple[Evaluation, Period]:
     evaluation = session.get(Evaluation, tuple(item))
     if evaluation is None:
-        raise NotFound("评分项不存在。")
+        raise NotFound(gettext("评分项不存在。"))
     period = session.get(Period, evaluation.period_id)
     ensure_window_open(session, period)
     return evaluation, period
@@ -64,7 +65,7 @@ def _save(session, evaluation: Evaluation, expected_version: int | None, values:
                            .values(version=version + 1, **values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         session.refresh(evaluation)
-        raise StaleVersion("该评分项已被他人修改（可能有另一位审核人同时在审核本表），本次保存未生效；请刷新后查看最新结果再修改。")
+        raise StaleVersion(gettext("该评分项已被他人修改（可能有另一位审核人同时在审核本表），本次保存未生效；请刷新后查看最新结果再修改。"))
     session.refresh(evaluation)
 
 
@@ -90,7 +91,7 @@ def verify_item(session: Session, item: tuple[int, int, int], earned, reason: st
     (no concurrency check)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReasonRequired("审核调整必须填写理由。")
+        raise ReasonRequired(gettext("审核调整必须填写理由。"))
     evaluation, period = _load(session, item)
     value = parse_earned(earned, evaluation.points)
     old = {"verified_earned": evaluation.verified_earned, "verify_reason": evaluation.verify_reason,

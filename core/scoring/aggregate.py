@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import Integer, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -244,8 +245,8 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
     if missing:
         from core.org.models import CATEGORIES
         from core.scoring.errors import ScoringError
-        raise ScoringError(f"考核细则“{ruleset.name}”缺少以下支部类别的指数权重："
-                           f"{'、'.join(CATEGORIES.get(c, c) for c in missing)}。")
+        raise ScoringError(gettext("考核细则“%(name)s”缺少以下支部类别的指数权重：%(missing)s。",
+                                   name=ruleset.name, missing='、'.join(CATEGORIES.get(c, c) for c in missing)))
     memo: dict = {}
     money = _Money()
     empty: dict = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -67,13 +68,16 @@ def check_close_order(session: Session, pk: PeriodKey) -> None:
         closed = _closed_keys(session, [c.key for c in children])
         open_ = [c for c in children if c.key not in closed]
         if open_:
-            what = "月份" if pk.kind == "quarter" else "季度"
-            raise CloseOrderError(f"{pk.label}的以下{what}尚未结账：{'、'.join(c.label for c in open_)}；"
-                                  f"请先结账这些{what}。")
+            names = '、'.join(c.label for c in open_)
+            if pk.kind == "quarter":
+                raise CloseOrderError(gettext("%(pk)s的以下月份尚未结账：%(open)s；请先结账这些月份。",
+                                              pk=pk.label, open=names))
+            raise CloseOrderError(gettext("%(pk)s的以下季度尚未结账：%(open)s；请先结账这些季度。",
+                                          pk=pk.label, open=names))
     if pk.kind == "quarter" and pk.number > 1:
         prev = pk.previous()
         if prev.key not in _closed_keys(session, [prev.key]):
-            raise CloseOrderError(f"{prev.label}尚未结账；季度须按顺序结账（逐级晋升以上一季度星级为准）。")
+            raise CloseOrderError(gettext("%(prev)s尚未结账；季度须按顺序结账（逐级晋升以上一季度星级为准）。", prev=prev.label))
 
 
 def _result_from(run, pk, ruleset) -> CloseResult:
@@ -130,7 +134,7 @@ def recompute(session: Session, key, kinds, *, actor=None, gates=None) -> CloseR
     period = get_or_create_period(session, pk)
     hold_period(session, period)
     if period.is_closed:
-        raise AlreadyClosed(f"{pk.label}已结账锁定，不能重新计算；如需更正，请先重新开启该期间。")
+        raise AlreadyClosed(gettext("%(pk)s已结账锁定，不能重新计算；如需更正，请先重新开启该期间。", pk=pk.label))
     ruleset = ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
     run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True)
@@ -155,18 +159,18 @@ def reopen_period(session: Session, key, reason: str, *, actor=None) -> Period:
     pk = _key(key)
     reason = (reason or "").strip()
     if not reason:
-        raise ReasonRequired("重新开启已结账期间必须填写原因。")
+        raise ReasonRequired(gettext("重新开启已结账期间必须填写原因。"))
     period = get_period(session, pk)
     if period is None or not period.is_closed:
-        raise CloseOrderError(f"{pk.label}未结账，无需重新开启。")
+        raise CloseOrderError(gettext("%(pk)s未结账，无需重新开启。", pk=pk.label))
     closed_parents = _closed_keys(session, [p.key for p in parent_keys(pk)])
     if closed_parents:
         label = next(p.label for p in parent_keys(pk) if p.key in closed_parents)
-        raise CloseOrderError(f"{label}已结账，须先重新开启{label}，才能重新开启{pk.label}。")
+        raise CloseOrderError(gettext("%(label)s已结账，须先重新开启%(label)s，才能重新开启%(pk)s。", label=label, pk=pk.label))
     if pk.kind == "quarter":
         nxt = PeriodKey(pk.year, "quarter", pk.number + 1) if pk.number < 4 else None
         if nxt and nxt.key in _closed_keys(session, [nxt.key]):
-            raise CloseOrderError(f"{nxt.label}已结账（其星级以本季度为基础），须先重新开启{nxt.label}。")
+            raise CloseOrderError(gettext("%(nxt)s已结账（其星级以本季度为基础），须先重新开启%(nxt)s。", nxt=nxt.label))
     period.status = "open"
     period.reopen_reason = reason
     record(session, actor=actor, action="period.reopen", obj=period,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,15 +44,15 @@ def start_notice(session: Session, year: int, *, actor=None, starts_on: date | N
                  days: int | None = None) -> AnnualNotice:
     period = get_period(session, PeriodKey(year, "year", 0))
     if period is None or not period.is_closed:
-        raise NoticeError(f"{year}年度尚未结账，不能公示年度定级结果。")
+        raise NoticeError(gettext("%(year)s年度尚未结账，不能公示年度定级结果。", year=year))
     if current_notice(session, year) is not None:
-        raise NoticeError(f"{year}年度定级结果已在公示或已确定。")
+        raise NoticeError(gettext("%(year)s年度定级结果已在公示或已确定。", year=year))
     if days is None:
         from core.indicators.models import RuleSet
         ruleset = session.get(RuleSet, period.ruleset_id) if period.ruleset_id else None
         days = int(ruleset.setting("notice_days")) if ruleset else 5
     if days < 1:
-        raise NoticeError("公示天数至少为1天。")
+        raise NoticeError(gettext("公示天数至少为1天。"))
     starts_on = starts_on or date.today()
     notice = AnnualNotice(period_id=period.id, starts_on=starts_on, ends_on=starts_on + timedelta(days=days - 1),
                           status="open", created_by=getattr(actor, "id", None), created_at=utcnow())
@@ -65,7 +66,7 @@ def start_notice(session: Session, year: int, *, actor=None, starts_on: date | N
 def _notice(session, notice_id) -> AnnualNotice:
     notice = session.get(AnnualNotice, notice_id)
     if notice is None:
-        raise NotFound("公示不存在。")
+        raise NotFound(gettext("公示不存在。"))
     return notice
 
 
@@ -75,16 +76,18 @@ def file_objection(session: Session, notice_id: int, branch_id: int, text: str, 
     today = today or date.today()
     text = (text or "").strip()
     if notice.status != "open":
-        raise NoticeError("公示已结束或已撤销，不能再提出异议。")
+        raise NoticeError(gettext("公示已结束或已撤销，不能再提出异议。"))
     if not notice.starts_on <= today <= notice.ends_on:
-        raise NoticeError(f"异议须在公示期内（{notice.starts_on:%Y-%m-%d} 至 {notice.ends_on:%Y-%m-%d}）提出。")
+        raise NoticeError(gettext("异议须在公示期内（%(starts_on)s 至 %(ends_on)s）提出。",
+                                  starts_on=format(notice.starts_on, "%Y-%m-%d"),
+                                  ends_on=format(notice.ends_on, "%Y-%m-%d")))
     if not text:
-        raise ReasonRequired("请填写异议内容。")
+        raise ReasonRequired(gettext("请填写异议内容。"))
     has_grade = session.scalar(select(ScoreResult.id).where(ScoreResult.period_id == notice.period_id,
                                                             ScoreResult.branch_id == branch_id))
     branch = session.get(Branch, branch_id)
     if branch is None or not has_grade:
-        raise NotFound("该支部在本年度没有定级结果。")
+        raise NotFound(gettext("该支部在本年度没有定级结果。"))
     objection = Objection(notice_id=notice.id, branch_id=branch_id, unit_id=branch.unit_id, text=text,
                           status="open", filed_by=getattr(actor, "id", None), filed_at=utcnow())
     session.add(objection)
@@ -96,12 +99,12 @@ def file_objection(session: Session, notice_id: int, branch_id: int, text: str, 
 def resolve_objection(session: Session, objection_id: int, *, upheld: bool, resolution: str, actor=None) -> Objection:
     objection = session.get(Objection, objection_id)
     if objection is None:
-        raise NotFound("异议不存在。")
+        raise NotFound(gettext("异议不存在。"))
     resolution = (resolution or "").strip()
     if not resolution:
-        raise ReasonRequired("处理异议必须填写处理意见。")
+        raise ReasonRequired(gettext("处理异议必须填写处理意见。"))
     if objection.status != "open":
-        raise NoticeError("该异议已处理。")
+        raise NoticeError(gettext("该异议已处理。"))
     objection.status = "upheld" if upheld else "rejected"
     objection.resolution = resolution
     objection.resolved_by = getattr(actor, "id", None)
@@ -115,14 +118,14 @@ def finalise_grades(session: Session, notice_id: int, *, actor=None, today: date
     notice = _notice(session, notice_id)
     today = today or date.today()
     if notice.status != "open":
-        raise NoticeError("该公示不在公示中，不能确定结果。")
+        raise NoticeError(gettext("该公示不在公示中，不能确定结果。"))
     if today <= notice.ends_on:
-        raise NoticeError(f"公示期至 {notice.ends_on:%Y-%m-%d} 结束，期满后才能确定定级结果。")
+        raise NoticeError(gettext("公示期至 %(ends_on)s 结束，期满后才能确定定级结果。", ends_on=format(notice.ends_on, "%Y-%m-%d")))
     statuses = set(session.scalars(select(Objection.status).where(Objection.notice_id == notice.id)))
     if "open" in statuses:
-        raise NoticeError("仍有未处理的异议，处理完毕后才能确定定级结果。")
+        raise NoticeError(gettext("仍有未处理的异议，处理完毕后才能确定定级结果。"))
     if "upheld" in statuses:
-        raise NoticeError("有异议成立：请重新开启年度、更正后重新结账并再次公示。")
+        raise NoticeError(gettext("有异议成立：请重新开启年度、更正后重新结账并再次公示。"))
     notice.status = "final"
     notice.finalised_at = utcnow()
     record(session, actor=actor, action="notice.finalise", obj=notice, old={"status": "open"}, new={"status": "final"})

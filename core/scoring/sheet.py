@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -131,7 +132,7 @@ def branch_sheet(session: Session, branch_id: int, key, *, kinds=None, gates=Non
     branch = session.get(Branch, branch_id)
     if branch is None:
         from core.scoring.errors import NotFound
-        raise NotFound("支部不存在。")
+        raise NotFound(gettext("支部不存在。"))
     keys = [k.key for k in cycle_keys(pk)]
     periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_(keys)))}
     window_period = periods.get(pk.key)

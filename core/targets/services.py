@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -29,28 +30,28 @@ def parse_decimal(value, what: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise TargetError(f"{what}应为数字。") from None
+        raise TargetError(gettext("%(what)s应为数字。", what=what)) from None
     if not number.is_finite():
-        raise TargetError(f"{what}应为数字。")
+        raise TargetError(gettext("%(what)s应为数字。", what=what))
     return number
 
 
 def _clean(data: dict) -> dict:
     title = (data.get("title") or "").strip()
     if not title:
-        raise TargetError("请填写目标名称。")
+        raise TargetError(gettext("请填写目标名称。"))
     if data.get("group") not in TARGET_GROUPS:
-        raise TargetError("请选择目标分组：安全生产经营、支部基础工作或重点工作任务。")
+        raise TargetError(gettext("请选择目标分组：安全生产经营、支部基础工作或重点工作任务。"))
     if data.get("index_code") not in INDICES:
-        raise TargetError("请选择目标考核计入的指数。")
+        raise TargetError(gettext("请选择目标考核计入的指数。"))
     points = parse_decimal(data.get("points"), "分值")
     if not Decimal(0) < points <= Decimal(100):
-        raise TargetError("分值须大于 0 且不超过 100。")
+        raise TargetError(gettext("分值须大于 0 且不超过 100。"))
     owner = (data.get("owner") or "").strip()
     if not owner:
-        raise TargetError("请填写责任人（目标定责）。")
+        raise TargetError(gettext("请填写责任人（目标定责）。"))
     if not isinstance(data.get("deadline"), date):
-        raise TargetError("请填写完成时限。")
+        raise TargetError(gettext("请填写完成时限。"))
     return {"title": title[:200], "description": (data.get("description") or "").strip() or None,
             "group": data["group"], "index_code": data["index_code"], "points": to_points(points),
             "owner": owner[:60], "deadline": data["deadline"]}
@@ -61,7 +62,7 @@ def create_targets(session: Session, *, actor, data: dict, branches) -> list[Tar
     clean = _clean(data)
     branches = list(branches)
     if not branches:
-        raise TargetError("请至少选择一个党支部。")
+        raise TargetError(gettext("请至少选择一个党支部。"))
     ensure_open(session, clean["deadline"])
     batch = uuid.uuid4().hex[:16]
     targets = []
@@ -81,7 +82,7 @@ def update_target(session: Session, *, target: Target, actor, data: dict, expect
     ensure_open(session, target.deadline)
     ensure_open(session, clean["deadline"])
     if expected_version is not None and expected_version != target.version:
-        raise TargetError("该目标已被他人修改，请刷新后重试（您的修改未保存）。")
+        raise TargetError(gettext("该目标已被他人修改，请刷新后重试（您的修改未保存）。"))
     old = snapshot(target, TARGET_FIELDS)
     for key, value in clean.items():
         setattr(target, key, value)
@@ -113,14 +114,14 @@ def record_progress(session: Session, *, target: Target, actor, month: str | dat
         except ValueError as exc:
             raise TargetError(str(exc)) from None
         if pk.kind != "month":
-            raise TargetError("请填写月份，如 2026-03。")
+            raise TargetError(gettext("请填写月份，如 2026-03。"))
         first = pk.starts_on
     today = today or date.today()
     if first > today:
-        raise TargetError("不能登记未来月份的进度。")
+        raise TargetError(gettext("不能登记未来月份的进度。"))
     value = parse_decimal(completion, "完成率")
     if not Decimal(0) <= value <= Decimal(100):
-        raise TargetError("完成率须在 0 到 100 之间。")
+        raise TargetError(gettext("完成率须在 0 到 100 之间。"))
     ensure_open(session, first)
     row = session.scalar(select(TargetProgress).where(TargetProgress.target_id == target.id,
                                                       TargetProgress.month == first))

@@ -2,6 +2,7 @@
 deactivate. Admins only; every write audited; the caller commits."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,16 +25,16 @@ def _check(session: Session, values: dict, user: User | None = None) -> dict:
     """Normalise role/scope: a secretary has one branch and no units; reviewers and
     viewers have units and no branch; admins neither."""
     if values["role"] not in ROLES:
-        raise OrgError("角色不正确。", "role")
+        raise OrgError(gettext("角色不正确。"), "role")
     clash = session.scalar(select(User.id).where(User.username == values["username"]))
     if clash is not None and (user is None or clash != user.id):
-        raise OrgError(f"用户名“{values['username']}”已被使用。", "username")
+        raise OrgError(gettext("用户名“%(username)s”已被使用。", username=values['username']), "username")
     values = dict(values)
     role = values["role"]
     if role == "secretary":
         branch = session.get(Branch, values["branch_id"]) if values.get("branch_id") else None
         if branch is None or not branch.active:
-            raise OrgError("支部书记必须选择一个在用的支部。", "branch_id")
+            raise OrgError(gettext("支部书记必须选择一个在用的支部。"), "branch_id")
         values["unit_ids"] = []
     else:
         values["branch_id"] = None
@@ -41,9 +42,9 @@ def _check(session: Session, values: dict, user: User | None = None) -> dict:
         ids = sorted(set(values.get("unit_ids") or []))
         found = set(session.scalars(select(OrgNode.id).where(OrgNode.id.in_(ids), OrgNode.kind == "unit")))
         if not ids:
-            raise OrgError("审核员和只读用户至少要负责一个二级单位。", "unit_ids")
+            raise OrgError(gettext("审核员和只读用户至少要负责一个二级单位。"), "unit_ids")
         if found != set(ids):
-            raise OrgError("所选二级单位不存在。", "unit_ids")
+            raise OrgError(gettext("所选二级单位不存在。"), "unit_ids")
         values["unit_ids"] = ids
     elif role != "secretary":
         values["unit_ids"] = []
@@ -69,7 +70,7 @@ def update_user(session: Session, user: User, values: dict, *, version: int | No
         raise NotAllowed()
     values = _check(session, values, user)
     if user.id == actor.id and values["role"] != "admin":
-        raise OrgError("不能取消自己的管理员角色。", "role")
+        raise OrgError(gettext("不能取消自己的管理员角色。"), "role")
     before = _snapshot(user)
     claim_version(session, user, version)
     user.username, user.display_name = values["username"], values["display_name"]
@@ -98,7 +99,7 @@ def set_user_active(session: Session, user: User, active: bool, *, actor) -> Non
     if actor.role != "admin":
         raise NotAllowed()
     if user.id == actor.id and not active:
-        raise OrgError("不能停用自己的账号。")
+        raise OrgError(gettext("不能停用自己的账号。"))
     if user.active == active:
         return
     user.active = active

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -143,18 +144,18 @@ def indicator_rows(measures) -> list[dict]:
 def validate(values: dict) -> None:
     floor = Decimal(values["floor"])
     if not Decimal(0) <= floor < Decimal(1):
-        raise MeasureError("下限（达成率）应在 0 到 1 之间（不含 1）。")
+        raise MeasureError(gettext("下限（达成率）应在 0 到 1 之间（不含 1）。"))
     if Decimal(values["bonus_rate"]) < 0 or Decimal(values["bonus_cap"]) < 0:
-        raise MeasureError("超额奖励系数和封顶比例不能为负数。")
+        raise MeasureError(gettext("超额奖励系数和封顶比例不能为负数。"))
     if Decimal(values["points"]) <= 0:
-        raise MeasureError("分值应大于 0。")
+        raise MeasureError(gettext("分值应大于 0。"))
     # Bounds that keep the scoring's integer arithmetic inside 64 bits (scoring._Curve.check)
     if Decimal(values["points"]) > 100:
-        raise MeasureError("分值不能超过 100。")
+        raise MeasureError(gettext("分值不能超过 100。"))
     if Decimal(values["bonus_rate"]) > 100 or Decimal(values["bonus_cap"]) > 10:
-        raise MeasureError("超额奖励系数不能超过 100，封顶比例不能超过 10（即分值的 10 倍）。")
+        raise MeasureError(gettext("超额奖励系数不能超过 100，封顶比例不能超过 10（即分值的 10 倍）。"))
     if values["direction"] not in ("higher", "lower"):
-        raise MeasureError("方向应为“越高越好”或“越低越好”。")
+        raise MeasureError(gettext("方向应为“越高越好”或“越低越好”。"))
 
 
 def update_measure(session: Session, measure: Measure, values: dict, *, actor, reason: str | None = None) -> int:

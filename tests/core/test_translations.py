@@ -65,3 +65,39 @@ def test_user_language_is_remembered_on_the_account(client, db, make_user, login
 def test_unknown_language_is_ignored(client):
     client.post("/language/xx")
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_service_refusal_follows_the_ui_language(client, db, make_user, login):
+    """A refusal raised in a service is translated where it is raised: Chinese outside
+    a request (CLI, Celery) and for a Chinese UI, English once the user chose English."""
+    from core.org.services import OrgError
+    from core.users.services import set_user_active
+
+    admin = make_user("admin")
+    with pytest.raises(OrgError) as refused:  # app context, no request: the source language
+        set_user_active(db, admin, False, actor=admin)
+    assert str(refused.value) == "不能停用自己的账号。"
+
+    login(admin)
+    page = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True).get_data(as_text=True)
+    assert "不能停用自己的账号。" in page
+    client.post("/language/en")
+    page = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True).get_data(as_text=True)
+    assert "You cannot deactivate your own account." in page and "不能停用自己的账号" not in page
+    db.refresh(admin)
+    assert admin.active
+
+
+def test_service_refusal_placeholders_are_filled_in_english(app):
+    from flask_babel import force_locale
+
+    from core.ledger.storage import UploadRefused, check_upload
+
+    with app.test_request_context(), force_locale("en"):
+        with pytest.raises(UploadRefused) as refused:
+            check_upload("notes", b"x", max_bytes=10, extensions=["pdf"])
+    assert str(refused.value) == "Files of this type (.no extension) cannot be uploaded; allowed types: pdf."
+    with app.test_request_context(), force_locale("zh_CN"):
+        with pytest.raises(UploadRefused) as refused:
+            check_upload("notes", b"x", max_bytes=10, extensions=["pdf"])
+    assert str(refused.value) == "不允许上传该类型的文件（.无扩展名）；允许的类型：pdf。"
