@@ -51,8 +51,12 @@ class CellError:
     message: str
 
     def __str__(self):
-        col = f"“{self.column}”列" if self.column else ""
-        return f"工作表“{self.sheet}”第 {self.row} 行{col}：{self.message}"
+        # the sheet and column names are the template's own (Chinese) headers
+        if self.column:
+            return gettext("工作表“%(sheet)s”第 %(row)s 行“%(column)s”列：%(message)s", sheet=self.sheet,
+                           row=self.row, column=self.column, message=self.message)
+        return gettext("工作表“%(sheet)s”第 %(row)s 行：%(message)s", sheet=self.sheet, row=self.row,
+                       message=self.message)
 
 
 @dataclass
@@ -84,7 +88,7 @@ def read_rows(ws, columns: Sequence[Column], sheet_name: str | None = None) -> I
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
-        result.errors.append(CellError(name, 1, "", "工作表为空，缺少表头。"))
+        result.errors.append(CellError(name, 1, "", gettext("工作表为空，缺少表头。")))
         return result
     header = [str(h).strip() if h is not None else "" for h in header]
     index = {}
@@ -92,12 +96,12 @@ def read_rows(ws, columns: Sequence[Column], sheet_name: str | None = None) -> I
         if col.header in header:
             index[col.key] = header.index(col.header)
         elif col.required:
-            result.errors.append(CellError(name, 1, col.header, "缺少该列（请使用下载的模板）。"))
+            result.errors.append(CellError(name, 1, col.header, gettext("缺少该列（请使用下载的模板）。")))
     if result.errors:
         return result
     for n, values in enumerate(rows, start=2):
         if n > MAX_IMPORT_ROWS + 1:
-            result.errors.append(CellError(name, n, "", f"行数超过上限 {MAX_IMPORT_ROWS}。"))
+            result.errors.append(CellError(name, n, "", gettext("行数超过上限 %(n)s。", n=MAX_IMPORT_ROWS)))
             break
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
@@ -107,13 +111,13 @@ def read_rows(ws, columns: Sequence[Column], sheet_name: str | None = None) -> I
             raw = values[i] if i is not None and i < len(values) else None
             if raw is None or (isinstance(raw, str) and raw.strip() == ""):
                 if col.required:
-                    result.errors.append(CellError(name, n, col.header, "不能为空。"))
+                    result.errors.append(CellError(name, n, col.header, gettext("不能为空。")))
                 row[col.key] = None
                 continue
             try:
                 row[col.key] = col.parse(raw.strip() if isinstance(raw, str) else raw)
             except (ValueError, InvalidOperation) as exc:
-                result.errors.append(CellError(name, n, col.header, str(exc) or "格式不正确。"))
+                result.errors.append(CellError(name, n, col.header, str(exc) or gettext("格式不正确。")))
         result.rows.append(row)
     return result
 

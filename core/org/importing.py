@@ -106,20 +106,20 @@ def import_branches(session: Session, stream, *, actor) -> ImportOutcome:
         n, code = row["_row"], row.get("code")
         if code:
             if code in seen:
-                errors.append(CellError(sheet, n, _HEADER["code"], f"支部编码“{code}”与第 {seen[code]} 行重复。"))
+                errors.append(CellError(sheet, n, _HEADER["code"], gettext("支部编码“%(code)s”与第 %(row)s 行重复。", code=code, row=seen[code])))
             else:
                 seen[code] = n
             if code in taken:
-                errors.append(CellError(sheet, n, _HEADER["code"], f"支部编码“{code}”已存在于系统中。"))
+                errors.append(CellError(sheet, n, _HEADER["code"], gettext("支部编码“%(code)s”已存在于系统中。", code=code)))
         pcode = row.get("parent_code")
         if pcode:
             node = nodes.get(pcode)
             if node is None or node.kind not in ("unit", "general_branch"):
                 errors.append(CellError(sheet, n, _HEADER["parent_code"],
-                                        f"找不到编码为“{pcode}”的二级单位党委或党总支。"))
+                                        gettext("找不到编码为“%(code)s”的二级单位党委或党总支。", code=pcode)))
             elif node.id not in allowed:
                 errors.append(CellError(sheet, n, _HEADER["parent_code"],
-                                        f"上级组织“{pcode}”不在您的管理范围内或已停用。"))
+                                        gettext("上级组织“%(code)s”不在您的管理范围内或已停用。", code=pcode)))
     outcome = ImportOutcome(errors=_ordered(errors))
     if not outcome.ok:
         return outcome
@@ -152,10 +152,10 @@ def import_members(session: Session, stream, *, actor) -> ImportOutcome:
         if code:
             branch = branches.get(code)
             if branch is None or (scope is not None and branch.unit_id not in scope):
-                errors.append(CellError(sheet, n, _HEADER["branch_code"], f"找不到编码为“{code}”的支部。"))
+                errors.append(CellError(sheet, n, _HEADER["branch_code"], gettext("找不到编码为“%(code)s”的支部。", code=code)))
             elif not can_edit_members(actor, branch) or not branch.active:
                 errors.append(CellError(sheet, n, _HEADER["branch_code"],
-                                        f"支部“{code}”不在您的管理范围内或已停用。"))
+                                        gettext("支部“%(code)s”不在您的管理范围内或已停用。", code=code)))
         for fld, message in check_member_values(row):
             if row.get(fld) is not None:  # unparsed cells already have their error
                 errors.append(CellError(sheet, n, _MEMBER_HEADER[fld], message))

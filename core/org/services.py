@@ -278,21 +278,21 @@ def member_counts(session: Session, branch_ids) -> dict[int, int]:
 # ---------------------------------------------------------------- members
 
 def check_member_values(values: dict, today: date | None = None) -> list[tuple[str, str]]:
-    """Plausibility of a member's data: [(field, Chinese message)], empty when fine.
-    Shared by the form and the Excel import."""
+    """Plausibility of a member's data: [(field, message)], empty when fine. Shared by
+    the form and the Excel import."""
     today = today or date.today()
     errors = []
     if values.get("gender") not in GENDERS:
-        errors.append(("gender", "性别应为：男、女。"))
+        errors.append(("gender", gettext("性别应为：男、女。")))
     if values.get("status") not in MEMBER_STATUSES:
-        errors.append(("status", "党员类别应为：正式党员、预备党员。"))
+        errors.append(("status", gettext("党员类别应为：正式党员、预备党员。")))
     birth, joined = values.get("birth_date"), values.get("joined_on")
     if birth and birth > today:
-        errors.append(("birth_date", "出生日期不能晚于今天。"))
+        errors.append(("birth_date", gettext("出生日期不能晚于今天。")))
     if joined and joined > today:
-        errors.append(("joined_on", "入党日期不能晚于今天。"))
+        errors.append(("joined_on", gettext("入党日期不能晚于今天。")))
     if birth and joined and joined < add_years(birth, MIN_JOIN_AGE):
-        errors.append(("joined_on", f"入党时应年满 {MIN_JOIN_AGE} 周岁，请核对出生日期和入党日期。"))
+        errors.append(("joined_on", gettext("入党时应年满 %(n)s 周岁，请核对出生日期和入党日期。", n=MIN_JOIN_AGE)))
     return errors
 
 

@@ -101,3 +101,23 @@ def test_service_refusal_placeholders_are_filled_in_english(app):
         with pytest.raises(UploadRefused) as refused:
             check_upload("notes", b"x", max_bytes=10, extensions=["pdf"])
     assert str(refused.value) == "不允许上传该类型的文件（.无扩展名）；允许的类型：pdf。"
+
+
+def test_import_errors_follow_the_ui_language(app):
+    """Excel import errors: the sheet/row/column prefix and the cell texts are translated;
+    the sheet and column names stay the template's own Chinese headers."""
+    from flask_babel import force_locale
+
+    from core.org.services import check_member_values
+    from core.xlsx import CellError
+
+    values = {"gender": "x", "status": "full"}
+    with app.test_request_context(), force_locale("en"):
+        (field, message), = check_member_values(values)
+        assert (field, message) == ("gender", "Gender must be 男 (male) or 女 (female).")
+        assert str(CellError("党员", 3, "性别", message)) == \
+            "Sheet “党员”, row 3, column “性别”: Gender must be 男 (male) or 女 (female)."
+    with app.test_request_context(), force_locale("zh_CN"):
+        (field, message), = check_member_values(values)
+        assert str(CellError("党员", 3, "性别", message)) == "工作表“党员”第 3 行“性别”列：性别应为：男、女。"
+        assert str(CellError("党员", 1, "", "工作表为空，缺少表头。")) == "工作表“党员”第 1 行：工作表为空，缺少表头。"
