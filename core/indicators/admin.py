@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -130,14 +131,14 @@ def _int(value, what, low, high) -> int:
 def clean_settings(values: dict) -> dict:
     """Check the (cfg) numbers of SCORING.md and return them as stored (JSON)."""
     s = {}
-    s["late_factor"] = str(_decimal(values.get("late_factor"), "逾期上传折算系数", Decimal(0), Decimal(1)))
-    low = _decimal(values.get("attendance_low", DEFAULT_SETTINGS["attendance_low"]), "出勤率下限", Decimal(0), Decimal(1))
-    high = _decimal(values.get("attendance_high", DEFAULT_SETTINGS["attendance_high"]), "出勤率上限", Decimal(0), Decimal(1))
+    s["late_factor"] = str(_decimal(values.get("late_factor"), _l("逾期上传折算系数"), Decimal(0), Decimal(1)))
+    low = _decimal(values.get("attendance_low", DEFAULT_SETTINGS["attendance_low"]), _l("出勤率下限"), Decimal(0), Decimal(1))
+    high = _decimal(values.get("attendance_high", DEFAULT_SETTINGS["attendance_high"]), _l("出勤率上限"), Decimal(0), Decimal(1))
     if high <= low:
         raise CatalogueError(gettext("出勤率满分线须高于零分线。"))
     s["attendance_low"], s["attendance_high"] = str(low), str(high)
-    s["bonus_cap"] = str(_decimal(values.get("bonus_cap"), "加分上限", Decimal(0), Decimal(100)))
-    s["veto_cap"] = _int(values.get("veto_cap"), "否决封顶星级", 1, 5)
+    s["bonus_cap"] = str(_decimal(values.get("bonus_cap"), _l("加分上限"), Decimal(0), Decimal(100)))
+    s["veto_cap"] = _int(values.get("veto_cap"), _l("否决封顶星级"), 1, 5)
     s["promotion_step"] = bool(values.get("promotion_step"))
     mode = values.get("proportion_mode") or "off"
     if mode not in ("off", "warn", "cap"):
@@ -147,7 +148,7 @@ def clean_settings(values: dict) -> dict:
     for star, raw in (values.get("proportions") or {}).items():
         if raw in (None, ""):
             continue
-        shares[str(star)] = _int(raw, f"{star}星比例", 0, 100)
+        shares[str(star)] = _int(raw, gettext("%(n)s星比例", n=star), 0, 100)
     if sum(shares.values()) > 100:
         raise CatalogueError(gettext("各星级指导比例之和不能超过 100%。"))
     if mode != "off" and not shares:
@@ -157,14 +158,15 @@ def clean_settings(values: dict) -> dict:
     for star, raw in (values.get("gates") or {}).items():
         code = (raw or "").strip()
         if code:
-            _int(star, "门槛星级", 2, 5)
+            _int(star, _l("门槛星级"), 2, 5)
             gates[str(star)] = code[:60]
     s["gates"] = gates
-    s["commendation_top_n"] = _int(values.get("commendation_top_n"), "每类推先表彰名额", 0, 1000)
-    s["notice_days"] = _int(values.get("notice_days"), "公示天数", 1, 60)
+    s["commendation_top_n"] = _int(values.get("commendation_top_n"), _l("每类推先表彰名额"), 0, 1000)
+    s["notice_days"] = _int(values.get("notice_days"), _l("公示天数"), 1, 60)
     groups = {}
     for code in TARGET_GROUPS:
-        groups[code] = _int((values.get("target_groups") or {}).get(code), f"{TARGET_GROUPS[code]}权重", 0, 100)
+        groups[code] = _int((values.get("target_groups") or {}).get(code),
+                            gettext("%(g)s权重", g=gettext(TARGET_GROUPS[code])), 0, 100)
     if sum(groups.values()) != 100:
         raise CatalogueError(gettext("目标管控三个分组的权重合计为 %(total)s，应为 100。", total=sum(groups.values())))
     s["target_groups"] = groups
@@ -198,7 +200,7 @@ def clean_indicator(session: Session, ruleset: RuleSet, data: dict, *, methods: 
         raise CatalogueError(gettext("请选择指标类型。"))
     if data.get("cycle") not in CYCLES:
         raise CatalogueError(gettext("请选择考核周期。"))
-    points = _decimal(data.get("points") or "0", "分值", Decimal(0), Decimal(100))
+    points = _decimal(data.get("points") or "0", _l("分值"), Decimal(0), Decimal(100))
     if data["kind"] == "veto":
         points = Decimal(0)
     elif points <= 0:
@@ -215,9 +217,9 @@ def clean_indicator(session: Session, ruleset: RuleSet, data: dict, *, methods: 
             raise CatalogueError(gettext("该评分方法须选择台账活动类型。"))
         params["record_types"] = types
     if method == "ledger_count":
-        params["min_count"] = _int(data.get("min_count") or 1, "每周期最少次数", 1, 100)
+        params["min_count"] = _int(data.get("min_count") or 1, _l("每周期最少次数"), 1, 100)
         params["deadline_days"] = _int(data.get("deadline_days") if data.get("deadline_days") not in (None, "") else 7,
-                                       "上传时限（天）", 0, 366)
+                                       _l("上传时限（天）"), 0, 366)
     if method == "target":
         params["index_code"] = data["index_code"]
     return {"code": code, "name": name[:120], "index_code": data["index_code"], "kind": data["kind"],

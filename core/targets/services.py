@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ def _clean(data: dict) -> dict:
         raise TargetError(gettext("请选择目标分组：安全生产经营、支部基础工作或重点工作任务。"))
     if data.get("index_code") not in INDICES:
         raise TargetError(gettext("请选择目标考核计入的指数。"))
-    points = parse_decimal(data.get("points"), "分值")
+    points = parse_decimal(data.get("points"), _l("分值"))
     if not Decimal(0) < points <= Decimal(100):
         raise TargetError(gettext("分值须大于 0 且不超过 100。"))
     owner = (data.get("owner") or "").strip()
@@ -119,7 +120,7 @@ def record_progress(session: Session, *, target: Target, actor, month: str | dat
     today = today or date.today()
     if first > today:
         raise TargetError(gettext("不能登记未来月份的进度。"))
-    value = parse_decimal(completion, "完成率")
+    value = parse_decimal(completion, _l("完成率"))
     if not Decimal(0) <= value <= Decimal(100):
         raise TargetError(gettext("完成率须在 0 到 100 之间。"))
     ensure_open(session, first)

@@ -121,3 +121,19 @@ def test_import_errors_follow_the_ui_language(app):
         (field, message), = check_member_values(values)
         assert str(CellError("党员", 3, "性别", message)) == "工作表“党员”第 3 行“性别”列：性别应为：男、女。"
         assert str(CellError("党员", 1, "", "工作表为空，缺少表头。")) == "工作表“党员”第 1 行：工作表为空，缺少表头。"
+
+
+def test_field_names_in_refusals_are_translated_too(app):
+    from flask_babel import force_locale
+
+    from core.indicators.admin import clean_settings
+    from core.indicators.catalogue import CatalogueError
+
+    with app.test_request_context(), force_locale("en"):
+        with pytest.raises(CatalogueError) as refused:
+            clean_settings({"late_factor": "0.5", "attendance_low": "1.5"})
+    assert str(refused.value) == "Attendance lower bound must be between 0 and 1."
+    with app.test_request_context(), force_locale("zh_CN"):
+        with pytest.raises(CatalogueError) as refused:
+            clean_settings({"late_factor": "0.5", "attendance_low": "1.5"})
+    assert str(refused.value) == "出勤率下限须在 0 到 1 之间。"
