@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Text, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from core.ledger.models import ActivityRecord, AppraisalResult
 from core.points import to_cents
 from core.scoring.kinds import EvalContext, IndicatorKind
-from core.scoring.sqlfuncs import JsonInt, JsonStr, clamp_int, days_after, json_text, round_div, unindexed
+from core.scoring.sqlfuncs import (JsonInt, JsonStr, clamp_int, days_after, fixed_text, json_text, round_div,
+                                  unindexed)
 
 
 def _types(ind) -> list[str]:
@@ -118,10 +119,7 @@ def _min_count(ind) -> int:
 def _percent_text(numerator, denominator):
     """numerator ÷ denominator as a percentage with two places, as text ("87.50"); 0.00
     when the denominator is 0."""
-    hundredths = case((denominator == 0, 0), else_=round_div(numerator * 10000, denominator))
-    return (cast(hundredths // 100, Text).concat(literal(".", Text))
-            .concat(case((hundredths % 100 < 10, literal("0", Text)), else_=literal("", Text)))
-            .concat(cast(hundredths % 100, Text)))
+    return fixed_text(case((denominator == 0, 0), else_=round_div(numerator * 10000, denominator)), 2)
 
 
 def select_attendance(ctx: EvalContext) -> list:

@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from core.points import from_cents
+
 
 @dataclass(frozen=True)
 class EvalRow:
@@ -90,8 +92,7 @@ class IndicatorKind:
         conn = ctx.session.connection()
         for stmt in self.select(ctx):
             for branch_id, indicator_id, earned, evidence in conn.execute(stmt):
-                yield EvalRow(branch_id, indicator_id, (Decimal(int(earned)) / 100).quantize(Decimal("0.01")),
-                              json.loads(evidence) if evidence else {})
+                yield EvalRow(branch_id, indicator_id, from_cents(earned), json.loads(evidence) if evidence else {})
 
     def upper_bound(self, indicator) -> Decimal:
         """The clamp's upper bound for `indicator` (its points unless max_earned says more)."""

@@ -5,7 +5,7 @@ evaluator can score every branch inside the database and the engine can insert i
 rows without fetching them (see core.scoring.kinds, IndicatorKind.select)."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, Text, case, cast, literal
+from sqlalchemy import BigInteger, Integer, Text, case, cast, func, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -81,6 +81,18 @@ def as_bigint(expr):
 def clamp_int(expr, low, high):
     """CASE WHEN expr < low THEN low WHEN expr > high THEN high ELSE expr END."""
     return case((expr < low, low), (expr > high, high), else_=expr)
+
+
+def padded_text(value, width: int):
+    """A non-negative integer below 10^width as text with leading zeros (7 → "07")."""
+    return func.substr(cast(value + 10 ** width, Text), 2)
+
+
+def fixed_text(value, places: int):
+    """A non-negative integer of 10^-places units as decimal text with `places` places
+    (1250, 2 → "12.50"): the same text on both databases."""
+    unit = 10 ** places
+    return cast(value // unit, Text).concat(literal(".", Text)).concat(padded_text(value % unit, places))
 
 
 class JsonInt:

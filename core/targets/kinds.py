@@ -29,7 +29,7 @@ from sqlalchemy import Text, and_, case, cast, func, literal, select
 from core.points import to_cents
 from core.scoring.bulk import canonical_json
 from core.scoring.kinds import EvalContext, IndicatorKind
-from core.scoring.sqlfuncs import as_bigint, month_start, round_div
+from core.scoring.sqlfuncs import as_bigint, fixed_text, month_start, round_div
 from core.targets.models import TARGET_GROUPS, Target, TargetProgress
 
 #: Ratios are rounded to millionths.
@@ -42,12 +42,6 @@ def _weights(ctx: EvalContext) -> tuple[dict[str, int], int]:
     raw = {g: Decimal(str(w)) for g, w in (ctx.ruleset.setting("target_groups") or {}).items()}
     places = max([-w.as_tuple().exponent for w in raw.values()] + [0])
     return {g: int(w.scaleb(places)) for g, w in raw.items()}, places
-
-
-def _two_places(cents):
-    """Non-negative integer hundredths as text with two places ("12.50")."""
-    return (cast(cents // 100, Text).concat(literal(".", Text))
-            .concat(func.substr(cast(cents % 100 + 100, Text), 2)))
 
 
 def select_target(ctx: EvalContext) -> list:
@@ -105,9 +99,9 @@ def select_target(ctx: EvalContext) -> list:
                 den = den + case((full > 0, w), else_=0)
             weight_text = canonical_json(str(Decimal(w).scaleb(-places)))
             group_json = group_json.concat(case((count > 0, literal(canonical_json(g) + ':{"earned":"', Text)
-                                                 .concat(_two_places(round_div(got, FULL)))
+                                                 .concat(fixed_text(round_div(got, FULL), 2))
                                                  .concat(literal('","points":"', Text))
-                                                 .concat(_two_places(full))
+                                                 .concat(fixed_text(full, 2))
                                                  .concat(literal(f'","weight":{weight_text}}},', Text))),
                                                 else_=literal("", Text)))
         earned = case((den > 0, round_div(to_cents(Decimal(ind.points)) * num, den * U)), else_=0)

@@ -56,7 +56,7 @@ from core.org.models import Branch
 from core.points import div_half_up, to_cents
 from core.scoring.bulk import canonical_json
 from core.scoring.kinds import EvalContext, IndicatorKind
-from core.scoring.sqlfuncs import as_bigint, round_div, unindexed
+from core.scoring.sqlfuncs import as_bigint, fixed_text, padded_text, round_div, unindexed
 from plugins.production.measures import METHOD, PLUGIN
 from plugins.production.models import Acceptance, Actual, Measure, Plan, Setting
 
@@ -245,11 +245,6 @@ def _digits(expr):
     return cast(expr, Text)
 
 
-def _padded(expr, width: int):
-    """A non-negative integer below 10^width as text with leading zeros."""
-    return func.substr(cast(expr + 10 ** width, Text), 2)
-
-
 def _quantity_text(v):
     """Integer ten-thousandths ≥ 0 as the decimal text str(Decimal) gives for the
     stored quantity: "2800", "85.5", "0.0001" (no trailing zeros)."""
@@ -257,15 +252,9 @@ def _quantity_text(v):
     return _digits(v // 10000).concat(case(
         (frac == 0, _text("")),
         (frac % 1000 == 0, _text(".").concat(_digits(frac // 1000))),
-        (frac % 100 == 0, _text(".").concat(_padded(frac // 100, 2))),
-        (frac % 10 == 0, _text(".").concat(_padded(frac // 10, 3))),
-        else_=_text(".").concat(_padded(frac, 4))))
-
-
-def _fixed_text(v, places: int):
-    """A non-negative integer of 10^-places units as text with `places` places."""
-    unit = 10 ** places
-    return _digits(v // unit).concat(_text(".")).concat(_padded(v % unit, places))
+        (frac % 100 == 0, _text(".").concat(padded_text(frac // 100, 2))),
+        (frac % 10 == 0, _text(".").concat(padded_text(frac // 10, 3))),
+        else_=_text(".").concat(padded_text(frac, 4))))
 
 
 def _ratio_u(n, d):
@@ -427,8 +416,8 @@ def _evidence(s, accept: bool, rule: str):
                           key("acceptance_comment").concat(json_quoted(s.comment)).concat(_text(","))))
     parts.append(when(reported, key("actual").concat(string(_quantity_text(s.actual)))))
     parts.append(when(reported, key("attainment").concat(string(
-        case((s.unbounded == 1, _text("∞")), else_=_fixed_text(round_div(s.a_u, 100), 4))))))
-    parts.append(when(s.zeroed == 1, key("computed").concat(string(_fixed_text(s.computed, 2)))))
+        case((s.unbounded == 1, _text("∞")), else_=fixed_text(round_div(s.a_u, 100), 4))))))
+    parts.append(when(s.zeroed == 1, key("computed").concat(string(fixed_text(s.computed, 2)))))
     parts.append(when(or_(s.n_plan > 1, missing),
                       key("months_planned").concat(_digits(s.n_plan)).concat(_text(","))
                       .concat(key("months_reported")).concat(_digits(s.n_actual)).concat(_text(","))))
