@@ -71,9 +71,11 @@ def visible_units(user):
     return select(OrgNode).where(OrgNode.kind == "unit", unit_clause(user, OrgNode.id))
 
 
-def get_branch_or_404(session: Session, user, branch_id: int) -> Branch:
+def get_branch_or_404(session: Session, user, branch_id: int, may=None) -> Branch:
+    """The branch if `user` may see it and, when `may` is given, may(user, branch) is
+    true (e.g. can_review): a right the user lacks answers 404 like an unseen branch."""
     branch = session.scalar(visible_branches(user).where(Branch.id == branch_id))
-    if branch is None:
+    if branch is None or (may is not None and not may(user, branch)):
         abort(404)
     return branch
 

@@ -77,13 +77,6 @@ def branch_honours(branch_id):
                            can_write=can_review(current_user, branch))
 
 
-def _writable_branch(session, branch_id):
-    branch = get_branch_or_404(session, current_user, branch_id)
-    if not can_review(current_user, branch):
-        abort(404)
-    return branch
-
-
 def _evidence(form):
     f = form.evidence.data
     if not f or not getattr(f, "filename", ""):
@@ -104,7 +97,7 @@ def _values(form):
 @writer_required
 def new(branch_id):
     session = get_session()
-    branch = _writable_branch(session, branch_id)
+    branch = get_branch_or_404(session, current_user, branch_id, can_review)
     form = HonourForm()
     if form.validate_on_submit():
         with attempt(session, services.HonourError) as done:
@@ -120,7 +113,7 @@ def _honour_or_404(session, honour_id) -> tuple[Honour, Branch]:
     honour = session.get(Honour, honour_id)
     if honour is None:
         abort(404)
-    return honour, _writable_branch(session, honour.branch_id)
+    return honour, get_branch_or_404(session, current_user, honour.branch_id, can_review)
 
 
 @bp.route("/honours/<int:honour_id>/edit", methods=["GET", "POST"])

@@ -338,9 +338,7 @@ def delete_points(record_id):
         PointRecord.id == record_id, branch_clause(current_user, PointRecord.branch_id, PointRecord.unit_id)))
     if rec is None:
         abort(404)
-    br = get_branch_or_404(db, current_user, rec.branch_id)
-    if not can_review(current_user, br):
-        abort(404)
+    br = get_branch_or_404(db, current_user, rec.branch_id, can_review)
     form = ReasonForm()
     with attempt(db, REFUSED) as done:
         delete_point_record(db, rec=rec, actor=current_user, reason=form.reason.data if form.validate_on_submit() else "")

@@ -211,18 +211,11 @@ def branch_detail(branch_id):
                            may_edit_members=services.can_edit_members(current_user, branch))
 
 
-def _managed_branch_or_404(db, branch_id) -> Branch:
-    branch = get_branch_or_404(db, current_user, branch_id)
-    if not services.can_manage_branch(current_user, branch):
-        abort(404)
-    return branch
-
-
 @bp.route("/branches/<int:branch_id>/edit", methods=["GET", "POST"])
 @requires(*MANAGERS)
 def branch_edit(branch_id):
     db = get_session()
-    branch = _managed_branch_or_404(db, branch_id)
+    branch = get_branch_or_404(db, current_user, branch_id, services.can_manage_branch)
     form = BranchForm(obj=branch) if request.method == "GET" else BranchForm()
     if request.method == "GET":
         form.version.data = branch.version
@@ -246,7 +239,7 @@ def branch_edit(branch_id):
 def branch_set_active(branch_id, active):
     """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
-    branch = _managed_branch_or_404(db, branch_id)
+    branch = get_branch_or_404(db, current_user, branch_id, services.can_manage_branch)
     return toggle_active(db, services.set_branch_active, branch, active,
                          name=branch.name, refused=services.OrgError,
                          next_url=url_for("org.branch_detail", branch_id=branch.id))
@@ -291,18 +284,11 @@ def members_export():
     return xlsx_response(data, f"党员_{date.today():%Y%m%d}.xlsx")
 
 
-def _member_branch_or_404(db, branch_id) -> Branch:
-    branch = get_branch_or_404(db, current_user, branch_id)
-    if not services.can_edit_members(current_user, branch):
-        abort(404)
-    return branch
-
-
 @bp.route("/branches/<int:branch_id>/members/new", methods=["GET", "POST"])
 @requires(*WRITERS)
 def member_new(branch_id):
     db = get_session()
-    branch = _member_branch_or_404(db, branch_id)
+    branch = get_branch_or_404(db, current_user, branch_id, services.can_edit_members)
     form = MemberForm()
     if form.validate_on_submit():
         with attempt(db, services.OrgError, form=form) as done:

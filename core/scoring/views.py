@@ -297,9 +297,7 @@ def _back(branch_id):
 def verify(branch_id, period_id, indicator_id):
     from core.scoring.adjust import verify_item
     db = get_session()
-    br = get_branch_or_404(db, current_user, branch_id)
-    if not can_review(current_user, br):
-        abort(404)
+    br = get_branch_or_404(db, current_user, branch_id, can_review)
     item = _evaluation_of(db, br.id, period_id, indicator_id)
     version = request.form.get("version", "")
     with attempt(db, ScoringError, PeriodLocked) as done:
@@ -315,9 +313,7 @@ def verify(branch_id, period_id, indicator_id):
 def self_assess(branch_id, period_id, indicator_id):
     from core.scoring.adjust import self_assess as run
     db = get_session()
-    br = get_branch_or_404(db, current_user, branch_id)
-    if not can_keep_ledger(current_user, br):
-        abort(404)
+    br = get_branch_or_404(db, current_user, branch_id, can_keep_ledger)
     item = _evaluation_of(db, br.id, period_id, indicator_id)
     version = request.form.get("version", "")
     with attempt(db, ScoringError, PeriodLocked) as done:

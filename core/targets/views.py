@@ -142,9 +142,7 @@ def detail(target_id):
 def edit(target_id):
     db = get_session()
     t = _target_or_404(db, target_id)
-    br = get_branch_or_404(db, current_user, t.branch_id)
-    if not can_review(current_user, br):
-        abort(404)
+    br = get_branch_or_404(db, current_user, t.branch_id, can_review)
     form = TargetForm(obj=t) if request.method == "GET" else TargetForm()
     if request.method == "GET":
         form.version.data = t.version
@@ -167,9 +165,7 @@ def edit(target_id):
 def delete(target_id):
     db = get_session()
     t = _target_or_404(db, target_id)
-    br = get_branch_or_404(db, current_user, t.branch_id)
-    if not can_review(current_user, br):
-        abort(404)
+    br = get_branch_or_404(db, current_user, t.branch_id, can_review)
     with attempt(db, REFUSED) as done:
         delete_target(db, target=t, actor=current_user)
     if done:
