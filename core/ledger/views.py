@@ -46,9 +46,10 @@ def _record_or_404(db, record_id: int) -> ActivityRecord:
     return record
 
 
-def _ensure_keeper(branch: Branch) -> None:
-    if not can_keep_ledger(current_user, branch):
-        abort(404)
+def _kept_record_or_404(db, record_id: int) -> tuple[ActivityRecord, Branch]:
+    """A record and its branch, for a user who keeps that branch's ledger (else 404)."""
+    rec = _record_or_404(db, record_id)
+    return rec, get_branch_or_404(db, current_user, rec.branch_id, can_keep_ledger)
 
 
 @bp.route("/")
@@ -126,8 +127,7 @@ def _render_record_form(br, form, members, formdata, record=None, error=None, st
 @writer_required
 def create(branch_id):
     db = get_session()
-    br = get_branch_or_404(db, current_user, branch_id)
-    _ensure_keeper(br)
+    br = get_branch_or_404(db, current_user, branch_id, can_keep_ledger)
     members = roster(db, br)
     form = RecordForm()
     if request.method == "GET":
@@ -172,9 +172,7 @@ def record(record_id):
 @writer_required
 def edit(record_id):
     db = get_session()
-    rec = _record_or_404(db, record_id)
-    br = get_branch_or_404(db, current_user, rec.branch_id)
-    _ensure_keeper(br)
+    rec, br = _kept_record_or_404(db, record_id)
     members = roster(db, br, rec)
     if request.method == "GET":
         form = RecordForm(obj=rec)
@@ -199,9 +197,7 @@ def edit(record_id):
 @writer_required
 def delete(record_id):
     db = get_session()
-    rec = _record_or_404(db, record_id)
-    br = get_branch_or_404(db, current_user, rec.branch_id)
-    _ensure_keeper(br)
+    rec, br = _kept_record_or_404(db, record_id)
     with attempt(db, REFUSED) as done:
         delete_record(db, record=rec, actor=current_user, upload_dir=current_app.config["UPLOAD_DIR"])
     if not done:
@@ -215,9 +211,7 @@ def delete(record_id):
 @writer_required
 def appraisal(record_id):
     db = get_session()
-    rec = _record_or_404(db, record_id)
-    br = get_branch_or_404(db, current_user, rec.branch_id)
-    _ensure_keeper(br)
+    rec, br = _kept_record_or_404(db, record_id)
     if rec.type != "appraisal":
         abort(404)
     members = roster(db, br, rec)
@@ -242,9 +236,7 @@ def appraisal(record_id):
 @writer_required
 def upload(record_id):
     db = get_session()
-    rec = _record_or_404(db, record_id)
-    br = get_branch_or_404(db, current_user, rec.branch_id)
-    _ensure_keeper(br)
+    rec, br = _kept_record_or_404(db, record_id)
     form = AttachmentForm()
     if not form.validate_on_submit():
         abort(400)
@@ -292,8 +284,7 @@ def download(attachment_id):
 def delete_file(attachment_id):
     db = get_session()
     att, rec = _attachment_or_404(db, attachment_id)
-    br = get_branch_or_404(db, current_user, rec.branch_id)
-    _ensure_keeper(br)
+    br = get_branch_or_404(db, current_user, rec.branch_id, can_keep_ledger)
     with attempt(db, REFUSED) as done:
         delete_attachment(db, attachment=att, record=rec, actor=current_user, upload_dir=current_app.config["UPLOAD_DIR"])
     if done:
