@@ -4,7 +4,7 @@ optimistic-lock version a form posted, flash a form's errors, and the
 deactivate/reactivate pattern. (core/web.py holds paging and formatting.)"""
 from __future__ import annotations
 
-from flask import flash, redirect
+from flask import abort, flash, redirect
 from flask_babel import gettext as _
 
 
@@ -63,6 +63,15 @@ class attempt:
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+def get_or_404(db, model, ident):
+    """db.get(model, ident), or 404 when there is no such row (for rows every user of the
+    view may see; scoped rows go through core.auth.scoping)."""
+    obj = db.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
 
 
 def posted_version(form) -> int | None:

@@ -17,7 +17,7 @@ from core.honours.forms import HonourForm
 from core.honours.models import LEVELS, Honour
 from core.org.models import Branch, OrgNode
 from core.plugins.web import MenuItem
-from core.views_util import attempt, posted_version
+from core.views_util import attempt, get_or_404, posted_version
 from core.xlsx import Sheet, write_workbook, xlsx_response
 
 bp = Blueprint("honours", __name__, template_folder="templates")
@@ -110,9 +110,7 @@ def new(branch_id):
 
 
 def _honour_or_404(session, honour_id) -> tuple[Honour, Branch]:
-    honour = session.get(Honour, honour_id)
-    if honour is None:
-        abort(404)
+    honour = get_or_404(session, Honour, honour_id)
     return honour, get_branch_or_404(session, current_user, honour.branch_id, can_review)
 
 

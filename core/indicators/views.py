@@ -18,18 +18,12 @@ from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STA
 from core.org.models import CATEGORIES
 from core.periods.models import Period
 from core.plugins.web import MenuItem
-from core.views_util import attempt, flash_form_errors
+from core.views_util import attempt, flash_form_errors, get_or_404
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue", template_folder="templates")
 
 MENU = [MenuItem("考核设置", "考核细则与指标库", "catalogue.index", roles=("admin",), order=10)]
 
-
-def _ruleset_or_404(db, ruleset_id) -> RuleSet:
-    rs = db.get(RuleSet, ruleset_id)
-    if rs is None:
-        abort(404)
-    return rs
 
 
 def registered_methods() -> dict[str, tuple[str, str | None]]:
@@ -70,7 +64,7 @@ def seed():
 @requires("admin")
 def copy(ruleset_id):
     db = get_session()
-    source = _ruleset_or_404(db, ruleset_id)
+    source = get_or_404(db, RuleSet, ruleset_id)
     form = CopyRuleSetForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -87,7 +81,7 @@ def copy(ruleset_id):
 @requires("admin")
 def activate(ruleset_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     with attempt(db, CatalogueError) as done:
         admin.activate_ruleset(db, rs, actor=current_user)
     if done:
@@ -99,7 +93,7 @@ def activate(ruleset_id):
 @requires("admin")
 def ruleset(ruleset_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     weights = {(w.category, w.index_code): w.weight for w in rs.weights}
     locked_by = admin.closed_period_using(db, rs)
     return render_template("indicators/ruleset.html", rs=rs, weights=weights, locked_by=locked_by,
@@ -120,7 +114,7 @@ def _refuse_if_locked(db, rs):
 @requires("admin")
 def weights(ruleset_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     if (refused := _refuse_if_locked(db, rs)) is not None:
         return refused
     form = weights_form_class()()
@@ -157,7 +151,7 @@ def weights(ruleset_id):
 @requires("admin")
 def bands(ruleset_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     if (refused := _refuse_if_locked(db, rs)) is not None:
         return refused
     form = BandsForm()
@@ -187,7 +181,7 @@ def bands(ruleset_id):
 @requires("admin")
 def settings(ruleset_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     if (refused := _refuse_if_locked(db, rs)) is not None:
         return refused
     form = SettingsForm()
@@ -241,14 +235,14 @@ def _save_indicator(rs, indicator=None):
 @bp.route("/<int:ruleset_id>/indicators/new", methods=["GET", "POST"])
 @requires("admin")
 def new_indicator(ruleset_id):
-    return _save_indicator(_ruleset_or_404(get_session(), ruleset_id))
+    return _save_indicator(get_or_404(get_session(), RuleSet, ruleset_id))
 
 
 @bp.route("/<int:ruleset_id>/indicators/<int:indicator_id>", methods=["GET", "POST"])
 @requires("admin")
 def edit_indicator(ruleset_id, indicator_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     ind = db.scalar(select(Indicator).where(Indicator.id == indicator_id, Indicator.ruleset_id == rs.id))
     if ind is None:
         abort(404)
@@ -259,7 +253,7 @@ def edit_indicator(ruleset_id, indicator_id):
 @requires("admin")
 def delete_indicator(ruleset_id, indicator_id):
     db = get_session()
-    rs = _ruleset_or_404(db, ruleset_id)
+    rs = get_or_404(db, RuleSet, ruleset_id)
     ind = db.scalar(select(Indicator).where(Indicator.id == indicator_id, Indicator.ruleset_id == rs.id))
     if ind is None:
         abort(404)

@@ -20,7 +20,7 @@ from core.org import importing, services
 from core.org.forms import BranchForm, ImportForm, MemberForm, NodeForm, TransferForm
 from core.org.models import CATEGORIES, MEMBER_STATUSES, NODE_KINDS, Branch, Member, OrgNode
 from core.plugins.web import MenuItem
-from core.views_util import attempt, toggle_active
+from core.views_util import attempt, get_or_404, toggle_active
 from core.web import paginate
 from core.xlsx import xlsx_response
 
@@ -102,18 +102,12 @@ def unit_new():
     return render_template("org/node_form.html", form=form, node=None)
 
 
-def _node_or_404(db, node_id) -> OrgNode:
-    node = db.get(OrgNode, node_id)
-    if node is None:
-        abort(404)
-    return node
-
 
 @bp.route("/units/<int:node_id>/edit", methods=["GET", "POST"])
 @requires("admin")
 def unit_edit(node_id):
     db = get_session()
-    node = _node_or_404(db, node_id)
+    node = get_or_404(db, OrgNode, node_id)
     form = NodeForm(obj=node) if request.method == "GET" else NodeForm()
     if request.method == "GET":
         form.version.data = node.version
@@ -138,7 +132,7 @@ def unit_edit(node_id):
 def unit_set_active(node_id, active):
     """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
-    node = _node_or_404(db, node_id)
+    node = get_or_404(db, OrgNode, node_id)
     return toggle_active(db, services.set_node_active, node, active,
                          name=node.name, refused=services.OrgError,
                          next_url=url_for("org.units"))

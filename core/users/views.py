@@ -1,7 +1,7 @@
 """User administration pages (用户管理), admins only."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -15,7 +15,7 @@ from core.org.services import OrgError, StaleEdit
 from core.plugins.web import MenuItem
 from core.users import services
 from core.users.forms import NewUserForm, PasswordResetForm, UserForm
-from core.views_util import attempt, toggle_active
+from core.views_util import attempt, get_or_404, toggle_active
 from core.web import paginate
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users", template_folder="templates")
@@ -27,12 +27,6 @@ def _fill_choices(db, form):
     units = db.scalars(select(OrgNode).where(OrgNode.kind == "unit").order_by(OrgNode.code))
     form.unit_ids.choices = options((str(u.id), u.name) for u in units)
 
-
-def _user_or_404(db, user_id) -> User:
-    user = db.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/")
@@ -77,7 +71,7 @@ def new():
 @requires("admin")
 def edit(user_id):
     db = get_session()
-    user = _user_or_404(db, user_id)
+    user = get_or_404(db, User, user_id)
     form = UserForm(obj=user) if request.method == "GET" else UserForm()
     if request.method == "GET":
         form.version.data = user.version
@@ -100,7 +94,7 @@ def edit(user_id):
 @requires("admin")
 def password(user_id):
     db = get_session()
-    user = _user_or_404(db, user_id)
+    user = get_or_404(db, User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         services.reset_password(db, user, form.password.data, actor=current_user)
@@ -118,7 +112,7 @@ def password(user_id):
 def set_active(user_id, active):
     """停用 (deactivate) or 恢复 (reactivate); one view under both endpoints."""
     db = get_session()
-    user = _user_or_404(db, user_id)
+    user = get_or_404(db, User, user_id)
     return toggle_active(db, services.set_user_active, user, active,
                          name=user.username, refused=OrgError,
                          next_url=url_for("users.index"))
