@@ -13,6 +13,7 @@ from core.auth.access import guard_request, is_api_request
 from core.config import load_config
 from core.db import Database
 from core.plugins.manager import load_plugins
+from core.security_headers import init_security_headers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     _init_templates(app)
     _register_blueprints(app)
     _init_errors(app)
+    init_security_headers(app)
     app.before_request(guard_request)
 
     @app.teardown_appcontext

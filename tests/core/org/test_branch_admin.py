@@ -100,7 +100,7 @@ def test_moving_branch_to_other_unit_updates_its_unit(client, login, world, db):
 def test_deactivating_branch_asks_and_is_audited(client, login, world, db):
     login(world.reviewer)
     html = client.get(f"/org/branches/{world.a1.id}").get_data(as_text=True)
-    assert "confirm(" in html and "停用支部" in html
+    assert "data-confirm=" in html and "停用支部" in html
     assert client.post(f"/org/branches/{world.a1.id}/deactivate").status_code == 302
     db.expire_all()
     assert db.get(Branch, world.a1.id).active is False

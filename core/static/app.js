@@ -1,0 +1,21 @@
+/* The platform's only script. Pages carry behaviour as data attributes, never as inline
+   handlers, so the Content-Security-Policy can forbid inline script (script-src 'self'):
+   a name such as 张三'+alert(1)+' is only ever text inside an attribute.
+     <form data-confirm="确定…？">   asks before submitting (the message is plain text)
+     <select data-autosubmit>         submits its form when the choice changes          */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  }, true);
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+})();
