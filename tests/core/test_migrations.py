@@ -17,7 +17,7 @@ from core.db import Base, import_all_models
 from core.migrate import service
 
 PG_URL = os.environ.get("STARBRANCH_TEST_DATABASE_URL")
-SCRATCH_DB = "sb_migrations"
+SCRATCH_DB = os.environ.get("STARBRANCH_TEST_SCRATCH_DB", "sb_migrations")  # parallel runs pick their own
 
 
 def _sqlite_url(tmp_path):
