@@ -3,6 +3,7 @@ STARBRANCH_* environment variables override."""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 #: Variables read from the environment, with the config key each one sets.
@@ -16,7 +17,11 @@ ENV_KEYS = {
     "STARBRANCH_PLUGINS": "PLUGINS",
 }
 
-DEV_SECRET = "dev-only-not-secret"
+#: A production secret key must be at least this long (bytes).
+MIN_SECRET_BYTES = 32
+#: Where a development set-up keeps its generated key (inside the instance folder,
+#: which git ignores).
+SECRET_KEY_FILE = "secret_key"
 
 
 class ConfigError(RuntimeError):
@@ -58,11 +63,34 @@ def load_config(instance_path, overrides: dict | None = None) -> dict:
     if isinstance(config["PLUGINS"], str):
         config["PLUGINS"] = [p.strip() for p in config["PLUGINS"].split(",") if p.strip()]
     config.update(overrides or {})
+    production = config["ENV"] not in ("development", "testing")
     if not config["SECRET_KEY"]:
-        if config["ENV"] not in ("development", "testing"):
+        if production:
             raise ConfigError(
                 "STARBRANCH_SECRET_KEY is not set. Outside development the app refuses to start "
-                "without a secret key: export STARBRANCH_SECRET_KEY=<a long random string>."
+                "without a secret key: export STARBRANCH_SECRET_KEY=\"$(python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))')\"."
             )
-        config["SECRET_KEY"] = DEV_SECRET
+        # Never a key shipped in the code: a public key would let anyone forge a session.
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    elif production and len(str(config["SECRET_KEY"]).encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"STARBRANCH_SECRET_KEY is too short: use at least {MIN_SECRET_BYTES} bytes "
+                          "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))').")
+    config.setdefault("SESSION_COOKIE_SECURE", production)
     return config
+
+
+def instance_secret_key(instance_path) -> str:
+    """The development/test secret key: random, made on first start, kept in the
+    instance folder (mode 600) so sessions survive restarts."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.is_file():
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= MIN_SECRET_BYTES:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(MIN_SECRET_BYTES)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    return key

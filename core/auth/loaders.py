@@ -1,27 +1,24 @@
 """Flask-Login loaders: the session cookie (id + nonce) and personal API tokens."""
 from __future__ import annotations
 
-import hashlib
-
-from sqlalchemy import select
+from flask import g
 from sqlalchemy.orm import lazyload
 
 from core.auth.models import User
+from core.auth.tokens import user_for_token
 from core.db import get_session
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def load_user_from_session(user_key: str):
     user_id, _, nonce = user_key.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isdigit() or not nonce:
+        # Every session carries its user's nonce; a cookie without one is refused, so a
+        # forged cookie for a user who never logged in (no nonce yet) opens nothing.
         return None
     # Units load on first use (reviewers/viewers only): no second query on every page
     # of an admin or a secretary.
     user = get_session().get(User, int(user_id), options=[lazyload(User.units)])
-    if user is None or not user.active or (user.session_nonce or "") != nonce:
+    if user is None or not user.active or not user.session_nonce or user.session_nonce != nonce:
         return None
     return user
 
@@ -33,8 +30,14 @@ def load_user_from_request(request):
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = header[len("Bearer "):].strip()
-    if not token:
+    found = user_for_token(get_session(), header[len("Bearer "):].strip())
+    if found is None:
         return None
-    return get_session().scalar(
-        select(User).where(User.api_token_hash == token_hash(token), User.active.is_(True)))
+    user, api_token = found
+    g.api_token_id = api_token.id
+    return user
+
+
+def authenticated_by_token() -> bool:
+    """True when the current request's user came from a bearer token (not a session)."""
+    return g.get("api_token_id") is not None

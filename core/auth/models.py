@@ -34,8 +34,6 @@ class User(UserMixin, Base):
     #: zh_CN (default) or en.
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: sha256 of the personal API token; the token itself is shown once.
-    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: Rotated on login and logout so an old session cookie stops working.
     session_nonce: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -90,3 +88,25 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(60), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ApiToken(Base):
+    """A personal API token (个人令牌) for the read-only API and the push endpoints.
+
+    Only the token's sha256 is kept; the token itself is shown once. A user may hold
+    several (one per script or upstream system); each can be revoked, and all of them
+    are revoked when the password is changed or reset or the account is deactivated."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: sha256 hex of the token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What the user called it ("MES 推送", "报表脚本").
+    label: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Last request authenticated with it (updated at most once a minute).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Set when revoked; a revoked token never authenticates again.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,9 +7,9 @@ from datetime import timedelta
 from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit.service import record
-from core.auth.loaders import token_hash
 from core.auth.models import LoginFailure, User
 from core.db import utcnow
 
@@ -18,16 +18,48 @@ class LoginRefused(Exception):
     """Login refused; the message is for the user (never says which part was wrong)."""
 
 
+#: Seconds the first refused attempt waits once a (username, address) pair has reached
+#: the failure limit; each further failure doubles it, up to the lock window.
+BACKOFF_BASE_SECONDS = 30
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_check(password: str) -> None:
+    """Check a password against a throw-away hash: an unknown username costs the same
+    work as a known one, so timing does not tell which usernames exist."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(16), method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
+def wait_seconds(failures: int, last_failure, now, *, max_failures: int, lock_minutes: int) -> int:
+    """How long a (username, address) pair must still wait before its next attempt.
+
+    Throttling is per pair, not per account: a stranger guessing the admin's password
+    slows himself down but cannot lock the admin out from her own desk (issue #14)."""
+    if failures < max_failures or last_failure is None:
+        return 0
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (failures - max_failures), lock_minutes * 60)
+    remaining = delay - int((now - last_failure).total_seconds())
+    return max(remaining, 0)
+
+
 def authenticate(session: Session, username: str, password: str, *, remote_addr=None,
                  max_failures=5, lock_minutes=15) -> User:
-    since = utcnow() - timedelta(minutes=lock_minutes)
-    failures = session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.username == username, LoginFailure.at >= since))
-    if failures >= max_failures:
-        raise LoginRefused(gettext("登录失败次数过多，请 %(n)s 分钟后再试。", n=lock_minutes))
+    now = utcnow()
+    since = now - timedelta(minutes=lock_minutes)
+    pair = (LoginFailure.username == username, LoginFailure.remote_addr == remote_addr,
+            LoginFailure.at >= since)
+    failures, last_failure = session.execute(
+        select(func.count(LoginFailure.id), func.max(LoginFailure.at)).where(*pair)).one()
+    wait = wait_seconds(failures, last_failure, now, max_failures=max_failures, lock_minutes=lock_minutes)
+    if wait:
+        raise LoginRefused(gettext("登录失败次数过多，请 %(n)s 秒后再试。", n=wait))
     user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _dummy_check(password)
     if user is None or not user.active or not user.check_password(password):
-        session.add(LoginFailure(username=username, remote_addr=remote_addr))
+        session.add(LoginFailure(username=username, remote_addr=remote_addr, at=now))
         session.commit()
         raise LoginRefused(gettext("用户名或密码错误。"))
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
@@ -39,14 +71,6 @@ def authenticate(session: Session, username: str, password: str, *, remote_addr=
 def rotate_session(user: User) -> None:
     """A new nonce: every cookie issued before stops working (login and logout)."""
     user.session_nonce = secrets.token_hex(8)
-
-
-def issue_api_token(session: Session, user: User) -> str:
-    """Make a new personal API token, keep only its hash, return it (shown once)."""
-    token = "sb_" + secrets.token_urlsafe(32)
-    user.api_token_hash = token_hash(token)
-    record(session, actor=user, action="user.api_token", obj=user, new={"api_token": "issued"})
-    return token
 
 
 def create_user(session: Session, *, username, display_name, password, role, branch_id=None,

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from core.auth.access import public, requires
 from core.auth.forms import LoginForm
-from core.auth.services import LoginRefused, authenticate, issue_api_token, rotate_session
+from core.auth.services import LoginRefused, authenticate, rotate_session
+from core.auth.tokens import active_tokens, issue_token, revoke_token
 from core.db import get_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -67,10 +68,16 @@ def language(code):
     return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
 
 
+def _profile_page(**extra):
+    db = get_session()
+    tokens = active_tokens(db, current_user._get_current_object())
+    return render_template("auth/profile.html", tokens=tokens, **extra)
+
+
 @bp.route("/profile", methods=["GET"])
 @requires()
 def profile():
-    return render_template("auth/profile.html")
+    return _profile_page()
 
 
 @bp.route("/profile/token", methods=["POST"])
@@ -78,6 +85,18 @@ def profile():
 def new_token():
     db = get_session()
     user = db.merge(current_user._get_current_object())
-    token = issue_api_token(db, user)
+    token = issue_token(db, user, request.form.get("label", ""))
     db.commit()
-    return render_template("auth/profile.html", new_token=token)
+    return _profile_page(new_token=token)
+
+
+@bp.route("/profile/token/<int:token_id>/revoke", methods=["POST"])
+@requires()
+def revoke(token_id):
+    db = get_session()
+    user = db.merge(current_user._get_current_object())
+    if not revoke_token(db, user, token_id, actor=user):
+        abort(404)
+    db.commit()
+    flash(gettext("令牌已撤销。"), "info")
+    return redirect(url_for("auth.profile"))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core.audit.service import diff, record
 from core.auth.models import ROLES, User, UserUnit
 from core.auth.services import rotate_session
+from core.auth.tokens import revoke_all_tokens
 from core.org.models import Branch, OrgNode
 from core.org.services import NotAllowed, OrgError, claim_version
 
@@ -92,7 +93,9 @@ def reset_password(session: Session, user: User, password: str, *, actor) -> Non
     user.set_password(password)
     user.version = (user.version or 0) + 1
     rotate_session(user)
-    record(session, actor=actor, action="user.reset_password", obj=user, new={"password": "reset"})
+    revoked = revoke_all_tokens(session, user)
+    record(session, actor=actor, action="user.reset_password", obj=user,
+           new={"password": "reset", "api_tokens_revoked": revoked})
 
 
 def set_user_active(session: Session, user: User, active: bool, *, actor) -> None:
@@ -106,6 +109,6 @@ def set_user_active(session: Session, user: User, active: bool, *, actor) -> Non
     user.version = (user.version or 0) + 1
     if not active:
         rotate_session(user)
-        user.api_token_hash = None
+        revoke_all_tokens(session, user)
     record(session, actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
            old={"active": not active}, new={"active": active})

@@ -21,7 +21,7 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from core.auth.access import requires
-from core.auth.loaders import token_hash
+from core.auth.loaders import authenticated_by_token
 from core.db import get_session
 from core.plugins.web import plugin_blueprint
 from plugins.production.services import Entry, parse_month, parse_quantity, save_entries
@@ -29,13 +29,6 @@ from plugins.production.services import Entry, parse_month, parse_quantity, save
 bp = plugin_blueprint("production", "production_api", __name__, url_prefix="/api/v1/production")
 
 MAX_ITEMS = 5000
-
-
-def _token_authenticated() -> bool:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not current_user.is_authenticated:
-        return False
-    return current_user.api_token_hash == token_hash(header[len("Bearer "):].strip())
 
 
 def _error(status: int, code: str, message: str, errors=None):
@@ -48,7 +41,7 @@ def _error(status: int, code: str, message: str, errors=None):
 @bp.route("/actuals", methods=["POST"])
 @requires("admin", "reviewer", "secretary")
 def push_actuals():
-    if not _token_authenticated():
+    if not authenticated_by_token():
         current_app.extensions["csrf"].protect()  # session callers need the CSRF token
     try:
         payload = json.loads(request.get_data(as_text=True) or "null", parse_float=Decimal)

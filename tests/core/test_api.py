@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.auth.services import issue_api_token
+from core.auth.tokens import issue_token
 
 
 
@@ -18,7 +18,7 @@ def org(make_unit, make_branch, make_member, make_user, db):
             make_member(branch, name=f"{branch.code}党员{i}")
     reviewer = make_user("reviewer", units=[a])
     secretary = make_user("secretary", branch=a1)
-    token = issue_api_token(db, reviewer)
+    token = issue_token(db, reviewer)
     db.commit()
     return dict(a=a, b=b, a1=a1, a2=a2, b1=b1, reviewer=reviewer, secretary=secretary, token=token)
 

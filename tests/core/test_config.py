@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.app import create_app
-from core.config import DEV_SECRET, ENV_KEYS, ConfigError, load_config
+from core.config import ENV_KEYS, ConfigError, load_config
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +20,25 @@ def test_defaults_need_nothing_installed(tmp_path):
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'starbranch.sqlite'}"
     assert config["CELERY_BROKER_URL"] is None  # jobs run in-process
     assert config["ENV"] == "development"
-    assert config["SECRET_KEY"] == DEV_SECRET
     assert config["BABEL_DEFAULT_LOCALE"] == "zh_CN"
+
+
+def test_development_key_is_random_kept_in_the_instance_folder_and_private(tmp_path):
+    key = load_config(tmp_path)["SECRET_KEY"]
+    other = load_config(tmp_path / "elsewhere")["SECRET_KEY"]
+    assert len(key) >= 32 and key != other  # no key shipped in the code
+    assert load_config(tmp_path)["SECRET_KEY"] == key  # sessions survive a restart
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert load_config(tmp_path)["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_refuses_a_short_key_and_sends_secure_cookies(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARBRANCH_ENV", "production")
+    monkeypatch.setenv("STARBRANCH_SECRET_KEY", "x" * 31)
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        load_config(tmp_path)
+    monkeypatch.setenv("STARBRANCH_SECRET_KEY", "x" * 32)
+    assert load_config(tmp_path)["SESSION_COOKIE_SECURE"] is True
 
 
 def test_missing_secret_key_in_production_is_a_clear_error(tmp_path, monkeypatch):
@@ -34,10 +51,10 @@ def test_missing_secret_key_in_production_is_a_clear_error(tmp_path, monkeypatch
 
 def test_production_starts_with_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("STARBRANCH_ENV", "production")
-    monkeypatch.setenv("STARBRANCH_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("STARBRANCH_SECRET_KEY", "a-long-random-production-secret-of-48-characters")
     monkeypatch.setenv("STARBRANCH_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     app = create_app(instance_path=str(tmp_path))
-    assert app.config["SECRET_KEY"] == "a-long-random-production-secret"
+    assert app.config["SECRET_KEY"] == "a-long-random-production-secret-of-48-characters"
     assert app.config["ENV"] == "production"
 
 

@@ -67,10 +67,10 @@ def test_api_branch_scores_history_and_scope(client, login, make_user, scores):
 
 
 def test_api_accepts_bearer_token(app, client, db, make_user, scores):
-    from core.auth.loaders import token_hash
+    from core.auth.tokens import issue_token
 
     user = make_user("viewer", units=[scores["ua"]])
-    user.api_token_hash = token_hash("tok-123")
+    token = issue_token(db, user, "报表")
     db.commit()
-    r = client.get("/api/v1/scores?period=2026Q1", headers={"Authorization": "Bearer tok-123"})
+    r = client.get("/api/v1/scores?period=2026Q1", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and {i["branch"]["name"] for i in r.json["items"]} == {"转炉党支部", "连铸党支部"}

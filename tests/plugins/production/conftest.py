@@ -109,13 +109,10 @@ def run_eval(eval_ctx):
 @pytest.fixture
 def api_token(db):
     """api_token(user) → a fresh bearer token for the user."""
-    import secrets
-
-    from core.auth.loaders import token_hash
+    from core.auth.tokens import issue_token
 
     def do(user):
-        token = secrets.token_urlsafe(24)
-        user.api_token_hash = token_hash(token)
+        token = issue_token(db, user, "MES")
         db.commit()
         return token
 
