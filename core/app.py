@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from core.auth.access import guard_request, is_api_request
 from core.config import load_config
 from core.db import Database
+from core.http_inputs import init_http_inputs
 from core.plugins.manager import load_plugins
 from core.security_headers import init_security_headers
 
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     app.extensions["starbranch.db"] = db
     app.extensions["starbranch.plugins"] = load_plugins(_wanted_plugins(app.config["PLUGINS"]))
 
+    init_http_inputs(app)
     _init_auth(app)
     CSRFProtect(app)
     _init_babel(app)

@@ -10,6 +10,9 @@ from flask_babel import gettext
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
+#: Years a period may have: the platform's records start long after 1900, and 2999 keeps
+#: every date arithmetic (next year's first day) inside what `date` holds.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True, order=True)
@@ -22,6 +25,14 @@ class PeriodKey:
 
     @classmethod
     def parse(cls, text: str) -> PeriodKey:
+        key = cls._parse(text)
+        if not MIN_YEAR <= key.year <= MAX_YEAR:
+            raise ValueError(gettext("年份超出范围：%(text)s（应在 %(a)s–%(b)s 之间）", text=text,
+                                     a=MIN_YEAR, b=MAX_YEAR))
+        return key
+
+    @classmethod
+    def _parse(cls, text: str) -> PeriodKey:
         text = (text or "").strip()
         if m := _MONTH.match(text):
             month = int(m.group(2))

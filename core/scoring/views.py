@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select
 from core.auth.access import requires
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
+from core.http_inputs import year_arg
 from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, Indicator
 from core.ledger.models import POINT_KINDS, PointRecord
 from core.org.models import Branch
@@ -57,10 +58,7 @@ def _registry():
 @requires("admin")
 def periods():
     db = get_session()
-    try:
-        year = int(request.args.get("year") or date.today().year)
-    except ValueError:
-        year = date.today().year
+    year = year_arg()
     rows = {p.key: p for p in list_periods(db, year=year)}
     keys = all_keys_of_year(year)
     ordered = sorted(keys, key=lambda k: ({"year": 0, "quarter": 1, "month": 2}[k.kind], k.starts_on))

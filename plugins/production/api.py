@@ -45,7 +45,7 @@ def push_actuals():
         current_app.extensions["csrf"].protect()  # session callers need the CSRF token
     try:
         payload = json.loads(request.get_data(as_text=True) or "null", parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting 100,000 levels deep
         return _error(400, "bad_json", "请求体不是合法的 JSON。")
     if not isinstance(payload, dict) or not isinstance(payload.get("actuals"), list):
         return _error(400, "bad_payload", "请求体应为 {\"actuals\": [...]} 形式的 JSON 对象。")

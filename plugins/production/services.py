@@ -45,11 +45,12 @@ def parse_quantity(value) -> Decimal:
         raise ValueError(gettext("应为数字。"))
     if number < 0:
         raise ValueError(gettext("不能为负数。"))
-    if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
-        raise ValueError(gettext("最多 %(n)s 位小数。", n=QUANTITY_PLACES))
-    # 10¹⁰ units a month keeps a year's sum exact in the scoring's integers (scoring.py)
+    # 10¹⁰ units a month keeps a year's sum exact in the scoring's integers (scoring.py);
+    # checked before quantize, which cannot hold 1e999999.
     if number >= Decimal(10) ** 10:
         raise ValueError(gettext("数值过大。"))
+    if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
+        raise ValueError(gettext("最多 %(n)s 位小数。", n=QUANTITY_PLACES))
     return number
 
 
@@ -90,7 +91,7 @@ class EntryError:
     ref: object
     field: str
     message: str
-    #: unknown_branch / scope / disabled / unknown_measure / duplicate / locked / no_plan
+    #: unknown_branch (also: out of scope) / disabled / unknown_measure / duplicate / locked / no_plan
     code: str = "invalid"
 
 
@@ -123,13 +124,13 @@ def check_entries(session: Session, actor, entries: list[Entry], *, field_names:
     resolved, seen = [], {}
     for e in entries:
         branch = branches.get(e.branch)
-        if branch is None or not branch.active:
-            errors.append(EntryError(e.ref, names["branch"],
-                                     gettext("支部编码“%(b)s”不存在或已停用。", b=e.branch), "unknown_branch"))
-            continue
-        if actor is not None and not (can_review(actor, branch) if e.plan is not None else can_keep_ledger(actor, branch)):
-            errors.append(EntryError(e.ref, names["branch"],
-                                     gettext("支部“%(b)s”不在您的管理范围内。", b=e.branch), "scope"))
+        out_of_scope = actor is not None and branch is not None and not (
+            can_review(actor, branch) if e.plan is not None else can_keep_ledger(actor, branch))
+        if branch is None or not branch.active or out_of_scope:
+            # One answer for "no such branch" and "not yours": a caller must not learn
+            # which codes exist outside its scope (issue #14, item 11).
+            errors.append(EntryError(e.ref, names["branch"], gettext(
+                "支部编码“%(b)s”不存在、已停用或不在您的管理范围内。", b=e.branch), "unknown_branch"))
             continue
         if branch.unit_id not in enabled:
             errors.append(EntryError(e.ref, names["branch"],

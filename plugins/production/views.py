@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.auth.access import requires, writer_required
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, get_unit_or_404, visible_branches
 from core.db import get_session
+from core.http_inputs import year_arg
 from core.org.models import CATEGORIES, Branch
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
@@ -42,10 +43,7 @@ def _this_year() -> int:
 
 
 def _year_arg() -> int:
-    try:
-        return int(request.args.get("year", _this_year()))
-    except ValueError:
-        return _this_year()
+    return year_arg(default=_this_year())
 
 
 def _enabled_branches():

@@ -95,7 +95,7 @@ def test_unknown_branch_code_and_unknown_measure(db, branch):
     errors = refused(db, workbook({"2026-02": [["NOPE", None, "产量", 1000, 900],
                                                ["LG01", None, "利润", 1000, 900],
                                                ["LG01", None, "产量", 1000, 900]]}))
-    assert errors[0] == "工作表“2026-02”第 2 行“支部编码”列：支部编码“NOPE”不存在或已停用。"
+    assert errors[0] == "工作表“2026-02”第 2 行“支部编码”列：支部编码“NOPE”不存在、已停用或不在您的管理范围内。"
     assert "第 3 行“指标”列" in errors[1] and "利润" in errors[1]
     assert len(errors) == 2   # the good third row is not written either
 
@@ -111,7 +111,7 @@ def test_branch_outside_the_importers_scope(db, branch, make_user, make_unit, ma
     enable_plugin(other_unit, "production")
     reviewer = make_user("reviewer", units=[other_unit])
     errors = refused(db, workbook({"2026-02": [["LG01", None, "产量", 1000, 900]]}), actor=reviewer)
-    assert errors == ["工作表“2026-02”第 2 行“支部编码”列：支部“LG01”不在您的管理范围内。"]
+    assert errors == ["工作表“2026-02”第 2 行“支部编码”列：支部编码“LG01”不存在、已停用或不在您的管理范围内。"]
 
 
 def test_secretary_may_import_actuals_but_not_plans(db, branch, make_user, put):

@@ -84,7 +84,22 @@ def test_a_token_without_rights_on_the_branch_is_refused(client, db, branch, mak
     stranger = make_user("reviewer", units=[other])
     r = client.post(URL, json={"actuals": [item()]}, headers={"Authorization": f"Bearer {api_token(stranger)}"})
     assert r.status_code == 422
-    assert r.json["errors"][0]["code"] == "scope"
+    assert n_actuals(db) == 0
+    # Out of scope and non-existent read alike: no way to learn which codes exist.
+    unknown = client.post(URL, json={"actuals": [item(branch="NO-SUCH")]},
+                          headers={"Authorization": f"Bearer {api_token(stranger)}"})
+    assert unknown.status_code == 422
+    strip = lambda e: {k: v.replace("NO-SUCH", "LG01") for k, v in e.items() if k != "index"}
+    assert strip(unknown.json["errors"][0]) == strip(r.json["errors"][0])
+    assert r.json["errors"][0]["code"] == "unknown_branch"
+
+
+def test_hostile_numbers_and_nesting_are_clear_refusals(client, db, branch, mes):
+    r = client.post(URL, json={"actuals": [item(value="1e999999")]}, headers=mes)
+    assert r.status_code == 422 and r.json["errors"][0]["field"] == "value"
+    deep = "[" * 100_000 + "]" * 100_000
+    r = client.post(URL, data='{"actuals": ' + deep + "}", headers={**mes, "Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json["error"] == "bad_json"
     assert n_actuals(db) == 0
 
 
@@ -130,7 +145,7 @@ def test_disabled_unit_refuses_the_whole_payload(client, db, branch, mes, make_b
     ({"value": True}, "value", "应为数字。"),
     ({"month": "2026-13"}, "month", "月份格式应为 2026-03。"),
     ({"month": "2026-05"}, "month", None),     # no plan that month
-    ({"branch": "NOPE"}, "branch", "支部编码“NOPE”不存在或已停用。"),
+    ({"branch": "NOPE"}, "branch", "支部编码“NOPE”不存在、已停用或不在您的管理范围内。"),
     ({"measure": "利润"}, "measure", None),
 ])
 def test_bad_items_are_refused_with_their_index(client, db, branch, mes, bad, field, message):
