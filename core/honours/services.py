@@ -1,7 +1,6 @@
 """Writing the honours register: create, edit, delete, with evidence files and audit."""
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import diff, record, snapshot
 from core.honours.models import LEVELS, Honour
+from core.ledger import storage
 
 FIELDS = ("title", "level", "issuer", "awarded_on", "evidence_name", "note")
 
@@ -30,20 +30,18 @@ def _check(values: dict) -> None:
         raise HonourError(gettext("请填写荣誉名称和颁发单位。"))
 
 
-def save_evidence(upload_dir: str, filename: str, data: bytes, *, allowed: list[str], max_bytes: int) -> str:
-    """Store an evidence file under a random name; returns the stored name."""
-    ext = Path(filename).suffix.lower().lstrip(".")
-    if ext not in allowed:
-        raise HonourError(gettext("证明材料的文件类型不允许，可上传：%(allowed)s。", allowed="、".join(allowed)))
-    if len(data) > max_bytes:
-        raise HonourError(gettext("证明材料不能超过 %(mb)s MB。", mb=max_bytes // (1024 * 1024)))
-    if not data:
-        raise HonourError(gettext("证明材料是空文件。"))
-    folder = Path(upload_dir) / "honours"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{secrets.token_hex(16)}.{ext}"
-    (folder / stored).write_bytes(data)
-    return stored
+def save_evidence(upload_dir: str, filename: str, data: bytes, *, allowed: list[str], max_bytes: int
+                  ) -> tuple[str, str]:
+    """Check an evidence file as ledger attachments are checked (size, extension and
+    content: a renamed SVG or HTML page is refused) and store it under a random name;
+    returns (clean original name, stored name)."""
+    try:
+        checked = storage.check_upload(filename, data, max_bytes=max_bytes, extensions=allowed)
+    except storage.UploadRefused as exc:
+        raise HonourError(gettext("证明材料：%(why)s", why=str(exc))) from None
+    stored = storage.new_stored_name(checked.extension)
+    storage.write_file(Path(upload_dir) / "honours", stored, data)
+    return checked.original_name, stored
 
 
 def evidence_file(upload_dir: str, honour: Honour) -> Path | None:

@@ -2,7 +2,7 @@
 (reviewers of the unit and admins), evidence download, Excel export."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import extract, or_, select
@@ -15,6 +15,7 @@ from core.formatting import cn_date
 from core.honours import services
 from core.honours.forms import HonourForm
 from core.honours.models import LEVELS, Honour
+from core.ledger import storage
 from core.org.models import Branch, OrgNode
 from core.plugins.web import MenuItem
 from core.views_util import attempt, get_or_404, posted_version
@@ -82,9 +83,8 @@ def _evidence(form):
     if not f or not getattr(f, "filename", ""):
         return None
     cfg = current_app.config
-    stored = services.save_evidence(cfg["UPLOAD_DIR"], f.filename, f.read(),
-                                    allowed=cfg["ATTACHMENT_EXTENSIONS"], max_bytes=cfg["ATTACHMENT_MAX_BYTES"])
-    return f.filename[:200], stored
+    return services.save_evidence(cfg["UPLOAD_DIR"], f.filename, f.read(),
+                                  allowed=cfg["ATTACHMENT_EXTENSIONS"], max_bytes=cfg["ATTACHMENT_MAX_BYTES"])
 
 
 def _values(form):
@@ -157,4 +157,5 @@ def evidence(honour_id):
     path = services.evidence_file(current_app.config["UPLOAD_DIR"], honour)
     if path is None:
         abort(404)
-    return send_file(path, as_attachment=True, download_name=honour.evidence_name or path.name)
+    return storage.download_response(path, honour.evidence_name or path.name,
+                                     storage.CONTENT_TYPES.get(storage.extension_of(path.name)))

@@ -2,7 +2,7 @@
 results and attachments, the secretaries' checklist, and bonus/deduction/veto records."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -271,11 +271,7 @@ def download(attachment_id):
     path = storage.file_path(current_app.config["UPLOAD_DIR"], att.stored_name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.original_name,
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return storage.download_response(path, att.original_name, att.content_type)
 
 
 @bp.route("/attachment/<int:attachment_id>/delete", methods=["POST"])

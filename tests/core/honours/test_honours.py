@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -50,7 +53,7 @@ def test_future_date_and_bad_evidence_type_refused(client, db, login, make_user,
     assert "授予日期不能晚于今天" in r.get_data(as_text=True)
     r = client.post(f"/branches/{two_units['a'].id}/honours/new",
                     data=form(evidence=(io.BytesIO(b"MZ"), "virus.exe")), content_type="multipart/form-data")
-    assert "文件类型不允许" in r.get_data(as_text=True)
+    assert "不允许上传该类型的文件" in r.get_data(as_text=True)
     assert db.scalar(select(Honour)) is None
 
 
@@ -109,7 +112,43 @@ def test_register_is_scoped_filtered_and_exported(client, login, make_user, make
 def test_evidence_download_is_scoped(app, client, db, login, make_user, make_honour, two_units, tmp_path):
     from core.honours.services import save_evidence
 
-    stored = save_evidence(app.config["UPLOAD_DIR"], "a.pdf", b"x", allowed=["pdf"], max_bytes=10)
-    h = make_honour(two_units["b"], evidence_name="a.pdf", evidence_path=stored)
+    name, stored = save_evidence(app.config["UPLOAD_DIR"], "a.pdf", b"%PDF-x", allowed=["pdf"], max_bytes=10)
+    h = make_honour(two_units["b"], evidence_name=name, evidence_path=stored)
     login(make_user("reviewer", units=[two_units["ua"]]))
     assert client.get(f"/honours/{h.id}/evidence").status_code == 404
+
+
+@pytest.mark.parametrize("name, data", [
+    ("证书.pdf", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),   # SVG renamed
+    ("证书.png", b"<html><script>alert(1)</script></html>"),                     # HTML renamed
+    ("证书.svg", b"<svg/>"),
+])
+def test_disguised_or_active_evidence_is_refused_and_nothing_written(app, client, db, login, make_user, two_units,
+                                                                       name, data):
+    login(make_user("admin"))
+    r = client.post(f"/branches/{two_units['a'].id}/honours/new", data=form(evidence=(io.BytesIO(data), name)),
+                    content_type="multipart/form-data")
+    assert r.status_code == 200 and "证明材料" in r.get_data(as_text=True)
+    assert db.scalar(select(Honour)) is None
+    folder = Path(app.config["UPLOAD_DIR"]) / "honours"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_names_with_line_breaks_are_cleaned_and_still_download(app, client, db, login, make_user, two_units):
+    login(make_user("admin"))
+    branch = two_units["a"]
+    r = client.post(f"/branches/{branch.id}/honours/new",
+                    data=form(evidence=(io.BytesIO(b"%PDF-1.4 scan"), "证书\u202egdp.exe\t.pdf")),
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    h = db.scalar(select(Honour))
+    assert h.evidence_name == "证书gdp.exe.pdf"  # no right-to-left override hiding the real extension
+    # a row stored before names were cleaned must still download (it answered 500 forever)
+    h.evidence_name = "旧\r\n名.pdf"
+    db.commit()
+    with client.get(f"/honours/{h.id}/evidence") as dl:
+        assert dl.status_code == 200
+        disposition = dl.headers["Content-Disposition"]
+        assert "\r" not in disposition and "\n" not in disposition
+        assert "filename*=UTF-8''" in disposition and 'filename=' in disposition
+        assert dl.headers["X-Content-Type-Options"] == "nosniff"
