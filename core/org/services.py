@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.audit.service import diff, record, snapshot
 from core.auth.scoping import can_keep_ledger, can_review, unit_ids_in_scope
+from core.org.unit_follow import follow_branches
 from core.org.models import CATEGORIES, GENDERS, MEMBER_STATUSES, Branch, Member, MemberTransfer, OrgNode
 
 NODE_FIELDS = ("code", "name", "kind", "parent_id", "unit_id", "active")
@@ -167,6 +168,8 @@ def _propagate_unit(session: Session, node: OrgNode) -> None:
                         .values(unit_id=node.unit_id).execution_options(synchronize_session="fetch"))
     session.execute(update(Branch).where(Branch.parent_id.in_(below | {node.id}))
                     .values(unit_id=node.unit_id).execution_options(synchronize_session="fetch"))
+    moved = session.scalars(select(Branch.id).where(Branch.parent_id.in_(below | {node.id})))
+    follow_branches(session, moved, node.unit_id)  # their records follow (core.org.unit_follow)
 
 
 def update_node(session: Session, node: OrgNode, values: dict, *, version: int | None, actor) -> OrgNode:
@@ -247,7 +250,9 @@ def update_branch(session: Session, branch: Branch, values: dict, *, version: in
     branch.secretary_name = values.get("secretary_name") or None
     branch.parent_id, branch.unit_id = parent.id, parent.unit_id
     old, new = diff(before, snapshot(branch, BRANCH_FIELDS))
-    record(session, actor=actor, action="branch.update", obj=branch, old=old, new=new)
+    moved = follow_branches(session, [branch.id], branch.unit_id) if "unit_id" in new else {}
+    record(session, actor=actor, action="branch.update", obj=branch, old=old,
+           new={**new, "rows_moved": moved} if moved else new)
     return branch
 
 
