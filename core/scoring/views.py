@@ -18,7 +18,7 @@ from core.db import get_session
 from core.http_inputs import year_arg
 from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, Indicator
 from core.ledger.models import POINT_KINDS, PointRecord
-from core.org.models import Branch
+from core.org.models import Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.periods.models import Period
@@ -372,8 +372,17 @@ def notice(year):
                    Branch.id.in_(visible_branches(current_user).with_only_columns(Branch.id)))
             .order_by(Objection.filed_at)).all()
     final, commended = commendation_list(db, year) if period is not None and period.is_closed else (False, {})
+    # The commendation list is a public notice within the group (公示): everyone sees
+    # what a posted notice shows — branch, unit, category, star. Scores and ranks stay
+    # within the viewer's scope (README "Who sees what").
+    listed = [c.branch_id for rows in commended.values() for c in rows]
+    units_of = dict(db.execute(select(Branch.id, OrgNode.name).join(OrgNode, OrgNode.id == Branch.unit_id)
+                               .where(Branch.id.in_(listed))).all()) if listed else {}
+    in_scope = set(db.scalars(visible_branches(current_user).with_only_columns(Branch.id)
+                              .where(Branch.id.in_(listed)))) if listed else set()
     return render_template("scoring/notice.html", year=year, period=period, current=current, page=page,
                            objections=objections, final=final, commended=commended, categories=CATEGORIES,
+                           units_of=units_of, in_scope=in_scope,
                            notice_statuses=NOTICE_STATUSES, objection_statuses=OBJECTION_STATUSES,
                            today=date.today(), can_object=current_user.role in ("admin", "reviewer", "secretary"))
 
