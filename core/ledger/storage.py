@@ -29,7 +29,7 @@ CONTENT_TYPES = {
     "xls": "application/vnd.ms-excel",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "txt": "text/plain; charset=utf-8",
+    "txt": "text/plain",
 }
 _OFFICE_PART = {"docx": "word/", "xlsx": "xl/"}
 
@@ -99,7 +99,10 @@ def download_response(path: Path, name: str, content_type: str | None = None):
     from flask import send_file
 
     download_name = clean_file_name(name) or path.name
-    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=download_name, max_age=0)
+    # werkzeug appends "; charset=utf-8" to text/* itself: pass the bare type (rows stored
+    # earlier carry the parameter) so the header does not name a charset twice.
+    mimetype = content_type.split(";", 1)[0].strip() if content_type else None
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

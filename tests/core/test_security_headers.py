@@ -47,3 +47,14 @@ def test_the_confirm_script_is_served_from_static(client):
     r = client.get("/static/app.js")
     assert r.status_code == 200
     assert "data-confirm" in r.get_data(as_text=True)
+
+
+def test_a_text_download_names_its_charset_once(app, tmp_path):
+    from core.ledger.storage import download_response
+
+    path = tmp_path / "a.txt"
+    path.write_text("会议记录", encoding="utf-8")
+    with app.test_request_context():
+        response = download_response(path, "记录.txt", "text/plain; charset=utf-8")
+    assert response.headers["Content-Type"].count("charset") == 1
+    response.close()
