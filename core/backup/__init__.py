@@ -1,0 +1,1 @@
+"""Backup and restore (备份与恢复): the database and the uploaded files in one archive."""
