@@ -35,6 +35,10 @@ def make_engine(url: str):
         kwargs["connect_args"] = {"check_same_thread": False}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
+    if not url.startswith("sqlite"):
+        # A connection the server dropped (restart, pg_terminate_backend, a firewall's
+        # idle timeout) is noticed at checkout and replaced, not handed to a request.
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")

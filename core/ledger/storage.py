@@ -150,11 +150,25 @@ def _path(upload_dir, stored_name: str) -> Path:
     return Path(upload_dir) / stored_name
 
 
+class StorageFailed(UploadRefused):
+    """The disk refused the file (full, read-only, no permission); nothing was kept."""
+
+
 def write_file(upload_dir, stored_name: str, data: bytes) -> Path:
+    """Write a new file (never overwrite). If the disk refuses it (full, read-only), the
+    partial file is removed and StorageFailed says so; the caller's row is rolled back
+    with it, so no row points at a missing file."""
     path = _path(upload_dir, stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as fh:  # never overwrite
-        fh.write(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise StorageFailed(gettext("文件无法保存（%(why)s），未保存任何内容，请联系系统管理员。",
+                                    why=exc.strerror or type(exc).__name__)) from None
     return path
 
 
