@@ -10,6 +10,8 @@ from flask_login import current_user
 ALL_ROLES = ("admin", "reviewer", "secretary", "viewer")
 #: Roles that may change data (viewers never do).
 WRITERS = ("admin", "reviewer", "secretary")
+#: What a user holding a one-time password may open until she has replaced it.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.language"})
 
 
 def requires(*roles):
@@ -51,6 +53,11 @@ def guard_request():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in roles:
         abort(404)
+    if getattr(current_user, "must_change_password", False) and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # A one-time password opens one page: the one that replaces it.
+        if is_api_request():
+            return jsonify(error="password_change_required", message="请先登录网页修改初始密码"), 403
+        return redirect(url_for("auth.change_password"))
     return None
 
 

@@ -36,6 +36,9 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Rotated on login and logout so an old session cookie stops working.
     session_nonce: Mapped[str | None] = mapped_column(String(32))
+    #: Set by an administrator's password reset: the one-time password must be
+    #: replaced before anything else can be done.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -86,3 +86,35 @@ def create_user(session: Session, *, username, display_name, password, role, bra
     record(session, actor=actor, action="user.create", obj=user,
            new={"username": username, "role": role, "branch_id": branch_id, "unit_ids": sorted(unit_ids)})
     return user
+
+
+class PasswordRefused(ValueError):
+    """The password change is refused; `field` names the form field to mark."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> None:
+    """A user replaces her own password: the current one is required, and every other
+    session and API token of hers ends (the caller logs this browser in again)."""
+    from core.auth.tokens import revoke_all_tokens
+
+    if not user.check_password(current or ""):
+        raise PasswordRefused(gettext("当前密码不正确。"), "current")
+    if current == new:
+        raise PasswordRefused(gettext("新密码不能与当前密码相同。"), "password")
+    user.set_password(new)
+    user.must_change_password = False
+    user.version = (user.version or 0) + 1
+    rotate_session(user)
+    revoked = revoke_all_tokens(session, user)
+    record(session, actor=user, action="user.change_password", obj=user,
+           new={"password": "changed", "api_tokens_revoked": revoked})
+
+
+def one_time_password() -> str:
+    """A readable one-time password for an administrator's reset (no 0/O, 1/l/I)."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))

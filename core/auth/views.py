@@ -1,4 +1,5 @@
-"""Login, logout, language, and the user's own API token."""
+"""Login, logout, language, and the personal settings page: own password, language,
+role and scope, API tokens."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -6,10 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
 from core.auth.access import public, requires
-from core.auth.forms import LoginForm
-from core.auth.services import LoginRefused, authenticate, rotate_session
+from core.auth.forms import ChangePasswordForm, LanguageForm, LoginForm
+from core.auth.services import (LoginRefused, PasswordRefused, authenticate, change_own_password,
+                                rotate_session)
 from core.auth.tokens import active_tokens, issue_token, revoke_token
 from core.db import get_session
 
@@ -68,10 +71,64 @@ def language(code):
     return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))
 
 
-def _profile_page(**extra):
+def _scope_names(db, user) -> list[str]:
+    """What the user is responsible for, in words: units, or her branch."""
+    from core.org.models import Branch, OrgNode
+
+    if user.role == "admin":
+        return [gettext("全集团")]
+    if user.role == "secretary":
+        branch = db.get(Branch, user.branch_id) if user.branch_id else None
+        return [branch.name] if branch else []
+    ids = sorted(user.unit_ids)
+    return list(db.scalars(select(OrgNode.name).where(OrgNode.id.in_(ids)).order_by(OrgNode.code))) if ids else []
+
+
+def _profile_page(password_form=None, **extra):
     db = get_session()
-    tokens = active_tokens(db, current_user._get_current_object())
-    return render_template("auth/profile.html", tokens=tokens, **extra)
+    user = current_user._get_current_object()
+    tokens = active_tokens(db, user)
+    language = LanguageForm(locale=user.locale or "zh_CN")
+    return render_template("auth/profile.html", tokens=tokens, scope=_scope_names(db, user),
+                           password_form=password_form or ChangePasswordForm(formdata=None),
+                           language_form=language, **extra)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@requires()
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        user = db.merge(current_user._get_current_object())
+        try:
+            change_own_password(db, user, form.current.data, form.password.data)
+        except PasswordRefused as exc:
+            db.rollback()
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.commit()
+            session.clear()
+            login_user(user)  # this browser goes on with the new nonce; the others are out
+            flash(gettext("密码已修改。其他设备上的登录和全部 API 令牌已失效。"), "success")
+            return redirect(url_for("auth.profile"))
+    if request.method == "POST":
+        return _profile_page(password_form=form), 400 if form.errors else 200
+    return _profile_page(password_form=form)
+
+
+@bp.route("/profile/language", methods=["POST"])
+@requires()
+def profile_language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        db = get_session()
+        user = db.merge(current_user._get_current_object())
+        user.locale = form.locale.data
+        session["locale"] = form.locale.data
+        db.commit()
+        flash(gettext("界面语言已保存。"), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profile", methods=["GET"])

@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, ValidationError
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from core.auth.forms import MIN_PASSWORD  # one rule for every password form
 from core.auth.models import ROLES
 from core.db import get_session
 from core.forms_util import choices_of
 from core.org.forms import VersionedForm
 from core.org.models import Branch
 from flask_wtf import FlaskForm
-
-MIN_PASSWORD = 8
 
 
 class UserForm(VersionedForm):
@@ -59,7 +58,9 @@ class NewUserForm(UserForm):
 
 
 class PasswordResetForm(FlaskForm):
-    password = PasswordField(_l("新密码"), validators=[
-        DataRequired(_l("请填写新密码。")), Length(min=MIN_PASSWORD, max=200, message=_l("密码至少 8 位。"))])
+    """Leave both empty to have a one-time password generated (shown once)."""
+
+    password = PasswordField(_l("新密码（留空则自动生成一次性密码）"), validators=[
+        Optional(), Length(min=MIN_PASSWORD, max=200, message=_l("密码至少 8 位。"))])
     confirm = PasswordField(_l("再次输入新密码"), validators=[
-        DataRequired(_l("请再次输入新密码。")), EqualTo("password", message=_l("两次输入的密码不一致。"))])
+        EqualTo("password", message=_l("两次输入的密码不一致。"))])

@@ -60,6 +60,7 @@ def create_user(session: Session, values: dict, *, password: str, actor) -> User
                 branch_id=values["branch_id"], active=True, version=1)
     user.set_password(password)
     user.units = [UserUnit(unit_id=u) for u in values["unit_ids"]]
+    user.must_change_password = True  # the administrator knows the initial password
     session.add(user)
     session.flush()
     record(session, actor=actor, action="user.create", obj=user, new=_snapshot(user))
@@ -88,9 +89,11 @@ def update_user(session: Session, user: User, values: dict, *, version: int | No
 
 
 def reset_password(session: Session, user: User, password: str, *, actor) -> None:
+    """Give `user` a one-time password: it works once, for the log-in that replaces it."""
     if actor.role != "admin":
         raise NotAllowed()
     user.set_password(password)
+    user.must_change_password = user.id != actor.id
     user.version = (user.version or 0) + 1
     rotate_session(user)
     revoked = revoke_all_tokens(session, user)

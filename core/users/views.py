@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 from core.auth.access import requires
 from core.auth.models import ROLES, User
+from core.auth.services import one_time_password
 from core.db import get_session
 from core.forms_util import options
 from core.org.models import Branch, OrgNode
@@ -97,10 +98,15 @@ def password(user_id):
     user = get_or_404(db, User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        services.reset_password(db, user, form.password.data, actor=current_user)
+        password = form.password.data or one_time_password()
+        services.reset_password(db, user, password, actor=current_user)
         db.commit()
-        flash(_("已重置 %(u)s 的密码，其已登录的会话全部失效。", u=user.username), "success")
-        return redirect(url_for("users.index"))
+        flash(_("已重置 %(u)s 的密码，其已登录的会话和 API 令牌全部失效；首次登录后须修改密码。", u=user.username),
+              "success")
+        if form.password.data:
+            return redirect(url_for("users.index"))
+        return render_template("users/password.html", form=PasswordResetForm(formdata=None), user=user,
+                               one_time=password)
     return render_template("users/password.html", form=form, user=user)
 
 

@@ -138,3 +138,71 @@ def test_unknown_usernames_cost_the_same_hashing_work(db, make_user, monkeypatch
         with pytest.raises(LoginRefused):
             authenticate(db, name, "wrong", remote_addr=name)
     assert len(calls) == 2  # one scrypt each: known and unknown users alike
+
+
+# ---- accounts (issue #16): own password, one-time passwords, the first administrator
+
+def test_changing_my_password_ends_my_other_sessions_and_tokens(app, client, db, make_user, login):
+    user = make_user("reviewer", units=())
+    token = issue_token(db, user, "脚本")
+    db.commit()
+    laptop = app.test_client()
+    login(user, c=laptop)
+    login(user)
+    r = client.post("/profile/password", data={"current": "wrong-one", "password": "Brand-new-2026",
+                                               "confirm": "Brand-new-2026"})
+    assert r.status_code == 400 and "当前密码不正确" in r.get_data(as_text=True)
+    r = client.post("/profile/password", data={"current": PASSWORD, "password": "Brand-new-2026",
+                                               "confirm": "Brand-new-2026"})
+    assert r.status_code == 302
+    assert client.get("/profile").status_code == 200          # this browser stays in
+    assert laptop.get("/profile").status_code == 302          # the other one is out
+    assert _api_status(app, token) == 401
+    assert authenticate(db, user.username, "Brand-new-2026", remote_addr="x") is not None
+
+
+def test_a_one_time_password_opens_only_the_change_password_page(app, client, db, make_user, login):
+    admin, user = make_user("admin"), make_user("viewer")
+    login(admin)
+    r = client.post(f"/admin/users/{user.id}/password", data={"password": "", "confirm": ""})
+    page = r.get_data(as_text=True)
+    import re
+    one_time = re.search(r"<code>([A-Za-z0-9]{12})</code>", page).group(1)
+    fresh = app.test_client()
+    login(user, c=fresh, password=one_time)
+    r = fresh.get("/org/branches")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/profile/password")
+    assert fresh.post("/profile/password", data={"current": one_time, "password": "Mine-only-2026",
+                                                  "confirm": "Mine-only-2026"}).status_code == 302
+    assert fresh.get("/org/branches").status_code == 200
+
+
+def test_language_is_chosen_in_personal_settings_and_role_and_scope_shown(client, db, make_user, make_unit, login):
+    unit = make_unit(name="炼钢厂党委")
+    user = make_user("reviewer", units=[unit])
+    login(user)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "二级单位党委审核员" in page and "炼钢厂党委" in page
+    assert client.post("/profile/language", data={"locale": "en"}).status_code == 302
+    db.expire_all()
+    assert db.get(type(user), user.id).locale == "en"
+    assert "Change password" in client.get("/profile").get_data(as_text=True)
+
+
+def test_first_administrator_from_the_command_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", url)
+    monkeypatch.setenv("STARBRANCH_INSTANCE", str(tmp_path / "instance"))
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    args = ["users", "create-admin", "--username", "zzb", "--display-name", "组织部"]
+    r = runner.invoke(main, args + ["--password", "short"])
+    assert r.exit_code != 0 and "至少 8 位" in r.output
+    r = runner.invoke(main, args, input="Admin-pass-2026\nAdmin-pass-2026\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, args + ["--password", "Admin-pass-2026"])
+    assert r.exit_code != 0 and "已被使用" in r.output
