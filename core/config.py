@@ -15,6 +15,7 @@ ENV_KEYS = {
     "STARBRANCH_UPLOAD_DIR": "UPLOAD_DIR",
     "STARBRANCH_ENV": "ENV",
     "STARBRANCH_PLUGINS": "PLUGINS",
+    "STARBRANCH_TIME_ZONE": "TIME_ZONE",
 }
 
 #: A production secret key must be at least this long (bytes).
@@ -46,6 +47,8 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         "PAGE_SIZE": 50,
+        #: Stored times are UTC; pages and exports show them in this zone.
+        "TIME_ZONE": "Asia/Shanghai",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "SESSION_COOKIE_HTTPONLY": True,

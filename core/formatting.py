@@ -1,16 +1,39 @@
 """How values look to users: 2026年11月24日, 2026年第一季度, points with two places."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+#: Times are stored in UTC and shown in the group's zone (STARBRANCH_TIME_ZONE).
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def local_time(value: datetime) -> datetime:
+    """A stored time (naive UTC, core.db.utcnow) in the group's time zone (config
+    TIME_ZONE, default Asia/Shanghai) — what every page and export shows."""
+    zone = DEFAULT_TIME_ZONE
+    if has_app_context():
+        zone = current_app.config.get("TIME_ZONE") or DEFAULT_TIME_ZONE
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(_zone(zone))
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def cn_date(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        value = local_time(value)
         return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
     if isinstance(value, date):
         return f"{value.year}年{value.month}月{value.day}日"

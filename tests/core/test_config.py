@@ -100,3 +100,13 @@ def test_plugins_setting_chooses_the_loaded_plugins(tmp_path, monkeypatch):
     monkeypatch.setenv("STARBRANCH_PLUGINS", "brands")
     app = create_app(instance_path=str(tmp_path))
     assert list(app.extensions["starbranch.plugins"].manifests) == ["brands"]
+
+
+def test_times_are_shown_in_the_groups_zone(app):
+    from datetime import datetime
+
+    from core.formatting import cn_date
+
+    assert cn_date(datetime(2026, 11, 29, 17, 30)) == "2026年11月30日 01:30"  # stored UTC, shown Beijing time
+    app.config["TIME_ZONE"] = "UTC"
+    assert cn_date(datetime(2026, 11, 29, 17, 30)) == "2026年11月29日 17:30"
