@@ -24,6 +24,14 @@ def local_time(value: datetime) -> datetime:
     return aware.astimezone(_zone(zone))
 
 
+def utc_of_local(value: datetime) -> datetime:
+    """A wall-clock time in the group's zone as the naive UTC the database stores
+    (e.g. a date filter's midnight)."""
+    zone = current_app.config.get("TIME_ZONE") if has_app_context() else None
+    aware = value.replace(tzinfo=_zone(zone or DEFAULT_TIME_ZONE))
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 @lru_cache(maxsize=8)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)

@@ -68,3 +68,10 @@ def starbranch_default_indicators(ruleset):
 def starbranch_celery_tasks(celery):
     for _ in _core_modules("tasks"):
         pass  # importing core.*.tasks registers their @shared_task tasks
+
+
+@hookimpl
+def starbranch_audit_words():
+    from core.audit.words import CORE_WORDS
+
+    return CORE_WORDS

@@ -76,3 +76,13 @@ def starbranch_star_gates():
     `core.scoring.gates.StarGate` (name, label, check(session, branch_ids, window) →
     set of passing branch ids). A rule set's settings["gates"] names them per star
     level; a named gate nobody provides is not met."""
+
+
+@hookspec
+def starbranch_audit_words():
+    """Called once per app when the audit log is first shown in words. Return an
+    `core.audit.words.AuditWords` (action code → 中文 label, field name → label, object
+    table → label): the audit page and its export show those instead of codes.
+
+    Labels are Chinese msgids (translated when shown). Later plugins may add codes;
+    a code given twice keeps the first label."""

@@ -174,3 +174,17 @@ def test_plugin_star_gate_is_available_to_the_engine(app, db):
     gates = gates_from(app.extensions["starbranch.plugins"])
     assert gates["dummy_even"].label == "测试门槛（偶数编号）"
     assert passing(db, gates, "dummy_even", [1, 2, 3, 4], PeriodKey.parse("2026Q1")) == {2, 4}
+
+
+@with_dummy
+@exercises("starbranch_audit_words")
+def test_plugin_audit_words_name_its_actions_on_the_audit_page(app, db, client, make_user, login):
+    from core.audit.service import record
+
+    admin = make_user("admin")
+    record(db, actor=admin, action="dummy.poke", object_type="dummy_things", object_id=7,
+           old={"pokes": 1}, new={"pokes": 2})
+    db.commit()
+    login(admin)
+    page = client.get("/audit/").get_data(as_text=True)
+    assert "测试插件操作" in page and "测试对象" in page and "戳的次数" in page

@@ -91,3 +91,11 @@ def starbranch_star_gates():
     from core.scoring.gates import StarGate
 
     return [StarGate(name="dummy_even", label="测试门槛（偶数编号）", check=_even_branches)]
+
+
+@hookimpl
+def starbranch_audit_words():
+    from core.audit.words import AuditWords
+
+    return AuditWords(actions={"dummy.poke": "测试插件操作"}, fields={"pokes": "戳的次数"},
+                      objects={"dummy_things": "测试对象"})

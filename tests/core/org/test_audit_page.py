@@ -28,3 +28,51 @@ def test_admin_reads_all_and_page_is_paginated(app, client, login, world, db):
 def test_secretary_and_viewer_have_no_audit_page(client, login, world):
     login(world.secretary)
     assert client.get("/audit/").status_code == 404
+
+
+def test_entries_read_in_words_with_names_links_and_local_time(client, login, world, db):
+    from datetime import datetime
+
+    from core.audit.service import record
+
+    entry = record(db, actor=world.admin, action="branch.update", obj=world.a1,
+                   old={"name": "旧名称", "parent_id": world.a.id, "active": True},
+                   new={"name": "新名称", "parent_id": world.b.id, "active": False}, reason="机构调整")
+    entry.at = datetime(2026, 10, 31, 18, 5)  # stored UTC
+    db.commit()
+    login(world.admin)
+    html = client.get("/audit/").get_data(as_text=True)
+    assert "修改支部" in html and "branch.update" not in html.split("<tbody>")[1].replace('title="branch.update"', "")
+    assert f'href="/org/branches/{world.a1.id}"' in html and world.a1.name in html
+    assert "名称：旧名称 → 新名称" in html
+    assert f"上级组织：{world.a.name} → {world.b.name}" in html
+    assert "在用：是 → 否" in html
+    assert "2026年11月1日 02:05" in html and "机构调整" in html  # Beijing time
+
+
+def test_audit_filters_by_user_object_and_date_and_exports(client, login, world, db):
+    from datetime import datetime
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from core.audit.service import record
+
+    first = record(db, actor=world.admin, action="branch.update", obj=world.a1, new={"name": "十月的修改"})
+    first.at = datetime(2026, 10, 10, 2, 0)
+    second = record(db, actor=None, action="member.update", object_type="members", object_id=1,
+                    new={"name": "十一月的修改"})
+    second.at = datetime(2026, 11, 10, 2, 0)
+    db.commit()
+    login(world.admin)
+    html = client.get(f"/audit/?user={world.admin.username}").get_data(as_text=True)
+    assert "十月的修改" in html and "十一月的修改" not in html
+    html = client.get("/audit/?object=members").get_data(as_text=True)
+    assert "十一月的修改" in html and "十月的修改" not in html
+    html = client.get("/audit/?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert "十一月的修改" in html and "十月的修改" not in html
+    r = client.get("/audit/export.xlsx?from=2026-10-01&to=2026-10-31")
+    ws = load_workbook(BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("时间", "操作人", "操作") and len(rows) == 2
+    assert rows[1][2] == "修改支部" and "十月的修改" in rows[1][5]
