@@ -66,6 +66,21 @@ class PluginRegistry:
                     changed = True
         return out
 
+    def contributions(self, name: str) -> dict[str, list[str]]:
+        """What plugin `name` adds, by kind, as labels (Chinese msgids): its menu
+        entries, scoring methods (indicator kinds) and star gates — for the enabling
+        page, so an admin sees what switching it on or off changes."""
+        plugin = self.pm.get_plugin(name)
+        out: dict[str, list[str]] = {}
+        for kind, hook, label_of in (("menus", "starbranch_menu_items", lambda i: i.label),
+                                     ("indicators", "starbranch_indicator_kinds", lambda k: k.label),
+                                     ("gates", "starbranch_star_gates", lambda g: g.label)):
+            impl = getattr(plugin, hook, None)
+            items = impl() if callable(impl) else None
+            if items:
+                out[kind] = [label_of(i) for i in items]
+        return out
+
     def dependencies_of(self, name: str) -> list[str]:
         """Everything `name` needs, dependencies first."""
         order: list[str] = []

@@ -49,8 +49,11 @@ def _page():
     registry = get_registry()
     units = list(db.scalars(select(OrgNode).where(OrgNode.kind == "unit").order_by(OrgNode.code)))
     enabled = {(r.unit_id, r.plugin) for r in db.scalars(select(UnitPlugin))}
-    return render_template("plugins/index.html", units=units, manifests=list(registry.manifests.values()),
-                           broken=registry.broken, enabled=enabled)
+    manifests = list(registry.manifests.values())
+    return render_template("plugins/index.html", units=units, manifests=manifests, broken=registry.broken,
+                           enabled=enabled, adds={m.name: registry.contributions(m.name) for m in manifests},
+                           dependents={m.name: sorted(registry.dependents_of(m.name)) for m in manifests},
+                           labels={m.name: m.label for m in manifests})
 
 
 @bp.route("/toggle", methods=["POST"])

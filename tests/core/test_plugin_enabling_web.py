@@ -134,3 +134,11 @@ def test_only_admins_open_the_page(client, login, org):
     assert client.get("/admin/plugins/").status_code == 404
     assert client.post("/admin/plugins/toggle", data={"unit_id": str(org["a"].id), "plugin": "production",
                                                       "action": "enable"}).status_code == 404
+
+
+def test_page_says_what_each_plugin_adds_and_who_depends_on_it(client, login, org):
+    login(org["admin"])
+    page = client.get("/admin/plugins/").get_data(as_text=True)
+    assert "生产经营指标（计划与实绩）" in page          # production's scoring method
+    assert "季度验收" in page                              # one of its menu entries
+    assert "停用时受影响" in page and "版本" in page
