@@ -2,7 +2,8 @@
    handlers, so the Content-Security-Policy can forbid inline script (script-src 'self'):
    a name such as 张三'+alert(1)+' is only ever text inside an attribute.
      <form data-confirm="确定…？">   asks before submitting (the message is plain text)
-     <select data-autosubmit>         submits its form when the choice changes          */
+     <select data-autosubmit>         submits its form when the choice changes
+     <button data-nav-toggle>         opens and closes the menu on phones                */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -12,6 +13,12 @@
       event.preventDefault();
     }
   }, true);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-nav-toggle]");
+    if (!button) { return; }
+    var open = document.body.classList.toggle("nav-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
