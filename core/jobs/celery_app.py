@@ -29,7 +29,10 @@ def init_celery(app) -> Celery:
         worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],
-        timezone="Asia/Shanghai",
+        timezone=app.config.get("TIME_ZONE") or "Asia/Shanghai",
+        # `celery -A core.jobs.worker beat`: one tick runs whatever scheduled step is due
+        # (core.notifications.schedule); the steps themselves are configured by admins.
+        beat_schedule={"starbranch-tick": {"task": "notifications.tick", "schedule": 600.0}},
     )
     celery.set_default()
     app.extensions["celery"] = celery
