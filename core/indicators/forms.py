@@ -3,6 +3,8 @@ band table are built from the domain dictionaries so every cell is a real field 
 its own errors."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField,
@@ -85,10 +87,9 @@ class SettingsForm(FlaskForm):
         }
 
     def load(self, ruleset) -> None:
-        self.late_factor.data = ruleset.setting("late_factor")
-        self.attendance_low.data = ruleset.setting("attendance_low")
-        self.attendance_high.data = ruleset.setting("attendance_high")
-        self.bonus_cap.data = ruleset.setting("bonus_cap")
+        # Settings keep decimals as text ("0.5"); a DecimalField formats numbers only.
+        for name in ("late_factor", "attendance_low", "attendance_high", "bonus_cap"):
+            getattr(self, name).data = Decimal(str(ruleset.setting(name)))
         self.veto_cap.data = ruleset.setting("veto_cap")
         self.promotion_step.data = bool(ruleset.setting("promotion_step"))
         self.proportion_mode.data = ruleset.setting("proportion_mode")

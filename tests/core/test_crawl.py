@@ -1,0 +1,94 @@
+"""Crawl (Odoo's test_crawl as the model; issue #19): log in as each demo role, follow
+every link within the app from the home page, in Chinese and in English, and fail on
+any 5xx, any template error (they raise in tests) and any page slower than a generous
+bound. Each route is opened at most a few times (its first ids from the demo), so the
+crawl stays bounded while reaching every page the menus and pages link to."""
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from datetime import date
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from core.org import demodata
+from core.scoring.demo_periods import close_demo_periods
+
+HREF = re.compile(r'href="(/[^"]*)"')
+#: Never followed: leaving the session, or downloads of many MB the crawl need not fetch.
+SKIP = re.compile(r"^/(logout|static/)")
+PER_ENDPOINT = 3
+SLOW_SECONDS = 10.0
+ROLES = {"admin": "demo-admin-2026", "lg_reviewer": "demo-reviewer-2026", "lg_secretary": "demo-secretary-2026",
+         "viewer": "demo-viewer-2026"}
+
+
+@pytest.fixture
+def demo(app, db):
+    registry = app.extensions["starbranch.plugins"]
+    result = demodata.build_demo(db, password_method="pbkdf2:sha256:1000")
+    demodata.enable_demo_plugins(db, registry, result)
+    registry.hook.starbranch_demo_data(session=db, units=result.units, branches=result.branches)
+    close_demo_periods(db, registry, date.today())
+    # a draft rule set too (next year's copy): its edit pages must answer as well
+    from core.indicators.admin import copy_ruleset
+    from core.indicators.catalogue import active_ruleset
+
+    copy_ruleset(db, active_ruleset(db, date.today().year), year=date.today().year + 1, actor=None)
+    db.commit()
+    return result
+
+
+def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list) -> int:
+    adapter = app.url_map.bind("localhost")
+    queue, visited = ["/"], set()
+    while queue:
+        url = queue.pop(0)
+        if url in visited:
+            continue
+        visited.add(url)
+        try:
+            endpoint, _args = adapter.match(urlsplit(url).path, method="GET")
+        except (NotFound, MethodNotAllowed):
+            continue
+        except Exception:  # a redirect rule and the like
+            continue
+        if seen_endpoints[endpoint] >= PER_ENDPOINT:
+            continue
+        seen_endpoints[endpoint] += 1
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = time.perf_counter() - started
+        if response.status_code >= 500:
+            failures.append((url, response.status_code))
+        if elapsed > SLOW_SECONDS:
+            slow.append((url, round(elapsed, 2)))
+        if response.mimetype == "text/html":
+            for href in HREF.findall(response.get_data(as_text=True)):
+                href = urldefrag(href.replace("&amp;", "&"))[0]
+                if href and not SKIP.match(href) and href not in visited:
+                    queue.append(href)
+        response.close()
+    return len(visited)
+
+
+def test_every_page_reachable_by_every_role_answers_in_both_languages(app, db, demo):
+    failures, slow, report = [], [], {}
+    for username, password in ROLES.items():
+        for language in ("zh_CN", "en"):
+            client = app.test_client()
+            client.post(f"/language/{language}")
+            r = client.post("/login", data={"username": username, "password": password})
+            assert r.status_code == 302, (username, r.get_data(as_text=True)[:300])
+            seen = Counter()
+            pages = _crawl(app, client, seen, failures, slow)
+            report[(username, language)] = (pages, len(seen))
+    print("crawl (role, language) → (pages, endpoints):", report)
+    assert failures == [], failures
+    assert slow == [], slow
+    admin_endpoints = report[("admin", "zh_CN")][1]
+    assert admin_endpoints >= 40, "the admin's crawl must reach the platform's pages"
+    assert report[("lg_secretary", "zh_CN")][1] >= 10
