@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 
 #: Times are stored in UTC and shown in the group's zone (STARBRANCH_TIME_ZONE).
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
@@ -37,19 +37,45 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _english() -> bool:
+    """True while serving a request in English (dates and periods follow the UI language;
+    CLI output, jobs and stored texts stay Chinese, the source language)."""
+    if not has_request_context():
+        return False
+    from flask_babel import get_locale
+
+    return str(get_locale()) == "en"
+
+
 def cn_date(value) -> str:
+    """2026年11月24日 (English UI: 24 Nov 2026); times in the group's zone."""
     if value is None:
         return ""
+    english = _english()
     if isinstance(value, datetime):
         value = local_time(value)
+        if english:
+            return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year} {value:%H:%M}"
         return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
     if isinstance(value, date):
+        if english:
+            return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
         return f"{value.year}年{value.month}月{value.day}日"
     return str(value)
 
 
 def cn_period(kind: str, year: int, number: int | None = None) -> str:
-    """month → 2026年3月, quarter → 2026年第一季度, year → 2026年度."""
+    """month → 2026年3月, quarter → 2026年第一季度, year → 2026年度
+    (English UI: Mar 2026, Q1 2026, Year 2026)."""
+    if _english():
+        if kind == "month":
+            return f"{MONTHS_EN[number - 1]} {year}"
+        if kind == "quarter":
+            return f"Q{number} {year}"
+        return f"Year {year}"
     if kind == "month":
         return f"{year}年{number}月"
     if kind == "quarter":

@@ -137,3 +137,18 @@ def test_field_names_in_refusals_are_translated_too(app):
         with pytest.raises(CatalogueError) as refused:
             clean_settings({"late_factor": "0.5", "attendance_low": "1.5"})
     assert str(refused.value) == "出勤率下限须在 0 到 1 之间。"
+
+
+def test_dates_and_periods_follow_the_ui_language(app):
+    from datetime import date, datetime
+
+    from core.formatting import cn_date, cn_period
+
+    with app.test_request_context():
+        from flask import session
+        session["locale"] = "en"
+        assert (cn_period("quarter", 2026, 3), cn_period("month", 2026, 11), cn_period("year", 2026, 0)) == \
+            ("Q3 2026", "Nov 2026", "Year 2026")
+        assert cn_date(date(2026, 11, 24)) == "24 Nov 2026"
+        assert cn_date(datetime(2026, 11, 24, 1, 5)) == "24 Nov 2026 09:05"
+    assert cn_period("quarter", 2026, 3) == "2026年第三季度"  # outside a request: the source language
