@@ -48,7 +48,8 @@ class FilterForm(FlaskForm):
 
     type = SelectField(_l("类型"), choices=choices_of(ACTIVITY_TYPES, blank=_l("全部类型")),
                        validators=[Optional()])
-    month = StringField(_l("月份"), description="2026-03", validators=[Optional(), Length(max=7)])
+    month = StringField(_l("月份"), description="2026-03", render_kw={"type": "month"},
+                        validators=[Optional(), Length(max=7)])
 
 
 def parse_presence(formdata, members) -> list[Presence]:

@@ -29,7 +29,7 @@ class DecomposeForm(TargetForm):
 
 
 class ProgressForm(FlaskForm):
-    month = StringField(_l("月份"), description="2026-03",
+    month = StringField(_l("月份"), description="2026-03", render_kw={"type": "month"},
                         validators=[DataRequired(_l("请填写月份")), Length(max=7)])
     completion = StringField(_l("完成率（%）"), validators=[DataRequired(_l("请填写完成率")), Length(max=8)])
     note = TextAreaField(_l("进展说明"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
