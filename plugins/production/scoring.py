@@ -444,6 +444,36 @@ def max_earned(ind) -> Decimal:
     return Decimal(ind.points) * (1 + Decimal(str((ind.params or {}).get("bonus_cap") or 0)))
 
 
+def describe(ev: dict, ind, ruleset) -> str:
+    """计划 2800，实绩 2900，完成率 103.57%（完成率不高于 80% 不得分）；季度验收：验收通过."""
+    from flask_babel import gettext
+    from plugins.production.models import ACCEPTANCE_STATUSES
+    params = ind.params or {}
+    parts = []
+    if "actual" in ev:
+        parts.append(gettext("计划 %(plan)s，实绩 %(actual)s", plan=ev["plan"], actual=ev["actual"]))
+        if ev.get("attainment") == "∞":
+            parts.append(gettext("实绩为 0，优于计划"))
+        elif "attainment" in ev:
+            a = (Decimal(ev["attainment"]) * 100).quantize(Decimal("0.01"))
+            parts.append(gettext("完成率 %(a)s%%（完成率不高于 %(floor)s%% 不得分，达到 100%% 得满分）", a=a,
+                                 floor=format((Decimal(str(params.get("floor", "0.8"))) * 100).normalize(), "f")))
+    else:
+        parts.append(gettext("计划 %(plan)s，未报送实绩", plan=ev["plan"]))
+    if "months_planned" in ev:
+        parts.append(gettext("计划 %(p)s 个月，已报送 %(r)s 个月", p=ev["months_planned"], r=ev["months_reported"]))
+    if "acceptance" in ev:
+        status = ACCEPTANCE_STATUSES.get(ev["acceptance"])
+        parts.append(gettext("季度验收：%(s)s", s=gettext(status) if status else gettext("待验收")))
+    if ev.get("acceptance_comment"):
+        parts.append(gettext("验收意见：%(c)s", c=ev["acceptance_comment"]))
+    if "computed" in ev:
+        parts.append(gettext("按公式应得 %(c)s 分", c=ev["computed"]))
+    if ev.get("note") and ev["note"] != _NOTE_MISSING:
+        parts.append(gettext(ev["note"]))
+    return "；".join(parts) + gettext("。")
+
+
 KIND = IndicatorKind(method=METHOD, label="生产经营指标（计划与实绩）", evaluate=None, plugin=PLUGIN,
                      params=("measure", "direction", "floor", "bonus_rate", "bonus_cap"), max_earned=max_earned,
-                     select=select_measures)
+                     select=select_measures, describe=describe)
