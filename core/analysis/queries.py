@@ -212,16 +212,30 @@ def weights_for(session: Session, ruleset_ids, category: str) -> dict[int, dict[
     return out
 
 
-def percent_of(score: Decimal | None, weight: int | None) -> Decimal | None:
-    """An index score as a percentage of the index's weight, two places."""
+def effective_weights(present, weights: dict[str, int]) -> dict[str, Decimal]:
+    """The weights a result was scored with: W_i × 100 ÷ ΣW over the indices `present`
+    (not None) in it — the engine re-scales when an index has no evaluation."""
+    w = {code: Decimal(weights.get(code) or FALLBACK_WEIGHT) for code in present}
+    total = sum(w.values())
+    return {code: v * 100 / total for code, v in w.items()} if total else {}
+
+
+def percent_of(score: Decimal | None, weight) -> Decimal | None:
+    """An index score as a percentage of the weight it was scored with, two places,
+    at most 100: score_i = W′_i × ratio_i with ratio_i ≤ 1, so anything above 100 is
+    the index score's rounding (or a raw weight used where the re-scaled one applies —
+    the cause of "星级队伍 103.70 %"). Pass the effective weight (effective_weights)."""
     if score is None:
         return None
-    weight = weight or FALLBACK_WEIGHT
-    return to_points(Decimal(score) * 100 / Decimal(weight))
+    weight = Decimal(weight or FALLBACK_WEIGHT)
+    return min(to_points(Decimal(score) * 100 / weight), Decimal("100.00"))
 
 
 def index_percentages(result: ScoreResult, weights: dict[str, int]) -> dict[str, Decimal | None]:
-    return {code: percent_of(getattr(result, code), weights.get(code)) for code in INDICES}
+    """Each index of `result` as a percentage of its effective (re-scaled) weight."""
+    scores = {code: getattr(result, code) for code in INDICES}
+    eff = effective_weights([c for c, v in scores.items() if v is not None], weights)
+    return {code: percent_of(v, eff.get(code)) for code, v in scores.items()}
 
 
 # ------------------------------------------------------------------ category aggregates
@@ -234,6 +248,24 @@ class CategoryStats:
     avg_total: Decimal | None = None
     avg_index: dict[str, Decimal | None] = field(default_factory=dict)
     bands: list[int] = field(default_factory=lambda: [0] * 10)
+    #: Which indices a result has (its re-scaling) → (rows, {index: Σ score cents}):
+    #: the average percentage is taken per row against the weights it was scored with.
+    by_presence: dict[tuple, tuple[int, dict[str, int]]] = field(default_factory=dict)
+
+    def avg_percent(self, weights: dict[str, int]) -> dict[str, Decimal | None]:
+        """Mean over the category's rows of each index's percentage of its effective
+        weight (never above 100): Σ_pattern Σscore ÷ W′_pattern ÷ rows with the index."""
+        out: dict[str, Decimal | None] = {}
+        for code in INDICES:
+            total, rows = Decimal(0), 0
+            for present, (n, sums) in self.by_presence.items():
+                if code not in present:
+                    continue
+                eff = effective_weights(present, weights)[code]
+                total += Decimal(sums[code]) / 100 * 100 / eff
+                rows += n
+            out[code] = min(to_points(total / rows), Decimal("100.00")) if rows else None
+        return out
 
 
 def category_stats(session: Session, period, category: str) -> CategoryStats:
@@ -248,17 +280,26 @@ def category_stats(session: Session, period, category: str) -> CategoryStats:
 def _category_stats(session: Session, period_id: int, category: str) -> CategoryStats:
     sr = ScoreResult
     band = type_coerce(sr.total, Integer) // BAND_CENTS  # integer hundredths → 10-point band
-    cols = [band, func.count(), func.sum(type_coerce(sr.total, Integer))]
+    presence = [getattr(sr, code).is_(None) for code in INDICES]
+    cols = [band, *presence, func.count(), func.sum(type_coerce(sr.total, Integer))]
     for code in INDICES:
         col = getattr(sr, code)
         cols += [func.sum(type_coerce(col, Integer)), func.count(col)]
     stats = CategoryStats()
     sums = [0] * (1 + 2 * len(INDICES))
+    k = len(INDICES)
     for row in session.execute(select(*cols).where(sr.period_id == period_id, sr.category == category)
-                               .group_by(band)):
-        stats.bands[max(0, min(9, int(row[0])))] += row[1]
-        stats.count += row[1]
-        for i, v in enumerate(row[2:]):
+                               .group_by(band, *presence)):
+        n = row[1 + k]
+        stats.bands[max(0, min(9, int(row[0])))] += n
+        stats.count += n
+        present = tuple(code for code, missing in zip(INDICES, row[1:1 + k]) if not missing)
+        rows, pattern = stats.by_presence.get(present, (0, dict.fromkeys(present, 0)))
+        for i, code in enumerate(INDICES):
+            if code in pattern:
+                pattern[code] += int(row[3 + k + 2 * i] or 0)
+        stats.by_presence[present] = (rows + n, pattern)
+        for i, v in enumerate(row[2 + k:]):
             sums[i] += int(v or 0)
     if stats.count:
         stats.avg_total = to_points(Decimal(sums[0]) / 100 / stats.count)
