@@ -282,8 +282,13 @@ def sheets():
 
 
 def _period_choices(year: int) -> list[PeriodKey]:
-    return [PeriodKey(year, "year", 0)] + [PeriodKey(year, "quarter", q) for q in range(1, 5)] + \
-        [PeriodKey(year, "month", m) for m in range(1, 13)]
+    """The windows of `year` and the year before, newest first (as every period menu:
+    core.analysis.queries.chronological)."""
+    from core.analysis.queries import KIND_PRIORITY
+    keys = [k for y in (year, year - 1) for k in
+            [PeriodKey(y, "year", 0)] + [PeriodKey(y, "quarter", q) for q in range(1, 5)] +
+            [PeriodKey(y, "month", m) for m in range(1, 13)]]
+    return sorted(keys, key=lambda k: (-k.ends_on.toordinal(), KIND_PRIORITY[k.kind]))
 
 
 @bp.route("/sheet/<int:branch_id>")

@@ -248,3 +248,10 @@ def test_queue_is_scoped_to_the_reviewers_unit(client, login, reviewer, make_uni
     scored.commit()
     login(reviewer)
     assert outsider.name not in client.get("/scoring/queue?period=2026Q1").get_data(as_text=True)
+
+
+def test_sheet_period_menu_is_newest_first(app):
+    from core.scoring.views import _period_choices
+    keys = [k.key for k in _period_choices(2026)]
+    assert keys[:6] == ["2026Q4", "2026-12", "2026", "2026-11", "2026-10", "2026Q3"]
+    assert keys.index("2026-01") < keys.index("2025Q4")
