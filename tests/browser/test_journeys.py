@@ -136,7 +136,7 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     assert "试算结果" in reviewer.content()
     item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
     assert item.locator("td").nth(3).inner_text().strip() == "3.00"  # automatic: the meeting was held
-    form = item.locator("form")
+    form = item.locator("form[action$='/verify']")
     form.locator("input[name=earned]").fill("2")
     form.locator("input[name=reason]").fill("会议记录缺少议题表决情况，扣1分")
     form.locator("button", has_text="确认/调整").click()
@@ -148,11 +148,13 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     assert cells.nth(6).inner_text().strip() == "2.00"      # the verified value counts
     assert "会议记录缺少议题表决情况，扣1分" in cells.nth(7).inner_text()
 
-    # a reviewer cannot leave the reason out: the form refuses and nothing changes
-    form = item.locator("form")
+    # a reviewer cannot change a score without a reason: refused, nothing changes
+    form = item.locator("form[action$='/verify']")
     form.locator("input[name=earned]").fill("1")
     form.locator("button", has_text="确认/调整").click()
-    assert form.locator("input[name=reason]").evaluate("el => el.validity.valueMissing")
+    reviewer.wait_for_load_state()
+    assert "审核调整必须填写理由" in reviewer.locator(".flash").first.inner_text()
+    item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
     assert item.locator("td").nth(6).inner_text().strip() == "2.00"
 
     # the secretary sees the adjustment and its reason on her own sheet, without the form
