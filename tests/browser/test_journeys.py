@@ -28,7 +28,6 @@ def seed(app, *, history=False, ledger=False):
     from core.ledger.services import Presence, save_record
     from core.org.models import Branch, Member, OrgNode
     from core.periods.keys import PeriodKey
-    from core.scoring.close import close_period
 
     registry = app.extensions["starbranch.plugins"]
     s = app.extensions["starbranch.db"].session_factory()
@@ -60,16 +59,23 @@ def seed(app, *, history=False, ledger=False):
             save_record(s, branch=b1, actor=None, data={"type": rtype, "held_on": TODAY, "topic": topic},
                         presence=[Presence(m.id, True) for m in members])
     if history:
-        current = PeriodKey.of_date("quarter", TODAY)
-        for q in range(1, current.number):
-            quarter = PeriodKey(TODAY.year, "quarter", q)
-            for month in quarter.children():
-                close_period(s, month, kinds=registry)
-            close_period(s, quarter, kinds=registry)
+        close_earlier_quarters(s, registry, PeriodKey.of_date("quarter", TODAY))
     s.commit()
     ids = {"b1": b1.id, "b2": b2.id}
     s.close()
     return ids
+
+
+def close_earlier_quarters(s, registry, quarter):
+    """Close, through the engine, the months and quarters of `quarter`'s year before it."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.close import close_period
+
+    for q in range(1, quarter.number):
+        earlier = PeriodKey(quarter.year, "quarter", q)
+        for month in earlier.children():
+            close_period(s, month, kinds=registry)
+        close_period(s, earlier, kinds=registry)
 
 
 def row_of(page, label):

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from conftest import log_in
-from test_journeys import row_of, seed
+from test_journeys import close_earlier_quarters, row_of, seed
 
 pytestmark = pytest.mark.browser
 
@@ -18,22 +18,25 @@ TODAY = date.today()
 
 
 def _close_earlier_quarters(app, quarter):
-    """The quarters of the year before `quarter` closed through the engine (close order)."""
+    """The year's quarters before `quarter` closed (close order); its rule set seeded."""
     from core.indicators.catalogue import active_ruleset, seed_ruleset
-    from core.periods.keys import PeriodKey
-    from core.scoring.close import close_period
 
     registry = app.extensions["starbranch.plugins"]
     s = app.extensions["starbranch.db"].session_factory()
     if active_ruleset(s, quarter.year) is None:
         seed_ruleset(s, quarter.year, registry=registry)
-    for q in range(1, quarter.number):
-        earlier = PeriodKey(quarter.year, "quarter", q)
-        for month in earlier.children():
-            close_period(s, month, kinds=registry)
-        close_period(s, earlier, kinds=registry)
+    close_earlier_quarters(s, registry, quarter)
     s.commit()
     s.close()
+
+
+def _verify(page, item: str, earned: str, reason: str):
+    """Score one item of the sheet with a reason and wait for the page to come back."""
+    form = page.locator("tr[id^=ev-]", has_text=item).locator("form[action$='/verify']")
+    form.locator("input[name=earned]").fill(earned)
+    form.locator("input[name=reason]").fill(reason)
+    form.locator("button", has_text="确认/调整").click()
+    page.wait_for_load_state()
 
 
 def test_reviewer_works_through_the_queue_then_admin_closes_the_quarter(live_app, new_page):
@@ -67,12 +70,7 @@ def test_reviewer_works_through_the_queue_then_admin_closes_the_quarter(live_app
     reviewer.wait_for_load_state()
     assert re.search(r"已确认 \d+ 项自动得分", reviewer.locator(".flash").first.inner_text())
     # the one manual item, 服务群众, is adjusted with a reason
-    service = reviewer.locator("tr[id^=ev-]", has_text="服务群众")
-    form = service.locator("form[action$='/verify']")
-    form.locator("input[name=earned]").fill("4")
-    form.locator("input[name=reason]").fill("开展志愿服务3次，材料齐全")
-    form.locator("button", has_text="确认/调整").click()
-    reviewer.wait_for_load_state()
+    _verify(reviewer, "服务群众", "4", "开展志愿服务3次，材料齐全")
     assert "审核结果已保存" in reviewer.locator(".flash").first.inner_text()
     assert "未审核 0 项" in reviewer.locator("#review-actions").inner_text()
     # the result box follows at once: 星级服务 is 4/5 of its effective weight, not 0
@@ -85,12 +83,7 @@ def test_reviewer_works_through_the_queue_then_admin_closes_the_quarter(live_app
     reviewer.wait_for_url(re.compile(rf".*/scoring/sheet/{ids['b2']}\?.*queue=1"))
     reviewer.click("text=确认全部自动得分")
     reviewer.wait_for_load_state()
-    service = reviewer.locator("tr[id^=ev-]", has_text="服务群众")
-    form = service.locator("form[action$='/verify']")
-    form.locator("input[name=earned]").fill("3")
-    form.locator("input[name=reason]").fill("走访困难职工2户")
-    form.locator("button", has_text="确认/调整").click()
-    reviewer.wait_for_load_state()
+    _verify(reviewer, "服务群众", "3", "走访困难职工2户")
     assert "本单位其他支部均已审核完毕" in reviewer.locator("#review-actions").inner_text()
     reviewer.click("text=返回待审核队列")
     assert "该期间没有待审核的评分项" in reviewer.content()

@@ -7,22 +7,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
 from sqlalchemy import func, select
 
 from core.periods.keys import PeriodKey
 from plugins.production import services
 from plugins.production.models import Acceptance, Incident, Plan
-
-
-@pytest.fixture
-def branch(make_branch, prod_unit, measures):
-    return make_branch(unit=prod_unit, category="production", code="LG01", name="炼钢一车间党支部")
-
-
-@pytest.fixture
-def reviewer(make_user, prod_unit):
-    return make_user("reviewer", units=[prod_unit])
+from tests.plugins.production.test_web import branch, reviewer  # noqa: F401 (fixtures, found by name)
 
 
 def test_quarter_rate_is_the_mean_of_its_months_and_quantities_add_up(db, branch, put, measures):
