@@ -238,3 +238,44 @@ def test_sheet_period_menu_is_newest_first(app):
     keys = [k.key for k in _period_choices(2026)]
     assert keys[:6] == ["2026Q4", "2026-12", "2026", "2026-11", "2026-10", "2026Q3"]
     assert keys.index("2026-01") < keys.index("2025Q4")
+
+
+def test_target_item_shows_its_group_breakdown_on_the_sheet(app, client, login, reviewer, branch, db):
+    from core.indicators.catalogue import seed_ruleset
+    from core.scoring.close import recompute
+    from core.targets.models import Target, TargetProgress
+
+    seed_ruleset(db, 2026)
+    for title, group, points, completion in (("安全生产零事故", "safety_production", "10", "100"),
+                                             ("党建课题结题", "key_tasks", "5", "60")):
+        t = Target(branch_id=branch.id, unit_id=branch.unit_id, title=title, group=group, index_code="performance",
+                   points=Decimal(points), owner="王厂长", deadline=date(2026, 3, 31))
+        t.progress.append(TargetProgress(month=date(2026, 3, 1), completion=Decimal(completion)))
+        db.add(t)
+    db.commit()
+    recompute(db, "2026Q1", app.extensions["starbranch.plugins"])
+    db.commit()
+    login(reviewer)
+    page = _text(client.get(f"/scoring/sheet/{branch.id}?period=2026Q1").get_data(as_text=True))
+    assert "本期到期目标 2 项，按期完成 1 项，逾期未完成 0 项。" in page
+    assert "安全生产经营（权重 50%）：得 10.00 / 10.00 分，完成 100.00%" in page
+    assert "重点工作任务（权重 20%）：得 3.00 / 5.00 分，完成 60.00%" in page
+
+
+def test_sheet_names_an_unprovided_gate_and_the_veto_record(app, client, login, reviewer, branch, db, members):
+    from core.indicators.catalogue import active_ruleset, seed_ruleset
+    from core.scoring.close import recompute
+
+    seed_ruleset(db, 2026)
+    ruleset = active_ruleset(db, 2026)
+    ruleset.settings = {**(ruleset.settings or {}), "gates": {"5": "brand_accepted"}}
+    db.add(PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind="veto", points=Decimal(0),
+                       dated=date(2026, 2, 3), reason="发生重大安全生产事故", indicator_code="V-ACCIDENT"))
+    db.commit()
+    recompute(db, "2026Q1", app.extensions["starbranch.plugins"])
+    db.commit()
+    login(reviewer)
+    page = _text(client.get(f"/scoring/sheet/{branch.id}?period=2026Q1").get_data(as_text=True))
+    assert "5 星门槛“brand_accepted”：没有任何插件提供此门槛，无支部能达到（请检查考核细则）。" in page
+    assert "否决记录：2026年2月3日 发生重大安全生产事故。" in page
+    assert "V-ACCIDENT 重大安全生产事故" in page
