@@ -279,3 +279,12 @@ def test_sheet_names_an_unprovided_gate_and_the_veto_record(app, client, login, 
     assert "5 星门槛“brand_accepted”：没有任何插件提供此门槛，无支部能达到（请检查考核细则）。" in page
     assert "否决记录：2026年2月3日 发生重大安全生产事故。" in page
     assert "V-ACCIDENT 重大安全生产事故" in page
+
+
+def test_sheet_service_items_carry_the_evidence_in_words(app, branch, scored):
+    from core.scoring.sheet import branch_sheet
+    registry = app.extensions["starbranch.plugins"]
+    with app.test_request_context():
+        sheet = branch_sheet(scored, branch.id, "2026Q1", kinds=registry)
+    march = next(i for s in sheet.sections for i in s.items if i.code == "B-MECH-COMMITTEE" and i.period_key == "2026-03")
+    assert march.words.startswith("支部委员会：应开 1 次，按时上传 1 次，逾期 0 次")
