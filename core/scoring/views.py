@@ -455,10 +455,12 @@ def notice(year):
                    Branch.id.in_(visible_branches(current_user).with_only_columns(Branch.id)))
             .order_by(Objection.filed_at)).all()
     final, commended = commendation_list(db, year) if period is not None and period.is_closed else (False, {})
+    provisional = (period is not None and not period.is_closed and db.scalar(
+        select(ScoreResult.id).where(ScoreResult.period_id == period.id).limit(1)) is not None)
     return render_template("scoring/notice.html", year=year, period=period, current=current, page=page,
                            objections=objections, final=final, commended=commended, categories=CATEGORIES,
                            notice_statuses=NOTICE_STATUSES, objection_statuses=OBJECTION_STATUSES,
-                           today=date.today(), can_object=current_user.role in ("admin", "reviewer", "secretary"))
+                           today=date.today(), provisional=provisional, can_object=current_user.role in ("admin", "reviewer", "secretary"))
 
 
 def _notice_action(year, fn, ok_message):

@@ -288,3 +288,19 @@ def test_sheet_service_items_carry_the_evidence_in_words(app, branch, scored):
         sheet = branch_sheet(scored, branch.id, "2026Q1", kinds=registry)
     march = next(i for s in sheet.sections for i in s.items if i.code == "B-MECH-COMMITTEE" and i.period_key == "2026-03")
     assert march.words.startswith("支部委员会：应开 1 次，按时上传 1 次，逾期 0 次")
+
+
+def test_notice_of_an_open_year_links_its_provisional_ranking(app, client, login, reviewer, branch, db, members):
+    from core.indicators.catalogue import seed_ruleset
+    from core.scoring.close import recompute
+
+    seed_ruleset(db, 2026)
+    db.commit()
+    login(reviewer)
+    assert "查看临时排名" not in client.get("/scoring/notice/2026").get_data(as_text=True)
+    recompute(db, "2026", app.extensions["starbranch.plugins"])
+    db.commit()
+    page = client.get("/scoring/notice/2026").get_data(as_text=True)
+    assert "2026年度尚未结账" in page and 'href="/analysis/rankings?period=2026"' in page
+    ranking = client.get("/analysis/rankings?period=2026").get_data(as_text=True)
+    assert "临时排名：2026年度尚未结账" in ranking and branch.name in ranking
