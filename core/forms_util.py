@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask_babel import lazy_gettext
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 try:  # WTForms >= 3.3 (older versions take (value, label) tuples)
     from wtforms import SelectChoice
@@ -29,3 +31,10 @@ def choices_of(mapping: Mapping[str, str], *, blank=None) -> list[SelectChoice]:
     CHOICE_LABELS.update(mapping.values())
     head = [SelectChoice(value="", label=blank)] if blank is not None else []
     return head + [SelectChoice(value=code, label=lazy_gettext(label)) for code, label in mapping.items()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (no Ctrl-click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

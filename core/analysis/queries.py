@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, and_, case, func, or_, select, type_coerce
+from sqlalchemy import Integer, and_, case, func, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased
 
 from core.auth.scoping import branch_clause, unit_clause
@@ -40,19 +40,46 @@ def closed_periods(session: Session, kinds=("month", "quarter", "year")) -> list
                                 .order_by(Period.ends_on.desc(), _KIND_ORDER)))
 
 
-def pick_period(session: Session, key: str | None, kinds=("month", "quarter", "year")) -> tuple[Period | None, list[Period]]:
+def provisional_periods(session: Session, kinds=("month", "quarter", "year")) -> list[Period]:
+    """Open windows that hold trial (试算) results, newest first: their ranking is
+    provisional (shown labelled as such; a close replaces it)."""
+    has_results = select(ScoreResult.id).where(ScoreResult.period_id == Period.id).exists()
+    return list(session.scalars(select(Period).where(Period.status != "closed", Period.kind.in_(kinds), has_results)
+                                .order_by(Period.ends_on.desc(), _KIND_ORDER)))
+
+
+def chronological(periods) -> list[Period]:
+    """Newest first by end date; at the same end date a quarter, then its last month,
+    then the year (KIND_PRIORITY) — the order of every period menu."""
+    return sorted(periods, key=lambda p: (-p.ends_on.toordinal(), KIND_PRIORITY.get(p.kind, 9)))
+
+
+def pick_period(session: Session, key: str | None, kinds=("month", "quarter", "year"), *,
+                provisional: bool = False) -> tuple[Period | None, list[Period]]:
     """The period named by `key` (closed, of an allowed kind), else the newest closed one;
-    with the list of choices."""
+    with the list of choices. With `provisional`, open windows holding trial results
+    are choices too (never the default)."""
     choices = closed_periods(session, kinds)
+    if provisional:
+        choices = chronological(choices + provisional_periods(session, kinds))
     if key:
         for p in choices:
             if p.key == key or p.key.lower() == key.lower():
                 return p, choices
         return None, choices
-    return (choices[0] if choices else None), choices
+    closed = [p for p in choices if p.status == "closed"]
+    return (closed[0] if closed else None), choices
 
 
 # ------------------------------------------------------------------ rankings
+
+#: The catalogue's order of categories (生产类, 辅助类, 综合管理类, 市场经营类, 非公改制类),
+#: the order of the "全部" ranking; an unknown category comes last.
+CATEGORY_ORDER = {code: i for i, code in enumerate(CATEGORIES)}
+
+
+def category_key(code: str) -> int:
+    return CATEGORY_ORDER.get(code, len(CATEGORY_ORDER))
 
 @dataclass
 class RankingFilters:
@@ -88,7 +115,7 @@ def _ranking_columns():
     read many times a second)."""
     sr = ScoreResult
     return [sr.branch_id, sr.unit_id, sr.category, *(getattr(sr, c) for c in INDICES), sr.base, sr.bonus,
-            sr.deduction, sr.total, sr.stars, sr.tier, sr.rank, sr.vetoed]
+            sr.deduction, sr.total, sr.stars, sr.tier, sr.rank, sr.vetoed, sr.notes]
 
 
 def _ranking_where(stmt, user, period_id: int, filters: RankingFilters):
@@ -118,9 +145,10 @@ def ranking_stmt(user, period_id: int, filters: RankingFilters):
                    OrgNode.name.label("unit_name"))
             .join(Branch, Branch.id == sr.branch_id)
             .join(OrgNode, OrgNode.id == sr.unit_id))
-    # (period, category, rank, branch) is one index: a page of a category is read in
-    # index order and stops at the page size, whatever the number of branches.
-    return _ranking_where(stmt, user, period_id, filters).order_by(sr.category, sr.rank, sr.branch_id)
+    # categories in the catalogue's order (an export reads every row anyway; the page
+    # walks the (period, category, rank, branch) index per category, see ranking_page)
+    return _ranking_where(stmt, user, period_id, filters).order_by(
+        case(CATEGORY_ORDER, value=sr.category, else_=len(CATEGORY_ORDER)), sr.rank, sr.branch_id)
 
 
 def ranking_count_stmt(user, period_id: int, filters: RankingFilters):
@@ -140,22 +168,36 @@ def paginate_rows(session: Session, stmt, page: int, per_page: int, count_stmt=N
 
 def ranking_page(session: Session, user, period_id: int, filters: RankingFilters, page: int, per_page: int,
                  sizes: dict[str, int] | None = None) -> Page:
-    """One page of ranking_stmt: a count, then the page's branch ids found by walking the
-    ranking index alone (a deep OFFSET skips index entries, not table rows), then those
-    rows with their names. With the period's `sizes` (category_sizes) an unscoped,
-    unfiltered count is read from them instead of counting again."""
+    """One page of ranking_stmt, categories in the catalogue's order: the rows per
+    category (one GROUP BY, or the period's `sizes` when unscoped and unfiltered) place
+    the page's window over the categories; each category it touches is read by walking
+    the (period, category, rank, branch) index alone (a deep OFFSET skips index
+    entries, not table rows); then those rows with their names."""
     sr = ScoreResult
     page = max(1, page)
     if sizes is not None and user.role == "admin" and not (filters.unit_id or filters.stars or filters.tier
                                                            or filters.q):
-        total = sizes.get(filters.category, 0) if filters.category else sum(sizes.values())
+        counts = {c: n for c, n in sizes.items() if not filters.category or c == filters.category}
     else:
-        total = session.scalar(ranking_count_stmt(user, period_id, filters)) or 0
-    keys = (_ranking_where(select(sr.branch_id), user, period_id, filters)
-            .order_by(sr.category, sr.rank, sr.branch_id).limit(per_page).offset((page - 1) * per_page))
+        counts = dict(session.execute(_ranking_where(select(sr.category, func.count()), user, period_id, filters)
+                                      .group_by(sr.category)).all())
+    total = sum(counts.values())
+    start, end = (page - 1) * per_page, page * per_page
+    parts = []
+    before = 0
+    for category in sorted(counts, key=lambda c: (category_key(c), c)):
+        n = counts[category]
+        lo, hi = max(start - before, 0), min(end - before, n)
+        if lo < hi:
+            part = (_ranking_where(select(sr.branch_id), user, period_id, filters).where(sr.category == category)
+                    .order_by(sr.rank, sr.branch_id).limit(hi - lo).offset(lo).subquery())
+            parts.append(select(part.c.branch_id))
+        before += n
     rows = []
-    if total > (page - 1) * per_page:
-        stmt = ranking_stmt(user, period_id, filters).where(sr.branch_id.in_(keys.scalar_subquery()))
+    if parts:
+        # one statement whatever the number of categories the page spans
+        keys = parts[0] if len(parts) == 1 else union_all(*parts)
+        stmt = ranking_stmt(user, period_id, filters).where(sr.branch_id.in_(keys))
         rows = list(session.execute(stmt))
     return Page(items=rows, page=page, per_page=per_page, total=total)
 
@@ -212,16 +254,30 @@ def weights_for(session: Session, ruleset_ids, category: str) -> dict[int, dict[
     return out
 
 
-def percent_of(score: Decimal | None, weight: int | None) -> Decimal | None:
-    """An index score as a percentage of the index's weight, two places."""
+def effective_weights(present, weights: dict[str, int]) -> dict[str, Decimal]:
+    """The weights a result was scored with: W_i × 100 ÷ ΣW over the indices `present`
+    (not None) in it — the engine re-scales when an index has no evaluation."""
+    w = {code: Decimal(weights.get(code) or FALLBACK_WEIGHT) for code in present}
+    total = sum(w.values())
+    return {code: v * 100 / total for code, v in w.items()} if total else {}
+
+
+def percent_of(score: Decimal | None, weight) -> Decimal | None:
+    """An index score as a percentage of the weight it was scored with, two places,
+    at most 100: score_i = W′_i × ratio_i with ratio_i ≤ 1, so anything above 100 is
+    the index score's rounding (or a raw weight used where the re-scaled one applies —
+    the cause of "星级队伍 103.70 %"). Pass the effective weight (effective_weights)."""
     if score is None:
         return None
-    weight = weight or FALLBACK_WEIGHT
-    return to_points(Decimal(score) * 100 / Decimal(weight))
+    weight = Decimal(weight or FALLBACK_WEIGHT)
+    return min(to_points(Decimal(score) * 100 / weight), Decimal("100.00"))
 
 
 def index_percentages(result: ScoreResult, weights: dict[str, int]) -> dict[str, Decimal | None]:
-    return {code: percent_of(getattr(result, code), weights.get(code)) for code in INDICES}
+    """Each index of `result` as a percentage of its effective (re-scaled) weight."""
+    scores = {code: getattr(result, code) for code in INDICES}
+    eff = effective_weights([c for c, v in scores.items() if v is not None], weights)
+    return {code: percent_of(v, eff.get(code)) for code, v in scores.items()}
 
 
 # ------------------------------------------------------------------ category aggregates
@@ -234,6 +290,24 @@ class CategoryStats:
     avg_total: Decimal | None = None
     avg_index: dict[str, Decimal | None] = field(default_factory=dict)
     bands: list[int] = field(default_factory=lambda: [0] * 10)
+    #: Which indices a result has (its re-scaling) → (rows, {index: Σ score cents}):
+    #: the average percentage is taken per row against the weights it was scored with.
+    by_presence: dict[tuple, tuple[int, dict[str, int]]] = field(default_factory=dict)
+
+    def avg_percent(self, weights: dict[str, int]) -> dict[str, Decimal | None]:
+        """Mean over the category's rows of each index's percentage of its effective
+        weight (never above 100): Σ_pattern Σscore ÷ W′_pattern ÷ rows with the index."""
+        out: dict[str, Decimal | None] = {}
+        for code in INDICES:
+            total, rows = Decimal(0), 0
+            for present, (n, sums) in self.by_presence.items():
+                if code not in present:
+                    continue
+                eff = effective_weights(present, weights)[code]
+                total += Decimal(sums[code]) / 100 * 100 / eff
+                rows += n
+            out[code] = min(to_points(total / rows), Decimal("100.00")) if rows else None
+        return out
 
 
 def category_stats(session: Session, period, category: str) -> CategoryStats:
@@ -248,17 +322,26 @@ def category_stats(session: Session, period, category: str) -> CategoryStats:
 def _category_stats(session: Session, period_id: int, category: str) -> CategoryStats:
     sr = ScoreResult
     band = type_coerce(sr.total, Integer) // BAND_CENTS  # integer hundredths → 10-point band
-    cols = [band, func.count(), func.sum(type_coerce(sr.total, Integer))]
+    presence = [getattr(sr, code).is_(None) for code in INDICES]
+    cols = [band, *presence, func.count(), func.sum(type_coerce(sr.total, Integer))]
     for code in INDICES:
         col = getattr(sr, code)
         cols += [func.sum(type_coerce(col, Integer)), func.count(col)]
     stats = CategoryStats()
     sums = [0] * (1 + 2 * len(INDICES))
+    k = len(INDICES)
     for row in session.execute(select(*cols).where(sr.period_id == period_id, sr.category == category)
-                               .group_by(band)):
-        stats.bands[max(0, min(9, int(row[0])))] += row[1]
-        stats.count += row[1]
-        for i, v in enumerate(row[2:]):
+                               .group_by(band, *presence)):
+        n = row[1 + k]
+        stats.bands[max(0, min(9, int(row[0])))] += n
+        stats.count += n
+        present = tuple(code for code, missing in zip(INDICES, row[1:1 + k]) if not missing)
+        rows, pattern = stats.by_presence.get(present, (0, dict.fromkeys(present, 0)))
+        for i, code in enumerate(INDICES):
+            if code in pattern:
+                pattern[code] += int(row[3 + k + 2 * i] or 0)
+        stats.by_presence[present] = (rows + n, pattern)
+        for i, v in enumerate(row[2 + k:]):
             sums[i] += int(v or 0)
     if stats.count:
         stats.avg_total = to_points(Decimal(sums[0]) / 100 / stats.count)

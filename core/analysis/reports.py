@@ -87,7 +87,7 @@ def _trend(chart_id, rows, weights, title, desc):
               f"{p.year % 100:02d}年{p.number}月" for _sr, p in rows]
     series = [(TOTAL_LABEL, [sr.total for sr, _p in rows])]
     for code, name in INDICES.items():
-        series.append((name, [queries.percent_of(getattr(sr, code), weights.get(sr.ruleset_id, {}).get(code))
+        series.append((name, [queries.index_percentages(sr, weights.get(sr.ruleset_id, {}))[code]
                               for sr, _p in rows]))
     return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %")
 
@@ -126,7 +126,7 @@ def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboar
     board.pct = queries.index_percentages(result, w)
     stats = queries.category_stats(session, period, result.category)
     board.stats = stats
-    board.avg_pct = {code: queries.percent_of(stats.avg_index.get(code), w.get(code)) for code in INDICES}
+    board.avg_pct = stats.avg_percent(w)
     category_label = CATEGORIES.get(result.category, result.category)
     axes = list(INDICES.values())
     desc_parts = [f"{INDICES[c]}：本支部 {_fmt(board.pct[c])}%，{category_label}平均 {_fmt(board.avg_pct[c])}%"
@@ -222,6 +222,15 @@ ROW = ('<tr data-branch="{id}"><td class="num">{rank}<span class="muted"> / {siz
        '<td>{tier}</td></tr>\n')
 CELL = '<td class="num opt">%s</td>'
 _SENTINEL_ID = 987654321987
+MARKER = ' <span class="badge due" title="{title}">{label}</span>'
+
+
+def _marker(label: str | None, veto: str) -> str:
+    """The row's badges: why the star is below its band (逐级晋升 / 门槛 / 比例), and the
+    veto badge (which already says 一票否决)."""
+    if label is None or label == gettext("一票否决"):
+        return veto
+    return MARKER.format(label=escape(label), title=escape(gettext("星级低于分数段：%(r)s", r=label))) + veto
 
 
 def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: str) -> list[RankingGroup]:
@@ -230,6 +239,7 @@ def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: st
 
     codes = list(INDICES)
     veto = f' <span class="badge late">{escape(veto_label)}</span>'
+    from core.scoring.explain import star_marker
     tiers = {tier: escape(gettext(label)) for tier, (label, _focus) in TIERS.items()}
     # The dashboard URL from the route once, with a sentinel id replaced per row.
     href = escape(url_for("analysis.dashboard", branch_id=_SENTINEL_ID, period=period_key))
@@ -241,7 +251,7 @@ def ranking_groups(items, sizes: dict[str, int], period_key: str, veto_label: st
             id=int(r.branch_id), rank=int(r.rank), size=sizes.get(r.category, 0),
             href=href.replace(str(_SENTINEL_ID), str(int(r.branch_id))),
             name=escape(r.branch_name), code=escape(r.branch_code), unit=escape(r.unit_name),
-            veto=veto if r.vetoed else "", cells="".join(CELL % fmt_points(getattr(r, c)) for c in codes),
+            veto=_marker(star_marker(r.notes), veto if r.vetoed else ""), cells="".join(CELL % fmt_points(getattr(r, c)) for c in codes),
             total=fmt_points(r.total), stars=stars_text(r.stars) if r.stars else "—",
             tier=tiers[r.tier] if r.tier else "—"))
     return [RankingGroup(cat, sizes.get(cat, 0), Markup("".join(rows))) for cat, rows in groups]

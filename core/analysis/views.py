@@ -93,7 +93,7 @@ def dashboard(branch_id):
 # ------------------------------------------------------------------ rankings
 
 def _ranking_context(session):
-    period, choices = queries.pick_period(session, request.args.get("period"))
+    period, choices = queries.pick_period(session, request.args.get("period"), provisional=True)
     filters = queries.RankingFilters.from_args(request.args)
     return period, choices, filters
 

@@ -7,12 +7,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.forms_util import choices_of, options
+from core.forms_util import MultiCheckboxField, choices_of, options
 from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES
 from core.ledger.models import ACTIVITY_TYPES
 from core.org.models import CATEGORIES
@@ -103,11 +102,6 @@ class SettingsForm(FlaskForm):
         groups = ruleset.setting("target_groups") or {}
         for g in TARGET_GROUPS:
             getattr(self, f"tg_{g}").data = groups.get(g, 0)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class IndicatorForm(FlaskForm):

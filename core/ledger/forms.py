@@ -35,7 +35,10 @@ class PointRecordForm(FlaskForm):
     dated = DateField(_l("发生日期"), validators=[DataRequired(_l("请填写发生日期（格式 2026-03-15）"))])
     reason = TextAreaField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)],
                            render_kw={"rows": 3})
-    indicator_code = StringField(_l("对应指标编码"), validators=[Optional(), Length(max=40)])
+    indicator_code = StringField(_l("对应指标"), description=_l("输入编码或名称搜索，从列表中选择；扣分、否决须对应考核细则中的指标"),
+                                 validators=[Optional(), Length(max=200)], render_kw={"list": "point-indicators"})
+    #: Set by the page after the reviewer saw the over-the-cap warning.
+    confirm_over_cap = HiddenField()
 
 
 class ReasonForm(FlaskForm):

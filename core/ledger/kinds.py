@@ -174,9 +174,51 @@ def select_appraisal(ctx: EvalContext) -> list:
     return statements
 
 
+# ---- the evidence in words (core.scoring.evidence) -------------------------------------
+
+def _type_names(types) -> str:
+    from flask_babel import gettext
+    from core.ledger.models import ACTIVITY_TYPES
+    return "、".join(gettext(ACTIVITY_TYPES.get(t, t)) for t in types or [])
+
+
+def describe_ledger_count(ev: dict, ind, ruleset) -> str:
+    """应开 1 次，按时上传 1 次，逾期 0 次（7 天内上传为按时；逾期按 0.5 次计）."""
+    from flask_babel import gettext
+    from core.scoring.evidence import setting
+    text = gettext("%(types)s：应开 %(need)s 次，按时上传 %(on_time)s 次，逾期 %(late)s 次（%(days)s 天内上传为按时；逾期按 %(factor)s 次计）",
+                   types=_type_names(ev.get("types")), need=ev["required"], on_time=ev["on_time"], late=ev["late"],
+                   days=ev["deadline_days"], factor=setting(ruleset, "late_factor", "0.5"))
+    if ev.get("not_counted"):
+        text += gettext("；另有 %(n)s 次不计（无效或党员大会未达半数）", n=ev["not_counted"])
+    return text + gettext("。")
+
+
+def describe_attendance(ev: dict, ind, ruleset) -> str:
+    """出勤 45 / 应到 50 人次，出勤率 90.00%（…低于 50% 不得分，达到 90% 得满分）."""
+    from flask_babel import gettext
+    from core.scoring.evidence import percent, setting
+    if not ev.get("records"):
+        return gettext("%(types)s：本期无活动记录，出勤率按 0 计，不得分。", types=_type_names(ev.get("types")))
+    return gettext("%(types)s：%(n)s 次活动，实到 %(present)s / 应到 %(expected)s 人次，出勤率 %(rate)s%%（不高于 %(low)s%% 不得分，达到 %(high)s%% 得满分，其间按比例）。",
+                   types=_type_names(ev.get("types")), n=ev["records"], present=ev["present"],
+                   expected=ev["expected"], rate=ev["rate"], low=percent(setting(ruleset, "attendance_low", "0.5")),
+                   high=percent(setting(ruleset, "attendance_high", "0.9")))
+
+
+def describe_appraisal(ev: dict, ind, ruleset) -> str:
+    """参评党员 20 人，评为优秀或合格 19 人（按比例得分）."""
+    from flask_babel import gettext
+    if not ev.get("rated"):
+        return gettext("本期无民主评议结果，不得分。")
+    return gettext("参评党员 %(rated)s 人，评为优秀或合格 %(good)s 人（按比例得分）。",
+                   rated=ev["rated"], good=ev["excellent_or_qualified"])
+
+
 KINDS = [
     IndicatorKind("ledger_count", "台账上传标准（次数与时限）", None, select=select_ledger_count,
-                  params=("record_types", "min_count", "deadline_days")),
-    IndicatorKind("attendance", "党员出勤率", None, select=select_attendance, params=("record_types",)),
-    IndicatorKind("appraisal", "民主评议结果", None, select=select_appraisal),
+                  params=("record_types", "min_count", "deadline_days"), describe=describe_ledger_count),
+    IndicatorKind("attendance", "党员出勤率", None, select=select_attendance, params=("record_types",),
+                  describe=describe_attendance),
+    IndicatorKind("appraisal", "民主评议结果", None, select=select_appraisal, describe=describe_appraisal),
 ]

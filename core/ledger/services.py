@@ -248,7 +248,9 @@ def parse_points(text) -> Decimal:
 def add_point_record(session: Session, *, branch: Branch, actor, kind: str, points, dated: date,
                      reason: str, indicator_code: str | None = None) -> PointRecord:
     """A bonus (加分), deduction (扣分) or veto (否决) with its mandatory reason.
-    A veto carries 0 points; bonus and deduction need a positive value (≤ 100)."""
+    A veto carries 0 points; bonus and deduction need a positive value (≤ 100). The
+    indicator code, if any, must be a deduction/veto item of the year's rule set
+    (core.ledger.point_catalogue); the cap warning is the view's, before this call."""
     if kind not in POINT_KINDS:
         raise LedgerError(gettext("请选择类型：加分、扣分或否决。"))
     if not isinstance(dated, date):
@@ -264,9 +266,14 @@ def add_point_record(session: Session, *, branch: Branch, actor, kind: str, poin
             raise LedgerError(gettext("加分、扣分的分值须大于 0。"))
         if value > 100:
             raise LedgerError(gettext("分值不能超过 100。"))
+    from core.ledger.point_catalogue import resolve
+    try:
+        indicator = resolve(session, kind, indicator_code, dated)
+    except ValueError as exc:
+        raise LedgerError(str(exc)) from None
     ensure_open(session, dated)
     rec = PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind=kind, points=to_points(value),
-                      dated=dated, reason=reason, indicator_code=(indicator_code or "").strip() or None,
+                      dated=dated, reason=reason, indicator_code=indicator.code if indicator else None,
                       created_by=getattr(actor, "id", None), created_at=utcnow())
     session.add(rec)
     session.flush()

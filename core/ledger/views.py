@@ -2,6 +2,8 @@
 results and attachments, the secretaries' checklist, and bonus/deduction/veto records."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +13,7 @@ from core.auth.access import requires, writer_required
 from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_branch_or_404,
                                visible_branches, visible_units)
 from core.db import get_session
+from core.indicators.models import CYCLES
 from core.ledger import storage
 from core.ledger.checklist import checklists
 from core.ledger.forms import (APPRAISAL_CHOICES, AttachmentForm, FilterForm, PointRecordForm, ReasonForm,
@@ -297,24 +300,49 @@ def points(branch_id):
     br = get_branch_or_404(db, current_user, branch_id)
     reviewer = can_review(current_user, br)
     form = PointRecordForm()
-    error = None
+    error = warning = None
     if request.method == "POST":
         if not reviewer:
             abort(404)
         if form.validate_on_submit():
-            with attempt(db, REFUSED, quiet=True) as done:
-                add_point_record(db, branch=br, actor=current_user, kind=form.kind.data, points=form.points.data,
-                                 dated=form.dated.data, reason=form.reason.data,
-                                 indicator_code=form.indicator_code.data)
-            if done:
-                flash(_("已记录。"), "success")
-                return redirect(url_for("ledger.points", branch_id=br.id))
-            error = str(done.error)
+            warning = _over_cap(db, br, form)
+            if warning:
+                form.confirm_over_cap.data = "1"
+            else:
+                with attempt(db, REFUSED, quiet=True) as done:
+                    add_point_record(db, branch=br, actor=current_user, kind=form.kind.data, points=form.points.data,
+                                     dated=form.dated.data, reason=form.reason.data,
+                                     indicator_code=form.indicator_code.data)
+                if done:
+                    flash(_("已记录。"), "success")
+                    return redirect(url_for("ledger.points", branch_id=br.id))
+                error = str(done.error)
     stmt = (select(PointRecord).where(PointRecord.branch_id == br.id)
             .order_by(PointRecord.dated.desc(), PointRecord.id.desc()))
     page = paginate(db, stmt)
-    return render_template("ledger/points.html", branch=br, page=page, form=form, error=error,
-                           kinds=POINT_KINDS, can_write=reviewer, delete_form=ReasonForm())
+    from core.ledger.point_catalogue import point_indicators
+    return render_template("ledger/points.html", branch=br, page=page, form=form, error=error, warning=warning,
+                           kinds=POINT_KINDS, can_write=reviewer, delete_form=ReasonForm(),
+                           catalogue=point_indicators(db, (form.dated.data or date.today()).year) if reviewer else [],
+                           cycles=CYCLES, cycle_words={"month": "月", "quarter": "季度", "year": "年"})
+
+
+def _over_cap(db, branch, form) -> str | None:
+    """The warning for a deduction above its indicator's cap, unless already confirmed
+    with the same values (a changed entry is checked again)."""
+    from core.ledger.point_catalogue import cap_status, resolve
+    from core.ledger.services import parse_points
+    if form.kind.data != "deduction" or form.confirm_over_cap.data == "1":
+        return None
+    try:
+        indicator = resolve(db, "deduction", form.indicator_code.data, form.dated.data)
+        entry = parse_points(form.points.data)
+    except (ValueError, LedgerError):
+        return None  # the service refuses it with its own message
+    if indicator is None:
+        return None
+    status = cap_status(db, branch.id, indicator, form.dated.data, entry)
+    return status.warning() if status.over else None
 
 
 @bp.route("/points/<int:record_id>/delete", methods=["POST"])

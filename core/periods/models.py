@@ -47,3 +47,9 @@ class Period(Base):
     @property
     def is_closed(self) -> bool:
         return self.status == "closed"
+
+    @property
+    def menu_label(self) -> str:
+        """The label in a period menu: an open window's results are provisional (试算)."""
+        from flask_babel import gettext
+        return self.label if self.is_closed else gettext("%(p)s（试算，未结账）", p=self.label)

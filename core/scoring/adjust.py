@@ -4,8 +4,12 @@ Both values are kept next to the automatic one; the verified value counts. Every
 bumps Evaluation.version; a save carrying an older version is refused (two reviewers
 on the same sheet: the second save is refused, nothing is overwritten). Writes into a
 closed window (the item's cycle period or any window containing it) are refused.
-Decided: a secretary may self-assess any item (manual items above all); the reviewer's
-verified value needs a reason every time, including when it equals the automatic one.
+Decided: a secretary may self-assess any item (manual items above all). The reviewer's
+verified value needs a reason only when it changes the proposed value — the automatic
+score, or for a manual item the self-assessment; confirming it unchanged stores the
+reason "确认自动得分" / "确认自评得分" (a manual item without a self-assessment has nothing
+to confirm: a reason is required). `confirm_automatic` confirms every unverified
+automatic item of a branch's window in one save (one audit entry with the count).
 """
 from __future__ import annotations
 
@@ -69,6 +73,44 @@ def _save(session, evaluation: Evaluation, expected_version: int | None, values:
     session.refresh(evaluation)
 
 
+#: The stored reasons of an unchanged confirmation (data, kept in Chinese).
+CONFIRM_AUTO = "确认自动得分"
+CONFIRM_SELF = "确认自评得分"
+
+
+def confirm_automatic(session: Session, branch_id: int, window, actor=None) -> int:
+    """确认全部自动得分: every automatic item of the branch in `window` (a PeriodKey) that
+    no reviewer has verified gets verified = automatic, reason CONFIRM_AUTO. Items whose
+    cycle period is closed are left alone; a closed window is refused. Returns the count."""
+    from core.scoring.compute import cycle_keys
+    window_period = session.scalar(select(Period).where(Period.key == window.key))
+    if window_period is not None:
+        ensure_window_open(session, window_period)
+    else:
+        from core.scoring.close import parent_keys
+        closed = session.scalars(select(Period).where(Period.key.in_([k.key for k in parent_keys(window)]),
+                                                      Period.status == "closed")).first()
+        if closed is not None:
+            ensure_window_open(session, closed)
+    ids = list(session.scalars(select(Period.id).where(Period.key.in_([k.key for k in cycle_keys(window)]),
+                                                       Period.status != "closed")))
+    if not ids:
+        return 0
+    done = session.execute(update(Evaluation).where(
+        Evaluation.branch_id == branch_id, Evaluation.period_id.in_(ids), Evaluation.auto_earned.is_not(None),
+        Evaluation.verified_earned.is_(None)).values(
+        verified_earned=Evaluation.auto_earned, verify_reason=CONFIRM_AUTO, verified_by=getattr(actor, "id", None),
+        verified_at=utcnow(), version=Evaluation.version + 1).execution_options(synchronize_session=False))
+    count = done.rowcount or 0
+    if count:
+        from core.org.models import Branch
+        record(session, actor=actor, action="evaluation.confirm_all", object_type="branches", object_id=str(branch_id),
+               new={"window": window.key, "confirmed": count},
+               unit_id=session.scalar(select(Branch.unit_id).where(Branch.id == branch_id)))
+    session.expire_all()
+    return count
+
+
 def self_assess(session: Session, item: tuple[int, int, int], earned, note: str | None, actor=None, *,
                 expected_version: int | None = None) -> Evaluation:
     """The branch's self-assessed value (0 ≤ earned ≤ points; None clears it) on the
@@ -90,10 +132,13 @@ def verify_item(session: Session, item: tuple[int, int, int], earned, reason: st
     formula. `expected_version` is the version the reviewer saw; None only for scripts
     (no concurrency check)."""
     reason = (reason or "").strip()
-    if not reason:
-        raise ReasonRequired(gettext("审核调整必须填写理由。"))
     evaluation, period = _load(session, item)
     value = parse_earned(earned, evaluation.points)
+    if not reason:
+        proposed = evaluation.auto_earned if evaluation.auto_earned is not None else evaluation.self_earned
+        if proposed is None or value != proposed:
+            raise ReasonRequired(gettext("审核调整必须填写理由（与自动得分或自评得分相同的确认可不填）。"))
+        reason = CONFIRM_AUTO if evaluation.auto_earned is not None else CONFIRM_SELF
     old = {"verified_earned": evaluation.verified_earned, "verify_reason": evaluation.verify_reason,
            "auto_earned": evaluation.auto_earned}
     _save(session, evaluation, expected_version, {

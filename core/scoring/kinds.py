@@ -78,6 +78,10 @@ class IndicatorKind:
     max_earned: Callable[[object], Decimal] | None = None
     #: The SQL form of the evaluator: EvalContext → SELECT statements (module docstring).
     select: Callable[[EvalContext], list] | None = None
+    #: The evidence in words for people: (evidence dict, Indicator, RuleSet or None) →
+    #: a sentence through gettext (Chinese and English). The dict stays the data for
+    #: machines; core.scoring.evidence calls this and falls back to key=value.
+    describe: Callable[[dict, object, object], str] | None = None
 
     @property
     def is_manual(self) -> bool:
@@ -103,4 +107,9 @@ class IndicatorKind:
 
 #: The core's manual method: no automatic score; the secretary self-assesses and a
 #: reviewer scores (0 ≤ earned ≤ points). Collected by core.plugins.builtin.
-KINDS = [IndicatorKind("manual", "人工评分（自评＋审核）", None)]
+def describe_manual(evidence: dict, indicator, ruleset) -> str:
+    from flask_babel import gettext
+    return gettext("人工评分：支部自评，审核人按评分标准评定（0 至 %(p)s 分）。", p=indicator.points)
+
+
+KINDS = [IndicatorKind("manual", "人工评分（自评＋审核）", None, describe=describe_manual)]

@@ -2,7 +2,8 @@
 points, automatic / self / verified values, reason and evidence, grouped by index;
 the index scores, bonus/deduction/veto records, total, star and the notes.
 
-Closed window: read from the stored rows. Open window: a live preview computed for the
+Each item carries its evidence in words (`words`, core.scoring.evidence) when the
+scoring kinds are given. Closed window: read from the stored rows. Open window: a live preview computed for the
 one branch (nothing written) when scoring `kinds` are given, merged with the stored
 self-assessed and verified values; otherwise the stored (recomputed) rows, if any.
 """
@@ -54,6 +55,8 @@ class SheetItem:
     version: int | None = None
     #: True when a closed window holds the item (no edit possible).
     locked: bool = False
+    #: The evidence in words (core.scoring.evidence; key=value without the method's kinds).
+    words: str = ""
 
     @property
     def earned(self) -> Decimal:
@@ -187,8 +190,13 @@ def branch_sheet(session: Session, branch_id: int, key, *, kinds=None, gates=Non
         if score is not None:
             score.rank = None  # a one-branch preview has no rank
         sheet.source = "preview"
+    from core.scoring.evidence import describe
+    kinds_by_method = sources.kinds_from(kinds) if kinds is not None else {}
+    indicator_of = {i.id: i for i in session.scalars(select(Indicator).where(
+        Indicator.id.in_({i.indicator_id for i in items})))} if items else {}
     for item in items:
         item.locked = item.period_key in locked_keys
+        item.words = describe(item.evidence, indicator_of[item.indicator_id], ruleset, kinds_by_method)
     if ruleset is not None:
         sheet.ruleset_id, sheet.ruleset_name = ruleset.id, ruleset.name
     weights = weights_of(ruleset).get(branch.category, {}) if ruleset is not None else {}

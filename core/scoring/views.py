@@ -34,6 +34,7 @@ bp = Blueprint("scoring", __name__, url_prefix="/scoring", template_folder="temp
 MENU = [
     MenuItem("考核设置", "期间结账", "scoring.periods", roles=("admin",), order=20),
     MenuItem("台账与考核", "考核评分表", "scoring.sheets", order=30),
+    MenuItem("台账与考核", "待审核队列", "scoring.queue", roles=("admin", "reviewer"), order=35),
     MenuItem("台账与考核", "年度定级公示", "scoring.notice_index", order=40),
 ]
 
@@ -147,10 +148,6 @@ def reopen(key):
 
 
 
-_STEP_LABELS = {"veto": "一票否决封顶", "promotion": "逐级晋升（每季度最多升一星）", "gate": "未达星级门槛",
-                "proportion": "超出星级指导比例"}
-
-
 def window_of(text: str | None) -> PeriodKey:
     """The window asked for (?period=2026Q1), default the current quarter."""
     try:
@@ -160,7 +157,8 @@ def window_of(text: str | None) -> PeriodKey:
 
 
 def explain_notes(notes: dict | None) -> list[str]:
-    """The sheet's plain-language notes from ScoreResult.notes."""
+    """The sheet's plain-language notes from ScoreResult.notes that are not star steps
+    (those are told by core.scoring.explain.star_facts)."""
     if not notes:
         return []
     lines = []
@@ -169,20 +167,8 @@ def explain_notes(notes: dict | None) -> list[str]:
     if notes.get("rescaled"):
         names = "、".join(_(INDICES.get(i, i)) for i in notes["rescaled"])
         lines.append(_("以下指数本期无评分项，其权重按比例分摊给其他指数：%(n)s。", n=names))
-    if "bonus_capped_from" in notes:
-        lines.append(_("加分合计 %(b)s 分，超过上限，按上限计入。", b=notes["bonus_capped_from"]))
     if "clamped_from" in notes:
         lines.append(_("计算得分 %(t)s 超出 0–100，按边界计。", t=notes["clamped_from"]))
-    if notes.get("veto"):
-        lines.append(_("本期有否决事项：星级封顶，当年不得参加推先评优。"))
-    if "band_star" in notes:
-        lines.append(_("按分段应评 %(s)s 星。", s=notes["band_star"]))
-    for step in notes.get("steps") or []:
-        label = _STEP_LABELS.get(step.get("rule"), step.get("rule"))
-        lines.append(_("%(l)s：%(a)s 星 → %(b)s 星", l=_(label), a=step.get("from"), b=step.get("to")))
-    if notes.get("proportion_warning"):
-        w = notes["proportion_warning"]
-        lines.append(_("提示：%(l)s 星比例超出指导比例（允许 %(a)s 个）。", l=w.get("level"), a=w.get("allowed")))
     return lines
 
 
@@ -196,9 +182,25 @@ def _evidence_link(branch_id: int, indicator: Indicator, period: Period) -> str 
     return None
 
 
+def _sheet_ruleset(db, window: Period | None, result: ScoreResult | None, year: int):
+    """The rule set that scored (or will score) the window."""
+    from core.indicators.catalogue import active_ruleset
+    from core.indicators.models import RuleSet
+    if window is not None and window.is_closed and window.ruleset_id:
+        return db.get(RuleSet, window.ruleset_id)
+    if result is not None:
+        return db.get(RuleSet, result.ruleset_id)
+    return active_ruleset(db, year)
+
+
 def load_sheet(db, branch: Branch, pk: PeriodKey) -> dict:
-    """Everything on one branch's sheet for window `pk`, in three queries."""
-    from core.scoring.compute import cycle_keys
+    """Everything on one branch's sheet for window `pk`: the items with their evidence in
+    words, the index path, the caps and the star facts (core.scoring.explain)."""
+    from core.scoring import explain
+    from core.scoring.compute import cycle_keys, previous_stars
+    from core.scoring.evidence import describe
+    from core.scoring.gates import gates_from
+    from core.scoring.sources import kinds_from
 
     keys = [k.key for k in cycle_keys(pk)]
     periods = {p.id: p for p in db.scalars(select(Period).where(Period.key.in_(keys)))}
@@ -206,29 +208,48 @@ def load_sheet(db, branch: Branch, pk: PeriodKey) -> dict:
         select(Evaluation, Indicator).join(Indicator, Indicator.id == Evaluation.indicator_id)
         .where(Evaluation.branch_id == branch.id, Evaluation.period_id.in_(list(periods) or [0]))
     ).all()
-    order = list(INDICES)
-    rows.sort(key=lambda r: (order.index(r[1].index_code) if r[1].index_code in order else 99, r[1].position,
-                             periods[r[0].period_id].starts_on))
-    by_index: dict[str, dict] = {i: {"items": [], "points": Decimal(0), "earned": Decimal(0)} for i in INDICES}
-    for ev, ind in rows:
-        group = by_index.setdefault(ind.index_code, {"items": [], "points": Decimal(0), "earned": Decimal(0)})
-        period = periods[ev.period_id]
-        group["items"].append({"ev": ev, "ind": ind, "period": period,
-                               "evidence_url": _evidence_link(branch.id, ind, period),
-                               "locked": any(p.is_closed for p in periods.values()
-                                             if p.starts_on <= period.starts_on and p.ends_on >= period.ends_on)})
-        group["points"] += ev.points
-        group["earned"] += ev.earned
     window = next((p for p in periods.values() if p.key == pk.key), None)
     result = None
     if window is not None:
         result = db.scalar(select(ScoreResult).where(ScoreResult.period_id == window.id,
                                                      ScoreResult.branch_id == branch.id))
+    ruleset = _sheet_ruleset(db, window, result, pk.year)
+    kinds = kinds_from(_registry())
+    order = list(INDICES)
+    rows.sort(key=lambda r: (order.index(r[1].index_code) if r[1].index_code in order else 99, r[1].position,
+                             periods[r[0].period_id].starts_on))
+    by_index: dict[str, dict] = {i: {"items": [], "points": Decimal(0), "earned": Decimal(0)} for i in INDICES}
+    unverified = 0
+    for ev, ind in rows:
+        group = by_index.setdefault(ind.index_code, {"items": [], "points": Decimal(0), "earned": Decimal(0)})
+        period = periods[ev.period_id]
+        locked = any(p.is_closed for p in periods.values()
+                     if p.starts_on <= period.starts_on and p.ends_on >= period.ends_on)
+        group["items"].append({"ev": ev, "ind": ind, "period": period, "locked": locked,
+                               "words": describe(ev.evidence, ind, ruleset, kinds),
+                               "evidence_url": _evidence_link(branch.id, ind, period)})
+        group["points"] += ev.points
+        group["earned"] += ev.earned
+        unverified += ev.verified_earned is None and not locked
     points = list(db.scalars(select(PointRecord).where(
         PointRecord.branch_id == branch.id, PointRecord.dated >= pk.starts_on, PointRecord.dated <= pk.ends_on)
-        .order_by(PointRecord.dated)))
+        .order_by(PointRecord.dated, PointRecord.id)))
+    catalogue = {i.code: i for i in (ruleset.indicators if ruleset is not None else [])}
+    weights = {}
+    if ruleset is not None:
+        from core.scoring.aggregate import weights_of
+        weights = weights_of(ruleset).get(branch.category, {})
+    facts = []
+    if result is not None and pk.kind != "month":
+        gates = gates_from(_registry())
+        prev = previous_stars(db, pk, [branch.id]).get(branch.id) if pk.kind == "quarter" else None
+        facts = explain.star_facts(result, ruleset, pk, previous_star=prev, gates=gates,
+                                   veto_records=[r for r in points if r.kind == "veto"])
     return {"by_index": by_index, "window": window, "result": result, "point_records": points,
-            "n_items": len(rows), "notes": explain_notes(result.notes if result else None)}
+            "n_items": len(rows), "notes": explain_notes(result.notes if result else None),
+            "ruleset": ruleset, "catalogue": catalogue, "unverified": unverified,
+            "paths": explain.index_paths(by_index, weights, result.index_scores() if result else {}),
+            "limits": explain.point_limits(points, ruleset, pk), "star_facts": facts}
 
 
 @bp.route("/sheets")
@@ -259,8 +280,13 @@ def sheets():
 
 
 def _period_choices(year: int) -> list[PeriodKey]:
-    return [PeriodKey(year, "year", 0)] + [PeriodKey(year, "quarter", q) for q in range(1, 5)] + \
-        [PeriodKey(year, "month", m) for m in range(1, 13)]
+    """The windows of `year` and the year before, newest first (as every period menu:
+    core.analysis.queries.chronological)."""
+    from core.analysis.queries import KIND_PRIORITY
+    keys = [k for y in (year, year - 1) for k in
+            [PeriodKey(y, "year", 0)] + [PeriodKey(y, "quarter", q) for q in range(1, 5)] +
+            [PeriodKey(y, "month", m) for m in range(1, 13)]]
+    return sorted(keys, key=lambda k: (-k.ends_on.toordinal(), KIND_PRIORITY[k.kind]))
 
 
 @bp.route("/sheet/<int:branch_id>")
@@ -270,9 +296,15 @@ def sheet(branch_id):
     br = get_branch_or_404(db, current_user, branch_id)
     pk = window_of(request.args.get("period"))
     data = load_sheet(db, br, pk)
+    can_verify = can_review(current_user, br)
+    following = None
+    if can_verify and request.args.get("queue"):
+        from core.scoring.queue import next_waiting, waiting_branches
+        following = next_waiting(waiting_branches(db, current_user, pk, br.unit_id), br)
     return render_template("scoring/sheet.html", branch=br, pk=pk, choices=_period_choices(pk.year),
+                           following=following, in_queue=bool(request.args.get("queue")),
                            indices=INDICES, kinds=INDICATOR_KINDS, cycles=CYCLES, tiers=TIERS,
-                           point_kinds=POINT_KINDS, can_verify=can_review(current_user, br),
+                           point_kinds=POINT_KINDS, can_verify=can_verify,
                            can_self=current_user.role == "secretary" and can_keep_ledger(current_user, br),
                            **data)
 
@@ -286,8 +318,15 @@ def _evaluation_of(db, branch_id: int, period_id: int, indicator_id: int) -> tup
 
 def _back(branch_id):
     args = request.view_args
-    return redirect(url_for("scoring.sheet", branch_id=branch_id, period=request.form.get("period") or None)
+    return redirect(url_for("scoring.sheet", branch_id=branch_id, period=request.form.get("period") or None,
+                            queue=request.form.get("queue") or None)
                     + f"#ev-{args.get('period_id')}-{branch_id}-{args.get('indicator_id')}")
+
+
+def _refresh(db, branch_id: int, period_id: int) -> None:
+    """The sheet's result box follows its items at once (core.scoring.refresh)."""
+    from core.scoring.refresh import refresh_branch
+    refresh_branch(db, branch_id, period_id, _registry())
 
 
 @bp.route("/sheet/<int:branch_id>/items/<int:period_id>/<int:indicator_id>/verify", methods=["POST"])
@@ -301,9 +340,50 @@ def verify(branch_id, period_id, indicator_id):
     with attempt(db, ScoringError, PeriodLocked) as done:
         verify_item(db, item, request.form.get("earned", ""), request.form.get("reason", ""),
                     int(version) if version.isdigit() else -1, actor=current_user)
+        _refresh(db, br.id, period_id)
     if done:
         flash(_("审核结果已保存。"), "success")
     return _back(br.id)
+
+
+@bp.route("/sheet/<int:branch_id>/confirm", methods=["POST"])
+@requires("admin", "reviewer")
+def confirm_all(branch_id):
+    """确认全部自动得分: one submit for every unverified automatic item of the window."""
+    from core.scoring.adjust import confirm_automatic
+    from core.scoring.refresh import refresh_branch
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id, can_review)
+    pk = window_of(request.form.get("period"))
+    count = 0
+    with attempt(db, ScoringError, PeriodLocked) as done:
+        count = confirm_automatic(db, br.id, pk, actor=current_user)
+        window = db.scalar(select(Period).where(Period.key == pk.key))
+        if window is not None:
+            refresh_branch(db, br.id, window.id, _registry())
+    if done:
+        flash(_("已确认 %(n)s 项自动得分（未改动的自动得分无需填写理由）。", n=count) if count
+              else _("没有待确认的自动得分。"), "success")
+    return redirect(url_for("scoring.sheet", branch_id=br.id, period=pk.key,
+                            queue=request.form.get("queue") or None))
+
+
+@bp.route("/queue")
+@requires("admin", "reviewer")
+def queue():
+    """The verification queue of the reviewer's scope for a window (default: this quarter)."""
+    from core.auth.scoping import visible_units
+    from core.scoring.queue import waiting_branches
+    db = get_session()
+    pk = window_of(request.args.get("period"))
+    from core.org.models import OrgNode
+    units = list(db.scalars(visible_units(current_user).order_by(OrgNode.code)))
+    unit_id = request.args.get("unit", type=int)
+    if unit_id is not None and unit_id not in {u.id for u in units}:
+        unit_id = None
+    rows = waiting_branches(db, current_user, pk, unit_id)
+    return render_template("scoring/queue.html", pk=pk, rows=rows, units=units, unit_id=unit_id,
+                           unit_names={u.id: u.name for u in units}, choices=_period_choices(pk.year))
 
 
 @bp.route("/sheet/<int:branch_id>/items/<int:period_id>/<int:indicator_id>/self", methods=["POST"])
@@ -317,6 +397,7 @@ def self_assess(branch_id, period_id, indicator_id):
     with attempt(db, ScoringError, PeriodLocked) as done:
         run(db, item, request.form.get("earned", ""), request.form.get("note", ""), actor=current_user,
             expected_version=int(version) if version.isdigit() else -1)
+        _refresh(db, br.id, period_id)
     if done:
         flash(_("自评已保存。"), "success")
     return _back(br.id)
@@ -380,11 +461,13 @@ def notice(year):
                                .where(Branch.id.in_(listed))).all()) if listed else {}
     in_scope = set(db.scalars(visible_branches(current_user).with_only_columns(Branch.id)
                               .where(Branch.id.in_(listed)))) if listed else set()
+    provisional = (period is not None and not period.is_closed and db.scalar(
+        select(ScoreResult.id).where(ScoreResult.period_id == period.id).limit(1)) is not None)
     return render_template("scoring/notice.html", year=year, period=period, current=current, page=page,
                            objections=objections, final=final, commended=commended, categories=CATEGORIES,
                            units_of=units_of, in_scope=in_scope,
                            notice_statuses=NOTICE_STATUSES, objection_statuses=OBJECTION_STATUSES,
-                           today=date.today(), can_object=current_user.role in ("admin", "reviewer", "secretary"))
+                           today=date.today(), provisional=provisional, can_object=current_user.role in ("admin", "reviewer", "secretary"))
 
 
 def _notice_action(year, fn, ok_message):

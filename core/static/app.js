@@ -3,7 +3,8 @@
    a name such as 张三'+alert(1)+' is only ever text inside an attribute.
      <form data-confirm="确定…？">   asks before submitting (the message is plain text)
      <select data-autosubmit>         submits its form when the choice changes
-     <button data-nav-toggle>         opens and closes the menu on phones                */
+     <button data-nav-toggle>         opens and closes the menu on phones
+     <input data-check-all="name">    ticks or clears every checkbox named `name`       */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -23,6 +24,11 @@
     var el = event.target;
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
       el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+    var group = el.getAttribute && el.getAttribute("data-check-all");
+    if (group) {
+      var boxes = document.querySelectorAll('input[type="checkbox"][name="' + group + '"]');
+      for (var i = 0; i < boxes.length; i++) { boxes[i].checked = el.checked; }
     }
   });
 })();

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.forms_util import choices_of, options
+from core.forms_util import MultiCheckboxField, choices_of, options
 from core.indicators.models import INDICES
 from core.targets.models import TARGET_GROUPS
 
@@ -23,9 +23,9 @@ class TargetForm(FlaskForm):
 
 
 class DecomposeForm(TargetForm):
-    branches = SelectMultipleField(_l("分解到党支部"), coerce=int,
-                                   validators=[DataRequired(_l("请至少选择一个党支部"))],
-                                   render_kw={"size": 12})
+    #: Checkboxes of the branches the page's filters (unit, category, name or code) show.
+    branches = MultiCheckboxField(_l("分解到党支部"), coerce=int,
+                                  validators=[DataRequired(_l("请至少选择一个党支部"))])
 
 
 class ProgressForm(FlaskForm):

@@ -116,4 +116,27 @@ def select_target(ctx: EvalContext) -> list:
     return statements
 
 
-KINDS = [IndicatorKind("target", "目标管控（按截止期考核）", None, select=select_target, params=("index_code",))]
+def describe_target(ev: dict, ind, ruleset) -> str:
+    """到期目标 3 项，完成 2 项，逾期未完成 1 项。安全生产经营（权重 50%）：得 8.00 / 10.00 分，完成 80.00%；…"""
+    from flask_babel import gettext
+    from core.points import to_points
+    text = gettext("本期到期目标 %(due)s 项，按期完成 %(complete)s 项，逾期未完成 %(overdue)s 项。",
+                   due=ev["due"], complete=ev["complete"], overdue=ev["overdue"])
+    parts = []
+    groups = ev.get("groups") or {}
+    for code in list(TARGET_GROUPS) + sorted(set(groups) - set(TARGET_GROUPS)):
+        g = groups.get(code)
+        if not g:
+            continue
+        points, earned = Decimal(g["points"]), Decimal(g["earned"])
+        ratio = to_points(earned * 100 / points) if points else Decimal("0.00")
+        parts.append(gettext("%(group)s（权重 %(w)s%%）：得 %(e)s / %(p)s 分，完成 %(r)s%%",
+                             group=gettext(TARGET_GROUPS.get(code, code)), w=g["weight"], e=g["earned"],
+                             p=g["points"], r=ratio))
+    if parts:
+        text += "；".join(parts) + gettext("。无到期目标的分组不计，其权重按比例分给其他分组。")
+    return text
+
+
+KINDS = [IndicatorKind("target", "目标管控（按截止期考核）", None, select=select_target, params=("index_code",),
+                       describe=describe_target)]

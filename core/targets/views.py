@@ -75,12 +75,18 @@ def branch(branch_id):
     return _list(get_branch_or_404(get_session(), current_user, branch_id))
 
 
-def _branch_choices(db, unit_id=None):
+def _branch_choices(db, unit_id=None, category=None, q=None):
+    """The branches the picker offers: in scope, narrowed by unit, category and a name
+    or code filter (the choices of a POST are the same, from the same query string)."""
     stmt = visible_branches(current_user).where(Branch.active.is_(True))
     if current_user.role == "reviewer":
         stmt = stmt.where(Branch.unit_id.in_(sorted(current_user.unit_ids)))
     if unit_id:
         stmt = stmt.where(Branch.unit_id == unit_id)
+    if category:
+        stmt = stmt.where(Branch.category == category)
+    if q:
+        stmt = stmt.where(Branch.name.contains(q) | Branch.code.contains(q))
     return [(b.id, f"{b.code} {b.name}") for b in db.scalars(stmt.order_by(Branch.code))]
 
 
@@ -89,8 +95,11 @@ def _branch_choices(db, unit_id=None):
 def create():
     db = get_session()
     form = DecomposeForm()
+    from core.org.models import CATEGORIES
     unit_id = request.args.get("unit", type=int)
-    form.branches.choices = _branch_choices(db, unit_id)
+    category = request.args.get("category") if request.args.get("category") in CATEGORIES else None
+    q = (request.args.get("q") or "").strip()[:60] or None
+    form.branches.choices = _branch_choices(db, unit_id, category, q)
     error = None
     if form.validate_on_submit():
         chosen = list(db.scalars(visible_branches(current_user).where(Branch.id.in_(form.branches.data))))
@@ -103,7 +112,8 @@ def create():
             return redirect(url_for("targets.index"))
         error = str(done.error)
     units = list(db.scalars(visible_units(current_user).order_by(OrgNode.code)))
-    return render_template("targets/form.html", form=form, error=error, target=None, units=units, unit_id=unit_id)
+    return render_template("targets/form.html", form=form, error=error, target=None, units=units, unit_id=unit_id,
+                           categories=CATEGORIES, category=category, q=q or "")
 
 
 @bp.route("/<int:target_id>", methods=["GET", "POST"])

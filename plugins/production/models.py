@@ -97,6 +97,16 @@ class Measure(Base):
     def direction_label(self) -> str:
         return DIRECTIONS.get(self.direction, self.direction)
 
+    @property
+    def is_rate(self) -> bool:
+        """A rate (合格率, 完成率…: unit %) — at most 100 a month, and over a quarter or a
+        year the mean of its months, never their sum (README, production plugin)."""
+        return is_rate_unit(self.unit)
+
+
+def is_rate_unit(unit: str | None) -> bool:
+    return (unit or "").strip() in ("%", "％")
+
 
 class _MonthlyFigure:
     """Columns shared by plans and actuals: one value of one measure for one branch and

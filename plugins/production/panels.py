@@ -7,13 +7,12 @@ from decimal import Decimal
 
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
 
 from core.periods.keys import PeriodKey
 from core.plugins.web import Panel
-from plugins.production.models import Actual, Plan
 from plugins.production.scoring import UNBOUNDED, attainment
-from plugins.production.services import days_without_incident, measures_of, require_enabled, ProductionError
+from plugins.production.services import (ProductionError, days_without_incident, measures_of, require_enabled,
+                                         window_figures)
 
 
 def _key(period) -> PeriodKey:
@@ -44,20 +43,13 @@ def light(direction: str, floor: Decimal, plan, actual) -> tuple[str, str, str]:
 
 
 def window_rows(session, branch, key: PeriodKey) -> list[dict]:
-    """Σ plan and Σ actual per measure over the window (one GROUP BY)."""
+    """Plan and actual per measure over the window (services.window_figures: sums for
+    quantities, the mean of the months for rates)."""
     measures = measures_of(session, branch.category)
-    sums = {mid: (p, a, n_p, n_a) for mid, p, a, n_p, n_a in session.execute(
-        select(Plan.measure_id, func.sum(Plan.value), func.sum(Actual.value), func.count(Plan.id),
-               func.count(Actual.id))
-        .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
-                                Actual.month == Plan.month))
-        .where(Plan.branch_id == branch.id, Plan.month.between(key.starts_on, key.ends_on))
-        .group_by(Plan.measure_id))}
+    figures = window_figures(session, [branch.id], key, {m.id: m for m in measures})
     rows = []
     for m in measures:
-        plan, actual, n_plan, n_actual = sums.get(m.id, (None, None, 0, 0))
-        if n_actual < n_plan:
-            actual = None
+        plan, actual = figures.get((branch.id, m.id), (None, None))
         colour, label, text = light(m.direction, m.floor, plan, actual)
         rows.append({"label": f"{m.slot_label}·{m.name}", "unit": m.unit, "plan": plan, "actual": actual,
                      "attainment": text, "light": colour, "light_label": label})

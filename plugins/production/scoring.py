@@ -282,7 +282,7 @@ def _targets(ctx: EvalContext, specs: list[_Spec]):
             _big(int(s.lower)).label("lower"), _big(int(bool(s.measure.key))).label("checked"),
             _big(c.points_c).label("points_c"), _big(c.floor_u).label("floor_u"), _big(c.span).label("span"),
             _big(c.rate_u).label("rate_u"), _big(c.excess_max).label("excess_max"),
-            _big(c.bonus_full).label("bonus_full")))
+            _big(c.bonus_full).label("bonus_full"), _big(int(s.measure.is_rate)).label("rate")))
     # Materialised (both databases): inlined, SQLite pushes the whole scoring into
     # each arm of the UNION ALL — one scan of the window's plans per indicator.
     return (parts[0] if len(parts) == 1 else union_all(*parts)).cte("targets").prefix_with("MATERIALIZED")
@@ -348,7 +348,7 @@ def select_measures(ctx: EvalContext) -> list:
         status, comment = Acceptance.status, Acceptance.comment
     lower = t.c.lower == 1
     base = (select(t.c.branch_id, t.c.indicator_id, t.c.lower, t.c.checked, t.c.points_c, t.c.floor_u, t.c.span,
-                   t.c.rate_u, t.c.excess_max, t.c.bonus_full,
+                   t.c.rate_u, t.c.excess_max, t.c.bonus_full, t.c.rate,
                    plan.label("plan"), actual.label("actual"),
                    n_plan.label("n_plan"), n_actual.label("n_actual"),
                    case((lower, plan), else_=actual).label("num"), case((lower, actual), else_=plan).label("den"),
@@ -392,10 +392,17 @@ def select_measures(ctx: EvalContext) -> list:
 def _evidence(s, accept: bool, rule: str):
     """The canonical JSON evidence of a scored row (sorted keys, no spaces): optional
     keys are fragments ending in a comma; "plan", last in key order, always closes it.
-    Keys, in that (sorted) order: acceptance, acceptance_comment, actual, attainment,
-    computed, months_planned, months_reported, note, plan."""
+    Keys, in that (sorted) order: acceptance, acceptance_comment, actual, aggregate,
+    attainment, computed, months_planned, months_reported, note, plan. A rate (unit %)
+    over several months shows plan and actual as the mean of the months, rounded
+    half-up to the stored 4 places, with "aggregate": "mean" (the attainment is the
+    same either way: Σ actual ÷ Σ plan over the same months)."""
     missing = s.n_actual < s.n_plan
     reported = s.n_actual >= s.n_plan
+    mean = and_(s.rate == 1, s.n_plan > 1)
+
+    def as_shown(v):
+        return case((mean, round_div(v, s.n_plan)), else_=v)
 
     def key(name: str):
         return _text(canonical_json(name) + ":")
@@ -414,7 +421,8 @@ def _evidence(s, accept: bool, rule: str):
                           key("acceptance").concat(string(func.coalesce(s.status, _text("pending"))))))
         parts.append(when(and_(checked, s.comment.is_not(None), s.comment != ""),
                           key("acceptance_comment").concat(json_quoted(s.comment)).concat(_text(","))))
-    parts.append(when(reported, key("actual").concat(string(_quantity_text(s.actual)))))
+    parts.append(when(reported, key("actual").concat(string(_quantity_text(as_shown(s.actual))))))
+    parts.append(when(mean, key("aggregate").concat(_text('"mean",'))))
     parts.append(when(reported, key("attainment").concat(string(
         case((s.unbounded == 1, _text("∞")), else_=fixed_text(round_div(s.a_u, 100), 4))))))
     parts.append(when(s.zeroed == 1, key("computed").concat(string(fixed_text(s.computed, 2)))))
@@ -426,7 +434,7 @@ def _evidence(s, accept: bool, rule: str):
         note += [(and_(s.zeroed == 1, s.status == "rejected"), _NOTE_REJECTED), (s.zeroed == 1, _NOTE_PENDING)]
     parts.append(case(*((cond, _text(canonical_json("note") + ":" + canonical_json(text) + ",")) for cond, text in note),
                       else_=_text("")))
-    parts.append(key("plan").concat(_text('"')).concat(_quantity_text(s.plan)).concat(_text('"}')))
+    parts.append(key("plan").concat(_text('"')).concat(_quantity_text(as_shown(s.plan))).concat(_text('"}')))
     expr = parts[0]
     for part in parts[1:]:
         expr = expr.concat(part)
@@ -444,6 +452,38 @@ def max_earned(ind) -> Decimal:
     return Decimal(ind.points) * (1 + Decimal(str((ind.params or {}).get("bonus_cap") or 0)))
 
 
+def describe(ev: dict, ind, ruleset) -> str:
+    """计划 2800，实绩 2900，完成率 103.57%（完成率不高于 80% 不得分）；季度验收：验收通过."""
+    from flask_babel import gettext
+    from plugins.production.models import ACCEPTANCE_STATUSES
+    params = ind.params or {}
+    parts = []
+    if "actual" in ev:
+        parts.append(gettext("计划 %(plan)s，实绩 %(actual)s", plan=ev["plan"], actual=ev["actual"]))
+        if ev.get("attainment") == "∞":
+            parts.append(gettext("实绩为 0，优于计划"))
+        elif "attainment" in ev:
+            a = (Decimal(ev["attainment"]) * 100).quantize(Decimal("0.01"))
+            parts.append(gettext("完成率 %(a)s%%（完成率不高于 %(floor)s%% 不得分，达到 100%% 得满分）", a=a,
+                                 floor=format((Decimal(str(params.get("floor", "0.8"))) * 100).normalize(), "f")))
+    else:
+        parts.append(gettext("计划 %(plan)s，未报送实绩", plan=ev["plan"]))
+    if ev.get("aggregate") == "mean":
+        parts.append(gettext("比率指标按各月平均计"))
+    if "months_planned" in ev:
+        parts.append(gettext("计划 %(p)s 个月，已报送 %(r)s 个月", p=ev["months_planned"], r=ev["months_reported"]))
+    if "acceptance" in ev:
+        status = ACCEPTANCE_STATUSES.get(ev["acceptance"])
+        parts.append(gettext("季度验收：%(s)s", s=gettext(status) if status else gettext("待验收")))
+    if ev.get("acceptance_comment"):
+        parts.append(gettext("验收意见：%(c)s", c=ev["acceptance_comment"]))
+    if "computed" in ev:
+        parts.append(gettext("按公式应得 %(c)s 分", c=ev["computed"]))
+    if ev.get("note") and ev["note"] != _NOTE_MISSING:
+        parts.append(gettext(ev["note"]))
+    return "；".join(parts) + gettext("。")
+
+
 KIND = IndicatorKind(method=METHOD, label="生产经营指标（计划与实绩）", evaluate=None, plugin=PLUGIN,
                      params=("measure", "direction", "floor", "bonus_rate", "bonus_cap"), max_earned=max_earned,
-                     select=select_measures)
+                     select=select_measures, describe=describe)

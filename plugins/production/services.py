@@ -91,7 +91,7 @@ class EntryError:
     ref: object
     field: str
     message: str
-    #: unknown_branch (also: out of scope) / disabled / unknown_measure / duplicate / locked / no_plan
+    #: unknown_branch (also: out of scope) / disabled / unknown_measure / duplicate / locked / no_plan / over_100
     code: str = "invalid"
 
 
@@ -148,6 +148,12 @@ def check_entries(session: Session, actor, entries: list[Entry], *, field_names:
                                      gettext("与%(ref)s重复：同一支部、指标和月份只能有一行。", ref=seen[key]), "duplicate"))
             continue
         seen[key] = _ref_text(e.ref)
+        over = [(name, v) for name, v in (("plan", e.plan), ("actual", e.actual)) if v is not None and v > 100]
+        if measure.is_rate and over:
+            for name, v in over:
+                errors.append(EntryError(e.ref, names[name], gettext(
+                    "“%(m)s”是比率指标（%%），月度数值不能超过 100，当前为 %(v)s。", m=measure.name, v=v), "over_100"))
+            continue
         resolved.append((e, branch, measure))
     # Locked periods: one check per distinct month.
     for month in sorted({e.month for e, _, _ in resolved}):
@@ -317,6 +323,76 @@ def decide_acceptance(session: Session, actor, branch: Branch, measure: Measure,
     record(session, actor=actor, action="production.acceptance.decide", obj=row, old=old,
            new={"status": status, "comment": comment, "measure": measure.code, "quarter": key.key})
     return row
+
+
+def window_figures(session: Session, branch_ids, key: PeriodKey, measures: dict) -> dict:
+    """{(branch_id, measure_id): (plan, actual)} over the window's months (one GROUP BY):
+    sums for quantities, the mean of the months for rates (Measure.is_rate — no volume
+    behind a rate is known, so each month counts equally; Σ actual ÷ Σ plan over the
+    same months, the score's attainment, is the ratio of these means). actual is None
+    until every planned month is reported. `measures`: id → Measure."""
+    from sqlalchemy import and_, func
+    from plugins.production.models import Actual, Plan
+    if not branch_ids:
+        return {}
+    rows = session.execute(
+        select(Plan.branch_id, Plan.measure_id, func.sum(Plan.value), func.sum(Actual.value), func.count(Plan.id),
+               func.count(Actual.id))
+        .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
+                                Actual.month == Plan.month))
+        .where(Plan.branch_id.in_(list(branch_ids)), Plan.month.between(key.starts_on, key.ends_on))
+        .group_by(Plan.branch_id, Plan.measure_id))
+    out = {}
+    for b, m, plan, actual, n_plan, n_actual in rows:
+        if n_actual < n_plan:
+            actual = None
+        measure = measures.get(m)
+        if measure is not None and measure.is_rate and n_plan:
+            plan = mean_of(plan, n_plan)
+            actual = mean_of(actual, n_plan) if actual is not None else None
+        out[(b, m)] = (plan, actual)
+    return out
+
+
+def mean_of(total, n: int) -> Decimal:
+    """A rate's window value: the mean of its months, to the stored 4 places, half-up."""
+    from decimal import ROUND_HALF_UP
+    value = (Decimal(total) / n).quantize(Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_UP)
+    return Decimal(format(value.normalize(), "f"))
+
+
+def accept_all(session: Session, actor, unit_id: int, quarter: str, branch_ids, measures: list[Measure],
+               exceptions: dict) -> tuple[int, int]:
+    """季度验收 in one submit: every key measure of the unit's `branch_ids` that has a
+    plan in the quarter, every planned month reported and no decision yet is accepted;
+    the `exceptions` {(branch_id, measure_id): comment} are rejected with their comment
+    (required) whether decided before or not. All or nothing: one refused row refuses
+    the batch. Returns (accepted, rejected)."""
+    key = PeriodKey.parse(quarter)
+    if key.kind != "quarter":
+        raise ProductionError(gettext("季度格式应为 2026Q1。"))
+    branches = {b.id: b for b in session.scalars(select(Branch).where(Branch.id.in_(list(branch_ids)),
+                                                                       Branch.unit_id == unit_id))}
+    by_id = {m.id: m for m in measures}
+    figures = window_figures(session, list(branches), key, by_id)
+    decided = acceptances(session, list(branches), key.key)
+    for (b, m), comment in exceptions.items():
+        if b not in branches or m not in by_id:
+            raise ProductionError(gettext("例外项不属于本单位的关键指标。"))
+        if not (comment or "").strip():
+            raise ProductionError(gettext("%(b)s的%(m)s标为不通过，必须填写意见。", b=branches[b].name,
+                                          m=by_id[m].slot_label))
+    accepted = rejected = 0
+    for (b, m), (plan, actual) in sorted(figures.items()):
+        measure = by_id.get(m)
+        if measure is None or not measure.key or (b, m) in exceptions or (b, m) in decided or actual is None:
+            continue
+        decide_acceptance(session, actor, branches[b], measure, key.key, status="accepted", comment="")
+        accepted += 1
+    for (b, m), comment in sorted(exceptions.items()):
+        decide_acceptance(session, actor, branches[b], by_id[m], key.key, status="rejected", comment=comment)
+        rejected += 1
+    return accepted, rejected
 
 
 def closed_months(session: Session, quarter: str) -> list[str]:

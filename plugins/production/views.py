@@ -174,6 +174,7 @@ def acceptance_units():
 @bp.route("/unit/<int:unit_id>/acceptance", methods=["GET", "POST"])
 @requires("admin", "reviewer")
 def acceptance(unit_id):
+    """One decision per row, or 全部验收通过 in one submit with the exceptions marked."""
     session = get_session()
     unit = get_unit_or_404(session, current_user, unit_id)
     try:
@@ -183,6 +184,8 @@ def acceptance(unit_id):
     except ValueError:
         abort(404)
     form = forms.AcceptanceForm()
+    if request.method == "POST" and request.form.get("all"):
+        return _accept_all(session, unit, quarter)
     if request.method == "POST":
         if form.validate():
             b = get_branch_or_404(session, current_user, int(form.branch_id.data))
@@ -209,27 +212,35 @@ def acceptance(unit_id):
     page = paginate(session, stmt)
     ids = [b.id for b in page.items]
     decisions = services.acceptances(session, ids, quarter.key)
-    totals = _quarter_totals(session, ids, quarter)
     measures = [m for m in all_measures(session) if m.key and m.active]
+    totals = services.window_figures(session, ids, quarter, {m.id: m for m in measures})
     return render_template("production/acceptance.html", unit=unit, quarter=quarter, page=page,
                            decisions=decisions, totals=totals, measures=measures,
                            setting=services.get_setting(session, quarter.year), rules=ACCEPTANCE_RULES)
 
 
-def _quarter_totals(session, branch_ids, quarter):
-    """{(branch_id, measure_id): (Σ plan, Σ actual)} over the quarter's months (one GROUP BY)."""
-    from sqlalchemy import and_, func
-
-    from plugins.production.models import Actual, Plan
-    if not branch_ids:
-        return {}
-    rows = session.execute(
-        select(Plan.branch_id, Plan.measure_id, func.sum(Plan.value), func.sum(Actual.value))
-        .outerjoin(Actual, and_(Actual.branch_id == Plan.branch_id, Actual.measure_id == Plan.measure_id,
-                                Actual.month == Plan.month))
-        .where(Plan.branch_id.in_(branch_ids), Plan.month.between(quarter.starts_on, quarter.ends_on))
-        .group_by(Plan.branch_id, Plan.measure_id))
-    return {(b, m): (p, a) for b, m, p, a in rows}
+def _accept_all(session, unit, quarter):
+    """The bulk submit (CSRF checked by the app's CSRFProtect): exceptions are the ticked
+    rows (except=<branch>-<measure>) with their comment (comment-<branch>-<measure>)."""
+    exceptions = {}
+    for value in request.form.getlist("except"):
+        b, _sep, m = value.partition("-")
+        if not (b.isdigit() and m.isdigit()):
+            abort(400)
+        exceptions[(int(b), int(m))] = request.form.get(f"comment-{b}-{m}", "")
+    ids = list(session.scalars(_enabled_branches().where(Branch.unit_id == unit.id).with_only_columns(Branch.id)))
+    measures = [m for m in all_measures(session) if m.key and m.active]
+    try:
+        accepted, rejected = services.accept_all(session, current_user, unit.id, quarter.key, ids, measures,
+                                                 exceptions)
+    except (services.ProductionError, PeriodLocked) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    else:
+        session.commit()
+        flash(_("已验收：通过 %(a)s 项，不通过 %(r)s 项（未报齐实绩或已有结论的项目未改动）。", a=accepted, r=rejected),
+              "success")
+    return redirect(url_for(".acceptance", unit_id=unit.id, quarter=quarter.key))
 
 
 # ------------------------------------------------------------------ import

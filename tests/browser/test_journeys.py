@@ -28,7 +28,6 @@ def seed(app, *, history=False, ledger=False):
     from core.ledger.services import Presence, save_record
     from core.org.models import Branch, Member, OrgNode
     from core.periods.keys import PeriodKey
-    from core.scoring.close import close_period
 
     registry = app.extensions["starbranch.plugins"]
     s = app.extensions["starbranch.db"].session_factory()
@@ -60,16 +59,23 @@ def seed(app, *, history=False, ledger=False):
             save_record(s, branch=b1, actor=None, data={"type": rtype, "held_on": TODAY, "topic": topic},
                         presence=[Presence(m.id, True) for m in members])
     if history:
-        current = PeriodKey.of_date("quarter", TODAY)
-        for q in range(1, current.number):
-            quarter = PeriodKey(TODAY.year, "quarter", q)
-            for month in quarter.children():
-                close_period(s, month, kinds=registry)
-            close_period(s, quarter, kinds=registry)
+        close_earlier_quarters(s, registry, PeriodKey.of_date("quarter", TODAY))
     s.commit()
     ids = {"b1": b1.id, "b2": b2.id}
     s.close()
     return ids
+
+
+def close_earlier_quarters(s, registry, quarter):
+    """Close, through the engine, the months and quarters of `quarter`'s year before it."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.close import close_period
+
+    for q in range(1, quarter.number):
+        earlier = PeriodKey(quarter.year, "quarter", q)
+        for month in earlier.children():
+            close_period(s, month, kinds=registry)
+        close_period(s, earlier, kinds=registry)
 
 
 def row_of(page, label):
@@ -136,7 +142,7 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     assert "试算结果" in reviewer.content()
     item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
     assert item.locator("td").nth(3).inner_text().strip() == "3.00"  # automatic: the meeting was held
-    form = item.locator("form")
+    form = item.locator("form[action$='/verify']")
     form.locator("input[name=earned]").fill("2")
     form.locator("input[name=reason]").fill("会议记录缺少议题表决情况，扣1分")
     form.locator("button", has_text="确认/调整").click()
@@ -148,11 +154,13 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     assert cells.nth(6).inner_text().strip() == "2.00"      # the verified value counts
     assert "会议记录缺少议题表决情况，扣1分" in cells.nth(7).inner_text()
 
-    # a reviewer cannot leave the reason out: the form refuses and nothing changes
-    form = item.locator("form")
+    # a reviewer cannot change a score without a reason: refused, nothing changes
+    form = item.locator("form[action$='/verify']")
     form.locator("input[name=earned]").fill("1")
     form.locator("button", has_text="确认/调整").click()
-    assert form.locator("input[name=reason]").evaluate("el => el.validity.valueMissing")
+    reviewer.wait_for_load_state()
+    assert "审核调整必须填写理由" in reviewer.locator(".flash").first.inner_text()
+    item = reviewer.locator("tr[id^=ev-]", has_text="运行机制·支部委员会")
     assert item.locator("td").nth(6).inner_text().strip() == "2.00"
 
     # the secretary sees the adjustment and its reason on her own sheet, without the form

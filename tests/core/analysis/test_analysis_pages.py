@@ -229,10 +229,13 @@ def test_ranking_paginates(app, client, login, make_user, scene):
     login(make_user("admin"))
     html = text(client.get("/analysis/rankings?period=2026Q1"))
     assert "第 1 / 3 页，共 5 条" in html
-    # categories by code (management before production), then rank
-    assert "办公室党支部" in html.split('id="ranking"')[1]
+    # categories in the catalogue's order (生产类 before 综合管理类), then rank
+    page1 = html.split('id="ranking"')[1]
+    assert "烧结作业区党支部" in page1 and "高炉作业区党支部" in page1 and "办公室党支部" not in page1
+    html2 = text(client.get("/analysis/rankings?period=2026Q1&page=2")).split('id="ranking"')[1]
+    assert "华东销售党支部" in html2 and "原料作业区党支部" in html2
     html3 = text(client.get("/analysis/rankings?period=2026Q1&page=3")).split('id="ranking"')[1]
-    assert "原料作业区党支部" in html3 and "高炉作业区党支部" not in html3
+    assert "办公室党支部" in html3 and "高炉作业区党支部" not in html3
 
 
 def test_ranking_empty_states(client, login, make_user, make_period, db):

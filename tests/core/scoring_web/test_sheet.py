@@ -3,31 +3,12 @@ the secretary, verification by reviewers (reason required, stale saves refused),
 and locked windows refusing both."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
-from core.indicators.catalogue import seed_ruleset
 from core.indicators.models import Indicator
-from core.ledger.models import ActivityRecord
 from core.scoring.models import Evaluation
-
-
-@pytest.fixture
-def scored(app, db, branch, members):
-    """Q1 2026 recomputed (open) with a committee meeting held in March."""
-    from core.scoring.close import recompute
-
-    seed_ruleset(db, 2026)
-    db.add(ActivityRecord(branch_id=branch.id, unit_id=branch.unit_id, type="committee_meeting",
-                          held_on=date(2026, 3, 5), uploaded_at=datetime(2026, 3, 6), topic="三月支委会",
-                          expected_full=4, present_full=4, valid=True))
-    db.commit()
-    recompute(db, "2026Q1", app.extensions["starbranch.plugins"])
-    db.commit()
-    return db
 
 
 def _item(db, branch, code, key=None):

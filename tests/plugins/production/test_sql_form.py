@@ -13,6 +13,8 @@ from sqlalchemy import select
 from core.indicators.models import Indicator
 from core.scoring.bulk import canonical_json
 from plugins.production import services
+from plugins.production.measures import default_measures
+from plugins.production.models import is_rate_unit
 from plugins.production.scoring import UNBOUNDED, attainment, earned
 
 CATEGORIES = ("production", "auxiliary", "market", "management", "nonpublic")
@@ -42,11 +44,20 @@ def stored_text(value):
     return str(D(int(value * 10000)) / 10000)
 
 
-def expected(points, params, plans, actuals):
-    """(earned, evidence) by the Python twin for Σ plans and Σ reported actuals."""
+def mean_text(total, n):
+    """A rate's window value as the evidence shows it: Σ ÷ n in ten-thousandths, half-up."""
+    return stored_text((D(int(total * 10000)) / n).quantize(D(1), rounding=ROUND_HALF_UP) / 10000)
+
+
+def expected(points, params, rate, plans, actuals):
+    """(earned, evidence) by the Python twin for Σ plans and Σ reported actuals; a rate
+    over several months is shown as the mean of its months (same attainment)."""
     plan = sum(plans, D(0))
-    evidence = {"plan": stored_text(plan)}
     n_plan, n_actual = len(plans), len(actuals)
+    mean = rate and n_plan > 1
+    evidence = {"plan": mean_text(plan, n_plan) if mean else stored_text(plan)}
+    if mean:
+        evidence["aggregate"] = "mean"
     if n_plan > 1 or n_actual < n_plan:
         evidence.update(months_planned=n_plan, months_reported=n_actual)
     if n_actual < n_plan:
@@ -56,7 +67,8 @@ def expected(points, params, plans, actuals):
     value = earned(points, a, floor=D(params["floor"]), bonus_rate=D(params["bonus_rate"]),
                    bonus_cap=D(params["bonus_cap"]))
     shown = "∞" if a is UNBOUNDED else str(a.quantize(D("0.0001"), rounding=ROUND_HALF_UP))
-    return value, {**evidence, "actual": stored_text(actual), "attainment": shown}
+    return value, {**evidence, "actual": mean_text(actual, n_plan) if mean else stored_text(actual),
+                   "attainment": shown}
 
 
 @pytest.mark.parametrize("window, months, seed", [("2026-03", (3,), 1), ("2026Q1", (1, 2, 3), 2)])
@@ -71,7 +83,8 @@ def test_sql_and_python_agree_on_random_figures(db, ruleset, measures, make_bran
                       "bonus_rate": rnd.choice(("0", "0.5", "0.3", "2")),
                       "bonus_cap": rnd.choice(("0", "0.1", "0.25", "1"))}
             ind = set_params(db, ruleset, f"P-{cat.upper()}-{slot.upper()}", **params)
-            curves[ind.code] = (D(ind.points), params)
+            curves[ind.code] = (D(ind.points), params, is_rate_unit(dict(
+                (m["slot"], m["unit"]) for m in default_measures() if m["category"] == cat)[slot]))
     want = {}
     for cat in CATEGORIES:
         for _ in range(8):
