@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from plugins.typical_staff import services
-from plugins.typical_staff._core import Member, UnitPlugin, User, first_working_day
+from plugins.typical_staff._core import UnitPlugin, User, first_working_day, today as clock_today
 from plugins.typical_staff.models import PLUGIN
 
 _PEOPLE = [("王建国", "male", "高炉炉前工", 18), ("李秀英", "female", "天车司机", 12), ("张志强", "male", "电工班长", 21),
@@ -36,7 +36,7 @@ def _declare_all(session, admin, campaign, branches, people, on: date):
 def add_demo(session, units, branches, today: date | None = None) -> int:
     """Four campaigns; returns how many declarations were made. Needs an admin user and
     at least one branch in a unit with the plugin enabled; else adds nothing."""
-    today = today or date.today()
+    today = today or clock_today()
     admin = session.scalar(select(User).where(User.role == "admin").order_by(User.id))
     enabled = set(session.scalars(select(UnitPlugin.unit_id).where(UnitPlugin.plugin == PLUGIN)))
     mine = [b for b in branches if b.unit_id in enabled and b.active]
