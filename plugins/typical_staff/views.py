@@ -22,7 +22,7 @@ bp = plugin_blueprint(PLUGIN, "typical_staff", __name__, url_prefix="/typical-st
 
 MENU = [
     MenuItem("最美一线员工", "评选活动", "typical_staff.index", order=70, plugin=PLUGIN),
-    MenuItem("最美一线员工", "公示", "typical_staff.notices", order=71, plugin=PLUGIN),
+    MenuItem("最美一线员工", "人选公示", "typical_staff.notices", order=71, plugin=PLUGIN),
     MenuItem("最美一线员工", "发起活动", "typical_staff.new_campaign", roles=("admin",), order=72, plugin=PLUGIN),
 ]
 
