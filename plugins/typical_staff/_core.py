@@ -6,11 +6,8 @@ the plugin imports core only from here."""
 # ruff: noqa: F401
 from core.audit.service import record as audit  # the one audit function
 from core.auth.access import requires  # marks a view open to roles
-from core.auth.access import writer_required  # refuses viewers inside a view
 from core.auth.models import User  # logins (organisers, filers of objections)
 from core.auth.scoping import branch_clause  # WHERE clause: rows of the user's branches/units
-from core.auth.scoping import get_unit_or_404  # a unit the user may see, else 404
-from core.auth.scoping import unit_ids_in_scope  # units a user may see (None = all)
 from core.auth.scoping import visible_branches  # select() of the user's branches
 from core.auth.scoping import visible_members  # select() of the user's members
 from core.clock import today  # the app's today (FROZEN_TODAY in tests/demos)
@@ -31,7 +28,6 @@ from core.org.models import OrgNode  # units (二级单位党委)
 from core.plugins.hookspecs import hookimpl  # pluggy hook implementation marker
 from core.plugins.models import UnitPlugin  # per-unit enabling rows
 from core.plugins.service import is_enabled  # is a plugin enabled for a unit
-from core.plugins.service import units_with_plugin  # units where a plugin is enabled
 from core.plugins.web import MenuItem  # a navigation entry
 from core.plugins.web import Panel  # a dashboard block
 from core.plugins.web import plugin_blueprint  # blueprint 404ing where the plugin is off
@@ -39,4 +35,3 @@ from core.plugins.web import units_enabled_in_scope  # enabled units the user ma
 from core.web import paginate  # ?page=N pagination of a select()
 from core.workdays.service import first_working_day  # working-day calendar (core service)
 from core.workdays.service import notice_window  # (first, last) of n working days
-from core.workdays.service import working_days_between  # working days in [a, b]

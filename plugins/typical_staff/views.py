@@ -8,13 +8,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from plugins.typical_staff import forms, rights, services
 from plugins.typical_staff._core import (
     Branch, Member, MenuItem, OrgNode, User, file_path, get_session, options, paginate, plugin_blueprint, requires,
-    today, units_enabled_in_scope, visible_branches, visible_members, writer_required)
+    today, units_enabled_in_scope, visible_branches, visible_members)
 from plugins.typical_staff.models import (
-    CAMPAIGN_STATUSES, CHANNELS, PLUGIN, Campaign, Declaration, DeclarationFile, Objection, PublicityRecord,
+    CAMPAIGN_STATUSES, CHANNELS, PLUGIN, Campaign, Declaration, Objection, PublicityRecord,
     StudyRecord)
 from plugins.typical_staff.services import StaffError
 
@@ -179,7 +180,8 @@ def campaign(campaign_id):
     status = request.args.get("status")
     if status:
         stmt = stmt.where(Declaration.status == status)
-    page = paginate(session, stmt.order_by(Declaration.unit_id, Declaration.id))
+    page = paginate(session, stmt.options(selectinload(Declaration.category))
+                    .order_by(Declaration.unit_id, Declaration.id))
     units = {u.id: u for u in session.scalars(select(OrgNode).where(
         OrgNode.id.in_({d.unit_id for d in page.items})))}
     quotas = services.quotas_of(session, c)
@@ -380,13 +382,14 @@ def notice(campaign_id):
         abort(404)
     shown = ("shortlisted", "selected", "withdrawn")
     rows = session.scalars(select(Declaration).where(Declaration.campaign_id == c.id, Declaration.status.in_(shown))
+                           .options(selectinload(Declaration.category))
                            .order_by(Declaration.unit_id, Declaration.id)).all()
     units = {u.id: u for u in session.scalars(select(OrgNode).where(OrgNode.id.in_({d.unit_id for d in rows})))}
     organiser = rights.is_organiser(current_user)
     objections = []
     if organiser:
         objections = session.scalars(select(Objection).where(Objection.campaign_id == c.id)
-                                     .order_by(Objection.id)).all()
+                                     .options(selectinload(Objection.declaration)).order_by(Objection.id)).all()
     filers = {u.id: u.display_name for u in session.scalars(
         select(User).where(User.id.in_({o.filed_by for o in objections})))} if objections else {}
     return render_template("typical_staff/notice.html", campaign=c, rows=rows, units=units, today=today(),
@@ -459,6 +462,7 @@ def publicity(campaign_id):
         abort(404)
     selected = session.scalars(select(Declaration).where(Declaration.campaign_id == c.id,
                                                          Declaration.status == "selected")
+                               .options(selectinload(Declaration.category))
                                .order_by(Declaration.unit_id, Declaration.id)).all()
     enabled = _enabled_units()
     units = {u.id: u for u in session.scalars(select(OrgNode).where(
@@ -492,7 +496,7 @@ def publicity(campaign_id):
             flash(_("已登记。"), "success")
             return redirect(url_for(".publicity", campaign_id=c.id))
     records = session.scalars(select(PublicityRecord).where(PublicityRecord.campaign_id == c.id)
-                              .order_by(PublicityRecord.published_on, PublicityRecord.id)).all()
+                              .options(selectinload(PublicityRecord.declaration)).order_by(PublicityRecord.published_on, PublicityRecord.id)).all()
     studies = session.scalars(select(StudyRecord).where(StudyRecord.campaign_id == c.id,
                                                         StudyRecord.unit_id.in_(enabled))
                               .order_by(StudyRecord.unit_id, StudyRecord.held_on)).all()
