@@ -84,47 +84,46 @@ def _campaign_values(form) -> dict:
         "criteria": form.criteria.data or "", "categories": (form.categories.data or "").splitlines()}
 
 
-@bp.route("/campaigns/new", methods=["GET", "POST"])
-@requires("admin")
-def new_campaign():
+def _campaign_form_page(form, campaign: Campaign | None):
+    """Create (campaign None) or update a campaign from the form; a refusal shows on the form."""
     session = get_session()
-    form = forms.CampaignForm()
-    if request.method == "GET":
-        from plugins.typical_staff.models import DEFAULT_CATEGORIES
-        form.categories.data = "\n".join(DEFAULT_CATEGORIES)
-        form.year.data = today().year
     if form.validate_on_submit():
         try:
-            c = services.create_campaign(session, current_user, **_campaign_values(form))
-        except StaffError as exc:
-            session.rollback()
-            form.title.errors = list(form.title.errors) + [str(exc)]
-        else:
-            session.commit()
-            flash(_("评选活动已创建：请分配各单位名额，然后启动申报。"), "success")
-            return redirect(url_for(".quotas", campaign_id=c.id))
-    return render_template("typical_staff/campaign_form.html", form=form, campaign=None)
-
-
-@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
-@requires("admin")
-def edit_campaign(campaign_id):
-    session = get_session()
-    c = _campaign_or_404(campaign_id)
-    form = forms.CampaignForm(obj=c)
-    if request.method == "GET":
-        form.categories.data = "\n".join(cat.name for cat in c.categories)
-    if form.validate_on_submit():
-        try:
-            services.update_campaign(session, current_user, c, **_campaign_values(form))
+            if campaign is None:
+                campaign = services.create_campaign(session, current_user, **_campaign_values(form))
+                message, target = _("评选活动已创建：请分配各单位名额，然后启动申报。"), ".quotas"
+            else:
+                services.update_campaign(session, current_user, campaign, **_campaign_values(form))
+                message, target = _("评选活动已保存。"), ".campaign"
         except StaffError as exc:
             session.rollback()
             form.categories.errors = list(form.categories.errors) + [str(exc)]
         else:
             session.commit()
-            flash(_("评选活动已保存。"), "success")
-            return redirect(url_for(".campaign", campaign_id=c.id))
-    return render_template("typical_staff/campaign_form.html", form=form, campaign=c)
+            flash(message, "success")
+            return redirect(url_for(target, campaign_id=campaign.id))
+    return render_template("typical_staff/campaign_form.html", form=form, campaign=campaign)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@requires("admin")
+def new_campaign():
+    form = forms.CampaignForm()
+    if request.method == "GET":
+        from plugins.typical_staff.models import DEFAULT_CATEGORIES
+        form.categories.data = "\n".join(DEFAULT_CATEGORIES)
+        form.year.data = today().year
+    return _campaign_form_page(form, None)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@requires("admin")
+def edit_campaign(campaign_id):
+    c = _campaign_or_404(campaign_id)
+    form = forms.CampaignForm(obj=c)
+    if request.method == "GET":
+        form.categories.data = "\n".join(cat.name for cat in c.categories)
+    return _campaign_form_page(form, c)
 
 
 @bp.route("/campaigns/<int:campaign_id>/quotas", methods=["GET", "POST"])

@@ -60,6 +60,15 @@ def seed(app):
     return ids
 
 
+def approve(page, url, comment):
+    """Approve the declaration at `url` with `comment` (unit or group level, by role)."""
+    page.goto(url)
+    page.check("input[name=decision][value=approve]")
+    page.fill("textarea[name=comment]", comment)
+    page.click("text=提交审核结论")
+    page.wait_for_load_state()
+
+
 def test_declared_reviewed_noticed_objection_dismissed_selected(live_app, new_page, tmp_path):
     app, base = live_app
     app.config["FROZEN_TODAY"] = START
@@ -92,22 +101,14 @@ def test_declared_reviewed_noticed_objection_dismissed_selected(live_app, new_pa
     # The unit committee recommends it.
     rev = new_page()
     log_in(rev, base, "shenhe")
-    rev.goto(declaration_url)
-    rev.check("input[name=decision][value=approve]")
-    rev.fill("textarea[name=comment]", "事迹突出，同意推荐。")
-    rev.click("text=提交审核结论")
-    rev.wait_for_load_state()
+    approve(rev, declaration_url, "事迹突出，同意推荐。")
     assert "已推荐，待集团审核" in rev.content()
 
     # The group approves and publishes the notice.
     admin = new_page()
     admin.on("dialog", lambda dialog: dialog.accept())
     log_in(admin, base, "xuanchuan")
-    admin.goto(declaration_url)
-    admin.check("input[name=decision][value=approve]")
-    admin.fill("textarea[name=comment]", "同意入围公示。")
-    admin.click("text=提交审核结论")
-    admin.wait_for_load_state()
+    approve(admin, declaration_url, "同意入围公示。")
     admin.goto(f"{base}/typical-staff/campaigns/{ids['campaign']}")
     admin.click("button:has-text('发布公示')")
     admin.wait_for_url("**/notice")
