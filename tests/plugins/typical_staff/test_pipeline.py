@@ -326,3 +326,21 @@ def test_publicity_only_after_selection_and_for_the_selected(db, world, shortlis
                                reference=f"{channel}-ref", declaration_id=a.id)
     db.commit()
     assert count(db, PublicityRecord) == 7
+
+
+def test_a_group_return_goes_back_to_the_declarer_and_through_the_unit_again(db, world, make_campaign, declare):
+    c = make_campaign()
+    d = declare(c, world.secretary_a, world.branch_a)
+    services.review(db, world.reviewer_a, d, decision="approve", comment="", today=TODAY)
+    services.review(db, world.admin, d, decision="return", comment="请补充获奖证明", today=TODAY)
+    db.commit()
+    assert d.status == "returned"
+    # Its place in the unit's recommendation quota is free again while it is corrected.
+    assert services._count(db, c.id, ("recommended", "shortlisted", "selected"), world.unit_a.id) == 0
+    services.correct(db, world.secretary_a, d, today=TODAY, name="王建国", gender="male", post="高炉炉前工",
+                     frontline_years=18, category_id=c.categories[0].id, deed=DEED, recommenders="班组职工代表")
+    db.commit()
+    assert d.status == "submitted"
+    services.review(db, world.reviewer_a, d, decision="approve", comment="已补充", today=TODAY)
+    db.commit()
+    assert [(r.level, r.decision) for r in d.reviews] == [("unit", "approve"), ("group", "return"), ("unit", "approve")]
