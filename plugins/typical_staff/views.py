@@ -61,10 +61,20 @@ def _fields_of(form) -> dict:
             "deed": form.deed.data, "recommenders": form.recommenders.data}
 
 
-def _refused(exc: StaffError, target: str, **kw):
-    get_session().rollback()
-    flash(str(exc), "error")
-    return redirect(url_for(target, **kw))
+def _step(call, done: str | None = None) -> bool:
+    """Run one service step: commit and flash `done` on success; on a refusal roll back
+    (nothing written) and flash why. Returns whether it succeeded."""
+    session = get_session()
+    try:
+        result = call()
+    except StaffError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return False
+    session.commit()
+    if done:
+        flash(done(result) if callable(done) else done, "success")
+    return True
 
 
 # ------------------------------------------------------------------ campaigns
@@ -158,14 +168,8 @@ def quotas(campaign_id):
 @bp.route("/campaigns/<int:campaign_id>/open", methods=["POST"])
 @requires("admin")
 def open_campaign(campaign_id):
-    session = get_session()
     c = _campaign_or_404(campaign_id)
-    try:
-        services.open_campaign(session, current_user, c)
-    except StaffError as exc:
-        return _refused(exc, ".campaign", campaign_id=c.id)
-    session.commit()
-    flash(_("已启动申报。"), "success")
+    _step(lambda: services.open_campaign(get_session(), current_user, c), _("已启动申报。"))
     return redirect(url_for(".campaign", campaign_id=c.id))
 
 
@@ -292,7 +296,6 @@ def edit_declaration(declaration_id):
 @bp.route("/declarations/<int:declaration_id>/files", methods=["POST"])
 @requires("admin", "reviewer", "secretary")
 def upload(declaration_id):
-    session = get_session()
     d = _declaration_or_404(declaration_id)
     form = forms.FileForm()
     if not form.validate():
@@ -302,14 +305,10 @@ def upload(declaration_id):
     max_bytes = cfg["ATTACHMENT_MAX_BYTES"]
     photo_max = cfg.get("TYPICAL_STAFF_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
     data = form.file.data.stream.read(max(max_bytes, photo_max) + 1)  # never read more than a limit allows
-    try:
-        services.add_file(session, current_user, d, kind=form.kind.data, filename=form.file.data.filename, data=data,
-                          upload_dir=upload_dir(), max_bytes=max_bytes, photo_max_bytes=photo_max,
-                          extensions=cfg["ATTACHMENT_EXTENSIONS"], today=today())
-    except StaffError as exc:
-        return _refused(exc, ".declaration", declaration_id=d.id)
-    session.commit()
-    flash(_("材料已上传。"), "success")
+    _step(lambda: services.add_file(get_session(), current_user, d, kind=form.kind.data,
+                                    filename=form.file.data.filename, data=data, upload_dir=upload_dir(),
+                                    max_bytes=max_bytes, photo_max_bytes=photo_max,
+                                    extensions=cfg["ATTACHMENT_EXTENSIONS"], today=today()), _("材料已上传。"))
     return redirect(url_for(".declaration", declaration_id=d.id))
 
 
@@ -329,20 +328,15 @@ def download(declaration_id, file_id):
 @bp.route("/declarations/<int:declaration_id>/review", methods=["POST"])
 @requires("admin", "reviewer")
 def review(declaration_id):
-    session = get_session()
     d = _declaration_or_404(declaration_id)
     form = forms.ReviewForm()
     if not form.validate():
         _flash_errors(form)
-        return redirect(url_for(".declaration", declaration_id=d.id))
-    try:
-        services.review(session, current_user, d, decision=form.decision.data, comment=form.comment.data,
-                        today=today())
-    except StaffError as exc:
-        return _refused(exc, ".declaration", declaration_id=d.id)
-    session.commit()
-    flash(_("审核结论已记录：%(s)s。", s=_(d.status_label)), "success")
-    return redirect(url_for(".campaign", campaign_id=d.campaign_id))
+    elif _step(lambda: services.review(get_session(), current_user, d, decision=form.decision.data,
+                                       comment=form.comment.data, today=today()),
+               lambda _r: _("审核结论已记录：%(s)s。", s=_(d.status_label))):
+        return redirect(url_for(".campaign", campaign_id=d.campaign_id))
+    return redirect(url_for(".declaration", declaration_id=d.id))
 
 
 # ------------------------------------------------------------------ notice and objections
@@ -350,16 +344,12 @@ def review(declaration_id):
 @bp.route("/campaigns/<int:campaign_id>/publish", methods=["POST"])
 @requires("admin")
 def publish(campaign_id):
-    session = get_session()
     c = _campaign_or_404(campaign_id)
-    try:
-        first, last = services.publish_notice(session, current_user, c, today=today())
-    except StaffError as exc:
-        return _refused(exc, ".campaign", campaign_id=c.id)
-    session.commit()
-    flash(_("公示已发布：%(a)s 至 %(b)s（%(n)s 个工作日）。", a=first.isoformat(), b=last.isoformat(),
-            n=c.notice_days), "success")
-    return redirect(url_for(".notice", campaign_id=c.id))
+    if _step(lambda: services.publish_notice(get_session(), current_user, c, today=today()),
+             lambda w: _("公示已发布：%(a)s 至 %(b)s（%(n)s 个工作日）。", a=w[0].isoformat(), b=w[1].isoformat(),
+                         n=c.notice_days)):
+        return redirect(url_for(".notice", campaign_id=c.id))
+    return redirect(url_for(".campaign", campaign_id=c.id))
 
 
 @bp.route("/notices")
@@ -407,13 +397,9 @@ def object_to(campaign_id, declaration_id):
     if d is None or d.campaign_id != c.id:
         abort(404)
     form = forms.ObjectionForm()
-    try:
-        services.file_objection(session, current_user, d, reason=form.reason.data if form.validate() else "",
-                                today=today())
-    except StaffError as exc:
-        return _refused(exc, ".notice", campaign_id=c.id)
-    session.commit()
-    flash(_("异议已提交，组织方将调查核实。您的身份只对组织方可见。"), "success")
+    _step(lambda: services.file_objection(session, current_user, d, reason=form.reason.data if form.validate() else "",
+                                          today=today()),
+          _("异议已提交，组织方将调查核实。您的身份只对组织方可见。"))
     return redirect(url_for(".notice", campaign_id=c.id))
 
 
@@ -425,29 +411,21 @@ def resolve(objection_id):
     form = forms.ResolveForm()
     if not form.validate():
         _flash_errors(form)
-        return redirect(url_for(".notice", campaign_id=o.campaign_id))
-    try:
-        services.resolve_objection(session, current_user, o, upheld=form.outcome.data == "upheld",
-                                   resolution=form.resolution.data)
-    except StaffError as exc:
-        return _refused(exc, ".notice", campaign_id=o.campaign_id)
-    session.commit()
-    flash(_("异议处理结果已记录：%(s)s。", s=_(o.status_label)), "success")
+    else:
+        _step(lambda: services.resolve_objection(session, current_user, o, upheld=form.outcome.data == "upheld",
+                                                 resolution=form.resolution.data),
+              lambda _r: _("异议处理结果已记录：%(s)s。", s=_(o.status_label)))
     return redirect(url_for(".notice", campaign_id=o.campaign_id))
 
 
 @bp.route("/campaigns/<int:campaign_id>/select", methods=["POST"])
 @requires("admin")
 def select_winners(campaign_id):
-    session = get_session()
     c = _campaign_or_404(campaign_id)
-    try:
-        winners = services.select_winners(session, current_user, c, today=today())
-    except StaffError as exc:
-        return _refused(exc, ".notice", campaign_id=c.id)
-    session.commit()
-    flash(_("评选结果已确定：%(n)s 人当选。", n=len(winners)), "success")
-    return redirect(url_for(".publicity", campaign_id=c.id))
+    if _step(lambda: services.select_winners(get_session(), current_user, c, today=today()),
+             lambda winners: _("评选结果已确定：%(n)s 人当选。", n=len(winners))):
+        return redirect(url_for(".publicity", campaign_id=c.id))
+    return redirect(url_for(".notice", campaign_id=c.id))
 
 
 # ------------------------------------------------------------------ selected list, publicity, follow-up
@@ -478,24 +456,26 @@ def publicity(campaign_id):
         if not target.validate():
             _flash_errors(target)
         else:
-            try:
-                if which == "publicity":
-                    services.add_publicity(session, current_user, c, channel=form.channel.data,
-                                           published_on=form.published_on.data, reference=form.reference.data,
-                                           title=form.title.data, declaration_id=form.declaration_id.data or None)
-                else:
-                    if study_form.unit_id.data not in enabled:
-                        abort(404)
-                    services.add_study(session, current_user, c, unit_id=study_form.unit_id.data,
-                                       held_on=study_form.held_on.data, title=study_form.title.data,
-                                       summary=study_form.summary.data, participants=study_form.participants.data)
-            except StaffError as exc:
-                return _refused(exc, ".publicity", campaign_id=c.id)
-            session.commit()
-            flash(_("已登记。"), "success")
+            if which == "publicity":
+                def call():
+                    return services.add_publicity(
+                        session, current_user, c, channel=form.channel.data, published_on=form.published_on.data,
+                        reference=form.reference.data, title=form.title.data,
+                        declaration_id=form.declaration_id.data or None)
+            else:
+                if study_form.unit_id.data not in enabled:
+                    abort(404)
+
+                def call():
+                    return services.add_study(
+                        session, current_user, c, unit_id=study_form.unit_id.data, held_on=study_form.held_on.data,
+                        title=study_form.title.data, summary=study_form.summary.data,
+                        participants=study_form.participants.data)
+            _step(call, _("已登记。"))
             return redirect(url_for(".publicity", campaign_id=c.id))
     records = session.scalars(select(PublicityRecord).where(PublicityRecord.campaign_id == c.id)
-                              .options(selectinload(PublicityRecord.declaration)).order_by(PublicityRecord.published_on, PublicityRecord.id)).all()
+                              .options(selectinload(PublicityRecord.declaration))
+                              .order_by(PublicityRecord.published_on, PublicityRecord.id)).all()
     studies = session.scalars(select(StudyRecord).where(StudyRecord.campaign_id == c.id,
                                                         StudyRecord.unit_id.in_(enabled))
                               .order_by(StudyRecord.unit_id, StudyRecord.held_on)).all()
