@@ -8,8 +8,8 @@ Decisions (README "Jobs and the schedule"):
   processes or a restarted worker never run it twice.
 - Nothing closes by itself unless an admin switched that step on; a switched-on close
   skips a window with unverified manual items and says so (the reviewers are reminded).
-- Working days: Monday to Friday, minus the holidays of the working-day calendar when
-  one is installed (core.workdays).
+- Working days come from the working-day calendar (core.workdays: public holidays and
+  adjusted working days).
 """
 from __future__ import annotations
 
@@ -33,19 +33,14 @@ class Step:
     run: Callable[[Session, object, date], str]
 
 
-def is_working_day(day: date) -> bool:
-    try:
-        from core.workdays.services import is_working_day as calendar_says  # when the calendar exists
-    except ImportError:
-        return day.weekday() < 5
-    return calendar_says(day)
+def working_day_number(session: Session, day: date) -> int | None:
+    """n when `day` is the n-th working day of its month (core.workdays: the admin's
+    calendar, then the official schedule, then Monday–Friday), else None."""
+    from core.workdays.service import is_working_day
 
-
-def working_day_number(day: date) -> int | None:
-    """n when `day` is the n-th working day of its month, else None."""
-    if not is_working_day(day):
+    if not is_working_day(session, day):
         return None
-    return sum(1 for d in range(1, day.day + 1) if is_working_day(day.replace(day=d)))
+    return sum(1 for d in range(1, day.day + 1) if is_working_day(session, day.replace(day=d)))
 
 
 def _remind(session, app, today) -> str:
@@ -121,14 +116,14 @@ def steps(session: Session) -> list[tuple[str, Step, ScheduleStep]]:
     return out
 
 
-def is_due(row: ScheduleStep, now: datetime) -> bool:
+def is_due(session: Session, row: ScheduleStep, now: datetime) -> bool:
     today = now.date()
     if not row.enabled or now.hour < row.hour:
         return False
     if row.day == 0:
         return True
     if row.working_day:
-        return working_day_number(today) == row.day
+        return working_day_number(session, today) == row.day
     return today.day == row.day
 
 
@@ -136,7 +131,7 @@ def run_due_steps(session: Session, app, now: datetime) -> dict[str, str]:
     """Run every step due at `now` (group-zone wall clock) that has not run today."""
     done = {}
     for code, step, row in steps(session):
-        if not is_due(row, now) or (code == "close_last_quarter" and now.month not in (1, 4, 7, 10)):
+        if not is_due(session, row, now) or (code == "close_last_quarter" and now.month not in (1, 4, 7, 10)):
             continue
         if session.scalar(select(ScheduleRun.id).where(ScheduleRun.code == code, ScheduleRun.run_on == now.date())):
             continue

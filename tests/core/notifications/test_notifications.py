@@ -118,9 +118,12 @@ def test_daily_digest_is_one_mail_per_user_and_respects_opt_out(app, db, world, 
     assert len(inbox.messages) == 1
 
 
-def test_working_days_count_weekdays():
-    assert working_day_number(date(2026, 12, 7)) == 5   # Tue 1, Wed 2, Thu 3, Fri 4, Mon 7
-    assert working_day_number(date(2026, 12, 5)) is None  # a Saturday
+def test_working_days_follow_the_calendar(db):
+    assert working_day_number(db, date(2026, 12, 7)) == 5    # Tue 1, Wed 2, Thu 3, Fri 4, Mon 7
+    assert working_day_number(db, date(2026, 12, 5)) is None  # a Saturday
+    assert working_day_number(db, date(2026, 10, 7)) is None  # National Day holiday (1–7 Oct)
+    assert working_day_number(db, date(2026, 10, 8)) == 1     # the first working day of October 2026
+    assert working_day_number(db, date(2026, 10, 10)) == 3    # an adjusted working Saturday
 
 
 def test_schedule_runs_each_step_once_and_never_closes_unless_switched_on(app, db, world):
