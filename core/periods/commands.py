@@ -30,7 +30,7 @@ def verify_cmd(key):
         raise SystemExit(2) from None
     for d in diffs:
         click.echo(str(d))
-    click.echo(f"{pk.key}: {len(diffs)} difference(s)")
+    click.echo(f"{pk.label}（{pk.key}）核对完成：{len(diffs)} 处差异")
     raise SystemExit(1 if diffs else 0)
 
 

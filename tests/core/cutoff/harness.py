@@ -7,8 +7,11 @@ the server, through SQLAlchemy session events — when each write committed and 
 each close or recompute (试算) read its evidence."""
 from __future__ import annotations
 
+import html
 import http.client
 import itertools
+import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -97,6 +100,12 @@ def seed_world(session: Session, *, secretaries: int, reviewers: int, members: i
 
 # ------------------------------------------------------------------ server
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
     """The WSGI app on 127.0.0.1, one thread per request (Werkzeug)."""
 
@@ -115,21 +124,39 @@ class Server:
         self.thread.join(timeout=10)
 
 
-class Client:
-    """One user's browser: a cookie, form posts, and the flashes a redirect carried."""
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
-    def __init__(self, server: Server, username: str):
-        self.server, self.cookies = server, {}
+
+class Client:
+    """One user's browser: a cookie, form posts (with the CSRF token of a form page when
+    `csrf_page` is given, as with CSRF protection on), and the flashes a redirect carried.
+    `server` needs `.app` (for the session cookie's signature) and `.port`."""
+
+    def __init__(self, server, username: str, csrf_page: str | None = None):
+        self.server, self.cookies, self.csrf = server, {}, None
         self.serializer = server.app.session_interface.get_signing_serializer(server.app)
+        if csrf_page:
+            self._take_csrf("/login")
         status, _body, _h = self.request("POST", "/login", {"username": username, "password": PASSWORD})
         if status != 302:
             raise AssertionError(f"login of {username} failed: {status}")
+        if csrf_page:
+            self._take_csrf(csrf_page)   # the login starts a fresh session, with a new token
+
+    def _take_csrf(self, path):
+        status, body, _h = self.request("GET", path)
+        found = _CSRF.search(body)
+        if status != 200 or not found:
+            raise AssertionError(f"no CSRF token on {path} ({status})")
+        self.csrf = html.unescape(found.group(1))
 
     def request(self, method, path, form=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
         headers = {}
         body = None
         if form is not None:
+            if self.csrf:
+                form = {**form, "csrf_token": self.csrf}
             body = urllib.parse.urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:

@@ -34,7 +34,7 @@ from tests.core.cutoff.harness import (
 )
 
 MONTH, QUARTER = "2026-01", "2026Q1"
-ROUNDS = 6
+ROUNDS = 4
 
 
 @pytest.fixture
