@@ -233,19 +233,11 @@ def _drop_flashes(client: Client):
     client.cookies[name] = client.serializer.dumps(data)
 
 
-def post_close(client: Client, key: str) -> list:
-    status, body, _h = client.post(f"/scoring/periods/{key}/close", {})
+def post_period(client: Client, key: str, action: str = "close") -> list:
+    """POST a period action (close, recompute) as the 期间结账 page does; the flashes."""
+    status, body, _h = client.post(f"/scoring/periods/{key}/{action}", {})
     if status != 302:
-        raise AssertionError(f"close POST answered {status}: {body[:300]}")
-    out = client.flashes()
-    _drop_flashes(client)
-    return out
-
-
-def post_recompute(client: Client, key: str) -> list:
-    status, body, _h = client.post(f"/scoring/periods/{key}/recompute", {})
-    if status != 302:
-        raise AssertionError(f"recompute POST answered {status}: {body[:300]}")
+        raise AssertionError(f"{action} POST answered {status}: {body[:300]}")
     out = client.flashes()
     _drop_flashes(client)
     return out

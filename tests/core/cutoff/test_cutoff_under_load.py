@@ -18,18 +18,17 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from core.app import create_app
 from core.audit.models import AuditEntry
 from core.ledger.models import ActivityRecord, AttendanceEntry
 from core.periods.models import Period
-from core.scoring.close import reopen_period
+from core.scoring.close import recompute, reopen_period
 from core.scoring.models import Evaluation
 from core.scoring.replay import stored_rows, verify_window
 from tests.conftest import TEST_DB_URL
 from tests.core.cutoff.harness import (
-    Client, Server, Timeline, current_version, next_topic, post_close, post_record, post_recompute, post_verify,
+    Client, Server, Timeline, current_version, next_topic, post_period, post_record, post_verify,
     seed_world,
 )
 
@@ -38,37 +37,27 @@ ROUNDS = 4
 
 
 @pytest.fixture
-def served(tmp_path, _pg_schema, monkeypatch):
-    """The app on a database real threads can share, seeded, served, instrumented."""
-    from core.db import Base
-
-    url = TEST_DB_URL or f"sqlite:///{tmp_path}/cutoff.sqlite"
-    app = create_app({"ENV": "testing", "TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(tmp_path / "uploads"), "PLUGINS": {},
-                      "CELERY_BROKER_URL": None}, instance_path=str(tmp_path / "instance"))
-    db = app.extensions["starbranch.db"]
-    if TEST_DB_URL:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    else:
-        db.create_all()
-    with app.app_context():
-        with db.session_factory() as s:
-            world = seed_world(s, secretaries=4, reviewers=2)
-        with db.session_factory() as s:   # a trial, so the month's items exist for the reviewers
-            from core.scoring.close import recompute
-            recompute(s, MONTH, app.extensions["starbranch.plugins"])
-            s.commit()
-            month_id = s.scalar(select(Period.id).where(Period.key == MONTH))
-        timeline = Timeline()
-        uninstall = timeline.install(monkeypatch)
-        try:
-            with Server(app) as server:
-                yield app, db.session_factory, world, server, timeline, month_id
-        finally:
-            uninstall()
-            db.engine.dispose()
+def served(request, tmp_path, monkeypatch):
+    """The app on a database real threads can share (a SQLite file, or PostgreSQL),
+    seeded, served, instrumented."""
+    if not TEST_DB_URL:
+        request.node.add_marker(pytest.mark.config({"DATABASE_URL": f"sqlite:///{tmp_path}/cutoff.sqlite"}))
+    request.node.add_marker(pytest.mark.plugins())
+    app = request.getfixturevalue("app")
+    session_factory = app.extensions["starbranch.db"].session_factory
+    with session_factory() as s:
+        world = seed_world(s, secretaries=4, reviewers=2)
+    with session_factory() as s:   # a trial, so the month's items exist for the reviewers
+        recompute(s, MONTH, app.extensions["starbranch.plugins"])
+        s.commit()
+        month_id = s.scalar(select(Period.id).where(Period.key == MONTH))
+    timeline = Timeline()
+    uninstall = timeline.install(monkeypatch)
+    try:
+        with Server(app) as server:
+            yield app, session_factory, world, server, timeline, month_id
+    finally:
+        uninstall()
 
 
 class Load:
@@ -181,7 +170,7 @@ def test_writes_and_close_of_the_same_month_are_serialised(served):
         timeline.take()
         with Load(server, world, session_factory, month_id) as load:
             time.sleep(0.3)
-            flashes = post_close(admin, MONTH)
+            flashes = post_period(admin, MONTH)
             assert any(c == "success" for c, _m in flashes), flashes
             time.sleep(0.2)   # writers keep posting into the closed month: all refused
         for k, v in check_round(app, session_factory, load, timeline, month_id).items():
@@ -202,12 +191,12 @@ def test_quarter_trial_and_close_of_its_month_run_one_after_the_other(served):
 
             def trial():
                 start.wait()
-                out["trial"] = post_recompute(admin2, QUARTER)
+                out["trial"] = post_period(admin2, QUARTER, "recompute")
 
             t = threading.Thread(target=trial)
             t.start()
             start.wait()
-            out["close"] = post_close(admin, MONTH)
+            out["close"] = post_period(admin, MONTH)
             with session_factory() as s:
                 after_close = stored_rows(s, MONTH)
             t.join(timeout=120)
