@@ -100,3 +100,14 @@ def test_open_window_or_bad_key_is_refused(db, runner, world, registry):
     r = runner.invoke(verify_cmd, ["2026-01"])
     assert r.exit_code == 2 and "尚未结账" in r.output
     assert runner.invoke(verify_cmd, ["2026-13"]).exit_code == 2
+
+
+def test_year_verify_replays_all_seventeen_windows(db, world, close, registry):
+    for q in range(1, 5):
+        close.quarter(f"2026Q{q}")
+    close("2026")
+    assert verify_window(db, "2026", registry) == []
+    _sql(db, f"UPDATE score_results SET stars = COALESCE(stars, 0) + 1 WHERE branch_id = {world[0].id} AND period_id = "
+             "(SELECT id FROM periods WHERE key = '2026Q3')")
+    diffs = verify_window(db, "2026", registry)
+    assert {(d.table, d.period, d.column) for d in diffs} == {("score_results", "2026Q3", "stars")}
