@@ -29,10 +29,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+#: How long a SQLite connection waits for the write lock before "database is locked".
+SQLITE_BUSY_SECONDS = 60
+
+
 def make_engine(url: str):
     kwargs = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False}
+        # A write waits for the database's write lock (a close holds it while it scores the
+        # window; core/periods/locks.py): up to SQLITE_BUSY_SECONDS before giving up.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
     if not url.startswith("sqlite"):

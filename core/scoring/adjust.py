@@ -16,23 +16,22 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.audit.service import record
 from core.db import utcnow
-from core.periods.locks import PeriodLocked
+from core.periods.locks import PeriodLocked, ensure_windows_open
 from core.periods.models import Period
 from core.scoring.errors import InvalidScore, NotFound, ReasonRequired, StaleVersion
 from core.scoring.models import Evaluation
 
 
 def ensure_window_open(session: Session, period: Period) -> None:
-    """Refuse when `period` or a window containing it (quarter, year) is closed."""
+    """Take `period` and the windows containing it (quarter, year) shared for this
+    transaction (core/periods/locks) and refuse when one of them is closed."""
     from core.scoring.close import parent_keys
-    keys = [period.key] + [k.key for k in parent_keys(period.pkey)]
-    closed = session.scalars(select(Period).where(Period.key.in_(keys), Period.status == "closed")
-                             .order_by(Period.starts_on, Period.ends_on)).first()
+    closed = ensure_windows_open(session, [period.pkey, *parent_keys(period.pkey)])
     if closed is not None:
         raise PeriodLocked(gettext("%(closed)s已结账锁定，不能再修改该期间的评分；如需修改，请先由组织部重新开启该期间。", closed=closed.label))
 

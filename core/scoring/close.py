@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit.service import record
@@ -26,7 +26,7 @@ from core.db import utcnow
 from core.indicators.catalogue import active_ruleset
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
-from core.periods.services import get_or_create_period, get_period
+from core.periods.locks import hold_windows, lock_windows
 from core.scoring import sources
 from core.scoring.compute import compute_window
 from core.scoring.errors import AlreadyClosed, CloseOrderError, NoActiveRuleSet, ReasonRequired
@@ -91,23 +91,21 @@ def _result_from(run, pk, ruleset) -> CloseResult:
     return result
 
 
-def hold_period(session: Session, period: Period) -> None:
-    """Take the period row's write lock for the rest of the transaction, then read its
-    status again. A second close or recompute of the same window started meanwhile (a
-    double click, the CLI and the UI at once) waits here until the first commits and
-    then sees the window closed — it never writes the same rows twice (on PostgreSQL the
-    row lock; on SQLite the database's single write lock)."""
-    session.execute(update(Period).where(Period.id == period.id).values(status=Period.status)
-                    .execution_options(synchronize_session=False))
-    session.refresh(period)
+def hold_period(session: Session, key) -> Period:
+    """Take window `key` and its sub-windows exclusively for the rest of the transaction
+    (core/periods/locks.hold_windows: year → quarter → month) and return its Period row,
+    read after the lock. Writes into those windows wait until this transaction ends and
+    are then refused; a second close or recompute of an overlapping window (a double
+    click, the CLI and the UI at once, a quarter's 试算 during its month's close) waits
+    here until the first commits and then sees the window as that one left it."""
+    return hold_windows(session, key)
 
 
 def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> CloseResult:
     """Score and lock window `key`. `kinds`: the plugin registry or a list of
     IndicatorKind; `gates`: star gates (default: the registry's). Not committed."""
     pk = _key(key)
-    period = get_or_create_period(session, pk)
-    hold_period(session, period)
+    period = hold_period(session, pk)
     if period.is_closed:
         n = session.scalar(select(func.count()).select_from(ScoreResult).where(ScoreResult.period_id == period.id))
         return CloseResult(key=pk.key, ruleset_id=period.ruleset_id, already_closed=True, results=n or 0)
@@ -131,8 +129,7 @@ def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> Clo
 def recompute(session: Session, key, kinds, *, actor=None, gates=None) -> CloseResult:
     """Evaluate and store an open window (provisional results). Refused when closed."""
     pk = _key(key)
-    period = get_or_create_period(session, pk)
-    hold_period(session, period)
+    period = hold_period(session, pk)
     if period.is_closed:
         raise AlreadyClosed(gettext("%(pk)s已结账锁定，不能重新计算；如需更正，请先重新开启该期间。", pk=pk.label))
     ruleset = ruleset_for(session, pk.year)
@@ -160,8 +157,8 @@ def reopen_period(session: Session, key, reason: str, *, actor=None) -> Period:
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired(gettext("重新开启已结账期间必须填写原因。"))
-    period = get_period(session, pk)
-    if period is None or not period.is_closed:
+    period = lock_windows(session, [*parent_keys(pk), pk], exclusive=True)[-1]
+    if not period.is_closed:
         raise CloseOrderError(gettext("%(pk)s未结账，无需重新开启。", pk=pk.label))
     closed_parents = _closed_keys(session, [p.key for p in parent_keys(pk)])
     if closed_parents:

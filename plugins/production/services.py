@@ -196,7 +196,11 @@ def _existing(session: Session, model, keys) -> dict:
 
 def write_entries(session: Session, actor, resolved, *, source: str, source_ref: str | None = None) -> BatchResult:
     """Write checked entries: new → created; same value → unchanged (nothing written);
-    a different value → updated and audited with old and new."""
+    a different value → updated and audited with old and new. Each month is taken
+    (core.periods.ensure_open) again here, so a caller that skipped check_entries still
+    cannot write into a closed month."""
+    for month in sorted({e.month for e, _, _ in resolved}):
+        ensure_open(session, month)
     result = BatchResult()
     plans = _existing(session, Plan, [(b.id, m.id, e.month) for e, b, m in resolved if e.plan is not None])
     actuals = _existing(session, Actual, [(b.id, m.id, e.month) for e, b, m in resolved if e.actual is not None])
