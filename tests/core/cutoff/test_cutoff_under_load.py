@@ -145,6 +145,16 @@ def check_round(app, session_factory, load: Load, timeline: Timeline, month_id) 
         for item, reason in last_ok.items():
             ev = s.get(Evaluation, item)
             assert ev.verify_reason == reason, (item, ev.verify_reason, reason)
+        # nothing lost in the audit either: one entry per saved record and per saved verification
+        ok_ids = [stored[t] for t in ok]
+        if ok_ids:
+            audited = set(s.scalars(select(AuditEntry.object_id).where(
+                AuditEntry.action == "ledger.record.create", AuditEntry.object_id.in_([str(i) for i in ok_ids]))))
+            assert audited == {str(i) for i in ok_ids}, "a saved record has no audit entry"
+        ok_reasons = [r for _i, r, o in load.verifies if o == "ok"]
+        if ok_reasons:
+            assert s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "evaluation.verify", AuditEntry.reason.in_(ok_reasons))) == len(ok_reasons)
         refused_reasons = [r for _i, r, o in load.verifies if o != "ok"]
         if refused_reasons:
             assert not s.scalar(select(func.count()).select_from(AuditEntry)
