@@ -9,8 +9,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
-from core.periods.keys import PeriodKey
-from core.plugins.web import Panel
+from core.plugins.api import Panel, PeriodKey
 from plugins.production.models import Actual, Plan
 from plugins.production.scoring import UNBOUNDED, attainment
 from plugins.production.services import days_without_incident, measures_of, require_enabled, ProductionError
