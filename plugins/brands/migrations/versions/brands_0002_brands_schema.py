@@ -15,7 +15,7 @@ import sqlalchemy as sa
 revision: str = 'brands_0002'
 down_revision: Union[str, Sequence[str], None] = 'brands_0001'
 branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = 'core_0001'
 
 
 def upgrade() -> None:
