@@ -221,7 +221,18 @@ def percent_of(score: Decimal | None, weight: int | None) -> Decimal | None:
 
 
 def index_percentages(result: ScoreResult, weights: dict[str, int]) -> dict[str, Decimal | None]:
-    return {code: percent_of(getattr(result, code), weights.get(code)) for code in INDICES}
+    return scaled_percentages({code: getattr(result, code) for code in INDICES}, weights)
+
+
+def scaled_percentages(scores: dict, weights: dict[str, int]) -> dict[str, Decimal | None]:
+    """Index scores (code → score or None) as percentages of the weight each index had
+    in its window: when some index has no evaluation the others' weights were re-scaled
+    to 100 (SCORING.md), so an index's share is W × 100 / Σ W of the scored indices — a
+    month scored only on 管理 and 品牌 must not show 品牌 at 190 %."""
+    present = [c for c in INDICES if scores.get(c) is not None]
+    total = sum(weights.get(c) or FALLBACK_WEIGHT for c in present)
+    return {code: percent_of(Decimal(scores[code]) * total / 100, weights.get(code)) if code in present else None
+            for code in INDICES}
 
 
 # ------------------------------------------------------------------ category aggregates

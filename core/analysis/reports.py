@@ -86,9 +86,9 @@ def _trend(chart_id, rows, weights, title, desc):
     labels = [f"{p.year}年{QUARTER_NAMES[p.number]}季度" if p.kind == "quarter" else
               f"{p.year % 100:02d}年{p.number}月" for _sr, p in rows]
     series = [(TOTAL_LABEL, [sr.total for sr, _p in rows])]
+    pcts = [queries.index_percentages(sr, weights.get(sr.ruleset_id, {})) for sr, _p in rows]
     for code, name in INDICES.items():
-        series.append((name, [queries.percent_of(getattr(sr, code), weights.get(sr.ruleset_id, {}).get(code))
-                              for sr, _p in rows]))
+        series.append((name, [pct[code] for pct in pcts]))
     return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %")
 
 
@@ -126,7 +126,7 @@ def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboar
     board.pct = queries.index_percentages(result, w)
     stats = queries.category_stats(session, period, result.category)
     board.stats = stats
-    board.avg_pct = {code: queries.percent_of(stats.avg_index.get(code), w.get(code)) for code in INDICES}
+    board.avg_pct = queries.scaled_percentages(stats.avg_index, w)
     category_label = CATEGORIES.get(result.category, result.category)
     axes = list(INDICES.values())
     desc_parts = [f"{INDICES[c]}：本支部 {_fmt(board.pct[c])}%，{category_label}平均 {_fmt(board.avg_pct[c])}%"
