@@ -39,7 +39,7 @@ STAGES = {
     "proposed": "待验收",
     "accepted": "验收通过",
     "named": "命名",
-    "withdrawn": "摘牌",
+    "withdrawn": "已摘牌",
 }
 
 

@@ -58,7 +58,7 @@ TRANSITIONS = {t.action: t for t in (
     Transition("propose", "申请验收", ("cultivating",), "proposed", "reviewer"),
     Transition("accept", "验收通过", ("proposed",), "accepted", "admin"),
     Transition("reject", "验收不通过（退回培育）", ("proposed",), "cultivating", "admin", reason_required=True),
-    Transition("name", "命名", ("accepted",), "named", "admin"),
+    Transition("name", "命名品牌", ("accepted",), "named", "admin"),
     Transition("withdraw", "摘牌", ("named",), "withdrawn", "admin", reason_required=True),
 )}
 
