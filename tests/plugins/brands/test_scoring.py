@@ -190,3 +190,10 @@ def test_the_gate_reads_the_stage_at_the_window_end(db, world, walk, scored):
     assert check["brand_accepted"](db, ids, PeriodKey.parse("2026-02")) == {world["a"].id}
     assert check["brand_named"](db, ids, PeriodKey.parse("2026-02")) == set()
     assert check["brand_named"](db, ids, PeriodKey.parse("2026Q1")) == {world["a"].id}
+
+
+def test_awaiting_acceptance_counts_as_cultivating(db, world, walk, scored):
+    walk(world["a"], upto="proposed")   # proposed on 02-10, nothing after
+    close_all(db, scored["registry"], "2026-01", "2026-02")
+    e = brand_eval(db, "2026-02", world["a"])
+    assert (e.auto_earned, e.evidence["stage"]) == (D("5.00"), "proposed")
