@@ -4,7 +4,7 @@ optimistic-lock version a form posted, flash a form's errors, and the
 deactivate/reactivate pattern. (core/web.py holds paging and formatting.)"""
 from __future__ import annotations
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, send_file
 from flask_babel import gettext as _
 
 
@@ -72,6 +72,17 @@ def get_or_404(db, model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def send_upload(path, content_type: str, name: str):
+    """A stored upload (ledger attachment, plugin evidence) as a download under its
+    original name: never shown inline, never sniffed, sandboxed; 404 when the file is gone."""
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def posted_version(form) -> int | None:

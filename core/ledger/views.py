@@ -2,7 +2,7 @@
 results and attachments, the secretaries' checklist, and bonus/deduction/veto records."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from core.org.models import Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.plugins.web import MenuItem
-from core.views_util import attempt, posted_version
+from core.views_util import attempt, posted_version, send_upload
 from core.web import paginate
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
@@ -268,14 +268,8 @@ def _attachment_or_404(db, attachment_id):
 def download(attachment_id):
     db = get_session()
     att, _rec = _attachment_or_404(db, attachment_id)
-    path = storage.file_path(current_app.config["UPLOAD_DIR"], att.stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.original_name,
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_upload(storage.file_path(current_app.config["UPLOAD_DIR"], att.stored_name), att.content_type,
+                       att.original_name)
 
 
 @bp.route("/attachment/<int:attachment_id>/delete", methods=["POST"])

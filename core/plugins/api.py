@@ -102,6 +102,7 @@ outside the web root under random names, served only as downloads)
 - `check_upload`: refuse an empty, too large, forbidden or disguised file.
 - `UploadRefused`: that refusal (the message is for the user).
 - `CheckedFile`: what `check_upload` returns (original name, extension, type, size).
+- `send_upload`: a stored file as a sandboxed download under its original name.
 - `new_stored_name`, `write_file`, `file_path`, `remove_file`: store, find and remove
   a file under the upload directory (config UPLOAD_DIR; limits ATTACHMENT_MAX_BYTES,
   ATTACHMENT_EXTENSIONS).
@@ -147,7 +148,7 @@ from core.scoring.gates import StarGate
 from core.scoring.kinds import EvalContext, EvalRow, IndicatorKind
 from core.scoring.sqlfuncs import (JsonInt, JsonStr, as_bigint, clamp_int, fixed_text, json_text, padded_text,
                                    round_div, unindexed)
-from core.views_util import attempt, flash_form_errors, get_or_404, refuse_on_form
+from core.views_util import attempt, flash_form_errors, get_or_404, refuse_on_form, send_upload
 from core.web import Page, paginate
 from core.xlsx import (CellError, Column, ImportFileError, ImportResult, Sheet, escape_cell, open_workbook,
                        parse_choice, parse_date, parse_decimal, parse_text, read_rows, template_workbook, write_csv,
@@ -177,7 +178,7 @@ __all__ = [
     # audit
     "audit", "snapshot", "diff",
     # uploads
-    "check_upload", "UploadRefused", "CheckedFile", "new_stored_name", "write_file", "file_path", "remove_file",
+    "check_upload", "UploadRefused", "CheckedFile", "send_upload", "new_stored_name", "write_file", "file_path", "remove_file",
     # Excel
     "Column", "CellError", "ImportResult", "ImportFileError", "open_workbook", "read_rows", "parse_text",
     "parse_choice", "parse_date", "parse_decimal", "Sheet", "write_workbook", "template_workbook", "write_csv",

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.plugins.api import (CATEGORIES, Branch, CatalogueError, MenuItem, OrgNode, PeriodLocked, RuleSet,
                               UploadRefused, User, active_ruleset, attempt, can_review, file_path,
                               flash_form_errors, get_branch_or_404, get_or_404, get_session, options, paginate,
-                              plugin_blueprint, requires, unit_ids_in_scope, units_enabled_in_scope, visible_branches,
-                              writer_required, xlsx_response)
+                              plugin_blueprint, requires, send_upload, unit_ids_in_scope, units_enabled_in_scope,
+                              visible_branches, writer_required, xlsx_response)
 from plugins.brands import evidence, forms, matrix as matrix_mod, scoring, showcase, stages
 from plugins.brands.models import (STAGES, VANGUARD_TYPES, WUYOU_ITEMS, Achievement, Benchmark, Brand, BrandEvent,
                                    BrandFile, Route, RouteStop, Visit, VisitBranch)
@@ -212,13 +213,7 @@ def download(branch_id, file_id):
     session = get_session()
     b = get_branch_or_404(session, current_user, branch_id)
     f = _file_or_404(session, b, file_id)
-    path = file_path(current_app.config["UPLOAD_DIR"], f.stored_name)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=f.content_type, as_attachment=True, download_name=f.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_upload(file_path(current_app.config["UPLOAD_DIR"], f.stored_name), f.content_type, f.original_name)
 
 
 @bp.route("/branch/<int:branch_id>/file/<int:file_id>/delete", methods=["POST"])
@@ -360,10 +355,8 @@ def routes():
             if done:
                 flash(_("观摩路线已创建。"), "success")
                 return redirect(url_for("brands.route", route_id=route.id))
-    items = list(session.scalars(showcase.visible_routes(session, current_user)))
-    counts = {}
-    for r in items:
-        counts[r.id] = len(r.stops)
+    items = list(session.scalars(showcase.visible_routes(session, current_user).options(selectinload(Route.stops))))
+    counts = {r.id: len(r.stops) for r in items}
     status = 422 if form is not None and form.errors else 200
     return render_template("brands/routes.html", routes=items, counts=counts, form=form), status
 
@@ -444,7 +437,7 @@ def visits():
                 return redirect(url_for("brands.visits"))
     units = _enabled_units()
     scope = unit_ids_in_scope(session, current_user)
-    stmt = select(Visit).order_by(Visit.visited_on.desc(), Visit.id.desc())
+    stmt = select(Visit).options(selectinload(Visit.visitors)).order_by(Visit.visited_on.desc(), Visit.id.desc())
     if scope is not None:
         stmt = stmt.where(Visit.id.in_(select(VisitBranch.visit_id).where(VisitBranch.unit_id.in_(sorted(units)))))
     page = paginate(session, stmt)

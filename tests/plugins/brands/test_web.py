@@ -210,3 +210,14 @@ def test_dashboard_panel_shows_stage_and_progress(client, login, world, walk):
     login(world["admin"])
     html = client.get(f"/branches/{world['x'].id}/dashboard").get_data(as_text=True)
     assert "查看品牌档案" not in html
+
+
+def test_the_brand_pages_speak_english_when_asked(client, login, world, walk):
+    walk(world["a"], upto="cultivating")
+    login(world["reviewer"])
+    client.post("/language/en")
+    html = client.get(f"/brands/branch/{world['a'].id}").get_data(as_text=True)
+    assert "Brand file" in html and "Cultivating" in html and "Request acceptance" in html
+    assert "An excellent branch secretary" in html
+    html = client.get("/brands/matrix").get_data(as_text=True)
+    assert "Brand matrix" in html and "Manufacturing" in html
