@@ -255,7 +255,7 @@ def main(argv=None):
     parser.add_argument("--database-url")
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--plugins", default="", help="comma-separated plugins to load and fill (production)")
+    parser.add_argument("--plugins", default="", help="comma-separated plugins to load and fill (production, brands)")
     args = parser.parse_args(argv)
     plugins = {n: f"plugins.{n}" for n in args.plugins.split(",") if n}
 
@@ -281,6 +281,10 @@ def main(argv=None):
         if "production" in plugins:
             from plugins.production.benchdata import generate as generate_production
             print("production:", generate_production(session, load, seed=args.seed))
+            session.commit()
+        if "brands" in plugins:
+            from plugins.brands.benchdata import generate as generate_brands
+            print("brands:", generate_brands(session, load, seed=args.seed))
             session.commit()
         ruleset = seed_ruleset(session, 2026, None, registry=registry)
         session.commit()

@@ -74,6 +74,17 @@ def get_or_404(db, model, ident):
     return obj
 
 
+def send_upload(path, content_type: str, name: str):
+    """A stored upload (ledger attachment, honour or plugin evidence) as a download under
+    its original name (core.ledger.storage.download_response: cleaned name, never
+    inline, never sniffed, sandboxed); 404 when the file is gone."""
+    from core.ledger.storage import download_response
+
+    if not path.is_file():
+        abort(404)
+    return download_response(path, name, content_type)
+
+
 def posted_version(form) -> int | None:
     """The optimistic-lock version a form carried back (its ``version`` hidden field), or
     None when missing or not a number."""

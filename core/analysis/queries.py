@@ -274,10 +274,16 @@ def percent_of(score: Decimal | None, weight) -> Decimal | None:
 
 
 def index_percentages(result: ScoreResult, weights: dict[str, int]) -> dict[str, Decimal | None]:
-    """Each index of `result` as a percentage of its effective (re-scaled) weight."""
-    scores = {code: getattr(result, code) for code in INDICES}
+    return scaled_percentages({code: getattr(result, code) for code in INDICES}, weights)
+
+
+def scaled_percentages(scores: dict, weights: dict[str, int]) -> dict[str, Decimal | None]:
+    """Index scores (code → score or None) as percentages of the weight each index had
+    in its window: when some index has no evaluation the others' weights were re-scaled
+    to 100 (SCORING.md), so an index's share is its effective weight — a month scored
+    only on 管理 and 品牌 must not show 品牌 at 190 %."""
     eff = effective_weights([c for c, v in scores.items() if v is not None], weights)
-    return {code: percent_of(v, eff.get(code)) for code, v in scores.items()}
+    return {code: percent_of(scores.get(code), eff.get(code)) for code in INDICES}
 
 
 # ------------------------------------------------------------------ category aggregates

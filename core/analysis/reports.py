@@ -86,9 +86,9 @@ def _trend(chart_id, rows, weights, title, desc):
     labels = [f"{p.year}年{QUARTER_NAMES[p.number]}季度" if p.kind == "quarter" else
               f"{p.year % 100:02d}年{p.number}月" for _sr, p in rows]
     series = [(TOTAL_LABEL, [sr.total for sr, _p in rows])]
+    pcts = [queries.index_percentages(sr, weights.get(sr.ruleset_id, {})) for sr, _p in rows]
     for code, name in INDICES.items():
-        series.append((name, [queries.index_percentages(sr, weights.get(sr.ruleset_id, {}))[code]
-                              for sr, _p in rows]))
+        series.append((name, [pct[code] for pct in pcts]))
     return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %")
 
 

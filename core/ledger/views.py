@@ -27,7 +27,7 @@ from core.org.models import Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.plugins.web import MenuItem
-from core.views_util import attempt, posted_version
+from core.views_util import attempt, posted_version, send_upload
 from core.web import paginate
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
@@ -271,10 +271,8 @@ def _attachment_or_404(db, attachment_id):
 def download(attachment_id):
     db = get_session()
     att, _rec = _attachment_or_404(db, attachment_id)
-    path = storage.file_path(current_app.config["UPLOAD_DIR"], att.stored_name)
-    if not path.is_file():
-        abort(404)
-    return storage.download_response(path, att.original_name, att.content_type)
+    return send_upload(storage.file_path(current_app.config["UPLOAD_DIR"], att.stored_name), att.content_type,
+                       att.original_name)
 
 
 @bp.route("/attachment/<int:attachment_id>/delete", methods=["POST"])

@@ -1,6 +1,6 @@
 """Plugin `production`: the category standard 发挥作用 — output, cost, quality, safety
 (产量、成本、质量、安全) per branch category, with monthly targets and actuals."""
-from core.plugins.hookspecs import hookimpl
+from core.plugins.api import hookimpl
 
 MANIFEST = {
     "name": "production",

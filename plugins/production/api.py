@@ -20,10 +20,7 @@ from decimal import Decimal
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
-from core.auth.access import requires
-from core.auth.loaders import authenticated_by_token
-from core.db import get_session
-from core.plugins.web import plugin_blueprint
+from core.plugins.api import authenticated_by_token, get_session, plugin_blueprint, requires
 from plugins.production.services import Entry, parse_month, parse_quantity, save_entries
 
 bp = plugin_blueprint("production", "production_api", __name__, url_prefix="/api/v1/production")

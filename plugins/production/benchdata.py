@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from core.org.models import Branch, OrgNode
+from core.plugins.api import Branch, OrgNode
 from plugins.production.measures import all_measures, seed_measures
 
 SCALE = 10_000  # QuantityType stores ten-thousandths

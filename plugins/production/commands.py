@@ -15,9 +15,7 @@ def production():
 def import_command(path, username):
     from sqlalchemy import select
 
-    from core.auth.models import User
-    from core.db import get_session
-    from core.xlsx import ImportFileError
+    from core.plugins.api import ImportFileError, User, get_session
     from plugins.production.importing import ImportRefused, import_workbook
 
     session = get_session()
@@ -43,7 +41,7 @@ def import_command(path, username):
 
 @production.command("seed-measures", help="补齐五类支部的默认指标定义（已有的不改）。")
 def seed_command():
-    from core.db import get_session
+    from core.plugins.api import get_session
     from plugins.production.measures import seed_measures
 
     session = get_session()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.plugins.models import UnitPlugin
+from core.plugins.api import UnitPlugin
 from plugins.production.measures import PLUGIN, all_measures, seed_measures
 from plugins.production.models import Actual, Plan
 

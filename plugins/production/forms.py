@@ -10,7 +10,7 @@ from wtforms import (BooleanField, DateField, DecimalField, HiddenField, Integer
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms_util import choices_of
+from core.plugins.api import choices_of
 from plugins.production.models import ACCEPTANCE_RULES, ACCEPTANCE_STATUSES, DIRECTIONS, SEVERITIES
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import gettext
 
-from core.xlsx import CellError, Column, ImportFileError, open_workbook, parse_text, read_rows, template_workbook
+from core.plugins.api import CellError, Column, ImportFileError, open_workbook, parse_text, read_rows, template_workbook
 from plugins.production.services import Entry, parse_month, parse_quantity, save_entries
 
 COLUMNS = [

@@ -8,8 +8,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.audit.service import diff, record, snapshot
-from core.points import to_points
+from core.plugins.api import audit as record, diff, snapshot, to_points
 from plugins.production.models import SLOTS, Measure
 
 METHOD = "production.measure"
@@ -114,7 +113,7 @@ def indicator_code(measure: Measure | dict) -> str:
 
 def indicator_rows(measures) -> list[dict]:
     """The rule-set indicator rows for the given measures (dicts or Measure rows)."""
-    from core.org.models import CATEGORIES
+    from core.plugins.api import CATEGORIES
 
     rows = []
     for m in measures:
@@ -185,8 +184,7 @@ def _plain_decimal(value) -> Decimal:
 def sync_indicators(session: Session, measure: Measure) -> int:
     """Copy a measure's curve, points and name into its indicators of the rule sets
     that no closed period has used (a closed period never changes)."""
-    from core.indicators.models import Indicator, RuleSet
-    from core.periods.models import Period
+    from core.plugins.api import Indicator, Period, RuleSet
 
     used = select(Period.ruleset_id).where(Period.status == "closed", Period.ruleset_id.is_not(None))
     code = indicator_code(measure)

@@ -15,8 +15,7 @@ from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from core.db import Base, utcnow
-from core.points import PointsType
+from core.plugins.api import Base, PointsType, utcnow
 
 #: The four measures of the category standard, slot code → Chinese name.
 SLOTS = {"output": "产量", "cost": "成本", "quality": "质量", "safety": "安全"}

@@ -8,8 +8,8 @@ from decimal import Decimal
 from flask import render_template
 from flask_babel import gettext as _
 
-from core.periods.keys import PeriodKey
-from core.plugins.web import Panel
+from core.plugins.api import Panel, PeriodKey
+from plugins.production.models import Actual, Plan
 from plugins.production.scoring import UNBOUNDED, attainment
 from plugins.production.services import (ProductionError, days_without_incident, measures_of, require_enabled,
                                          window_figures)

@@ -52,11 +52,8 @@ from sqlalchemy import BigInteger, Integer, Text, and_, case, cast, false, func,
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from core.org.models import Branch
-from core.points import div_half_up, to_cents
-from core.scoring.bulk import canonical_json
-from core.scoring.kinds import EvalContext, IndicatorKind
-from core.scoring.sqlfuncs import as_bigint, fixed_text, padded_text, round_div, unindexed
+from core.plugins.api import (Branch, EvalContext, IndicatorKind, as_bigint, canonical_json, div_half_up, fixed_text,
+                              padded_text, round_div, to_cents, unindexed)
 from plugins.production.measures import METHOD, PLUGIN
 from plugins.production.models import Acceptance, Actual, Measure, Plan, Setting
 

@@ -12,13 +12,8 @@ from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.audit.service import record
-from core.auth.scoping import can_keep_ledger, can_review
-from core.ledger.models import PointRecord
-from core.org.models import Branch
-from core.periods.keys import PeriodKey
-from core.periods.locks import PeriodLocked, ensure_open
-from core.plugins.models import UnitPlugin
+from core.plugins.api import (Branch, PeriodKey, PeriodLocked, PointRecord, UnitPlugin, audit as record, can_keep_ledger,
+                              can_review, ensure_open)
 from plugins.production.measures import PLUGIN, all_measures, find_measure
 from plugins.production.models import (ACCEPTANCE_RULES, ACCEPTANCE_STATUSES, QUANTITY_PLACES, SEVERITIES,
                                        Acceptance, Actual, Incident, Measure, Plan, Setting)
@@ -402,7 +397,7 @@ def accept_all(session: Session, actor, unit_id: int, quarter: str, branch_ids, 
 def closed_months(session: Session, quarter: str) -> list[str]:
     """Labels of the quarter's months already closed: under a strict acceptance rule a
     decision reaches their stored scores only after they are reopened and closed again."""
-    from core.periods.models import Period
+    from core.plugins.api import Period
     keys = [k.key for k in PeriodKey.parse(quarter).children()]
     rows = session.scalars(select(Period).where(Period.key.in_(keys), Period.status == "closed")
                            .order_by(Period.starts_on))

@@ -9,16 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.auth.access import requires, writer_required
-from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, get_unit_or_404, visible_branches
-from core.db import get_session
-from core.http_inputs import year_arg
-from core.org.models import CATEGORIES, Branch
-from core.periods.keys import PeriodKey
-from core.periods.locks import PeriodLocked
-from core.plugins.web import MenuItem, plugin_blueprint, units_enabled_in_scope
-from core.web import paginate
-from core.xlsx import ImportFileError, xlsx_response
+from core.plugins.api import (CATEGORIES, Branch, ImportFileError, MenuItem, PeriodKey, PeriodLocked, can_keep_ledger,
+                              can_review, get_branch_or_404, get_session, get_unit_or_404, paginate, plugin_blueprint,
+                              requires, units_enabled_in_scope, visible_branches, writer_required, xlsx_response,
+                              year_arg)
 from plugins.production import forms, services
 from plugins.production.importing import ImportRefused, import_workbook, template
 from plugins.production.measures import EDITABLE, MeasureError, all_measures, update_measure
@@ -164,8 +158,7 @@ def delete_incident(branch_id, incident_id):
 def acceptance_units():
     session = get_session()
     enabled = units_enabled_in_scope(session, current_user, "production")
-    from core.auth.scoping import visible_units
-    from core.org.models import OrgNode
+    from core.plugins.api import OrgNode, visible_units
     units = session.scalars(visible_units(current_user).where(OrgNode.id.in_(enabled)).order_by(OrgNode.code)).all()
     quarter = PeriodKey.of_date("quarter", date.today()).key
     return render_template("production/acceptance_units.html", units=units, quarter=quarter)

@@ -101,7 +101,7 @@ def test_gate_not_met_gives_next_star_down(make_branch, make_ruleset, rate):
 
 
 def test_unknown_gate_is_not_met(make_branch, make_ruleset, rate):
-    make_ruleset(indicators=[Q_ITEM], settings={"gates": {"5": "brand_accepted"}})
+    make_ruleset(indicators=[Q_ITEM], settings={"gates": {"5": "no_such_gate"}})
     b = make_branch()
     r = rate({b: 95})[b]
     assert r.stars == 4
