@@ -65,3 +65,10 @@ def starbranch_demo_data(session, units, branches):
 def starbranch_cli_commands():
     from plugins.brands.commands import brands
     return [brands]
+
+
+@hookimpl
+def starbranch_audit_words():
+    from plugins.brands.audit_words import WORDS
+
+    return WORDS

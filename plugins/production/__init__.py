@@ -62,3 +62,10 @@ def starbranch_demo_data(session, units, branches):
 def starbranch_cli_commands():
     from plugins.production.commands import production
     return [production]
+
+
+@hookimpl
+def starbranch_audit_words():
+    from plugins.production.audit_words import WORDS
+
+    return WORDS

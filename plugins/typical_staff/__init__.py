@@ -36,3 +36,10 @@ def starbranch_dashboard_panels(session, branch, period):
 def starbranch_demo_data(session, units, branches):
     from plugins.typical_staff.demo import add_demo
     add_demo(session, units, branches)
+
+
+@hookimpl
+def starbranch_audit_words():
+    from plugins.typical_staff.audit_words import WORDS
+
+    return WORDS

@@ -76,3 +76,19 @@ def test_audit_filters_by_user_object_and_date_and_exports(client, login, world,
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("时间", "操作人", "操作") and len(rows) == 2
     assert rows[1][2] == "修改支部" and "十月的修改" in rows[1][5]
+
+
+def test_plugins_name_their_actions_in_the_audit_log(client, login, world, db):
+    from core.audit.service import record
+
+    record(db, actor=world.admin, action="production.actual.create", object_type="production_actuals",
+           object_id=1, new={"value": "950.5"}, unit_id=world.a.id)
+    record(db, actor=world.admin, action="brands.name", object_type="brand_brands", object_id=1,
+           new={"stage": "named"}, unit_id=world.a.id)
+    record(db, actor=world.admin, action="typical_staff.review.unit", object_type="ts_declarations", object_id=1,
+           new={"decision": "approved"}, unit_id=world.a.id)
+    db.commit()
+    login(world.admin)
+    body = client.get("/audit/").get_data(as_text=True).split("<tbody>")[1]
+    assert "登记生产实绩" in body and "生产实绩" in body and "数值：950.5" in body
+    assert "支部品牌" in body and "单位审核" in body
