@@ -17,9 +17,10 @@ from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.plugins.web import MenuItem, plugin_blueprint, units_enabled_in_scope
 from core.web import paginate
-from core.xlsx import ImportFileError, xlsx_response
+from core.imports.web import Importer, import_flow
+from core.xlsx import xlsx_response
 from plugins.production import forms, services
-from plugins.production.importing import ImportRefused, import_workbook, template
+from plugins.production.importing import apply_import, plan_import, template
 from plugins.production.measures import EDITABLE, MeasureError, all_measures, update_measure
 from plugins.production.models import ACCEPTANCE_RULES, Incident, Measure
 
@@ -238,32 +239,24 @@ def _quarter_totals(session, branch_ids, quarter):
 
 @bp.route("/import", methods=["GET", "POST"])
 @requires("admin", "reviewer", "secretary")
+@writer_required
 def import_page():
-    session = get_session()
-    form = forms.ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        try:
-            result = import_workbook(session, current_user, form.file.data.stream)
-        except ImportRefused as exc:
-            session.rollback()
-            errors = exc.errors
-            flash(str(exc), "error")
-        except ImportFileError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
-            session.commit()
-            flash(_("导入成功：新增 %(c)s 项，修改 %(u)s 项，未变 %(n)s 项。", c=result.created, u=result.updated,
-                    n=result.unchanged), "success")
-            return redirect(url_for(".import_page"))
-    return render_template("production/import.html", form=form, errors=errors)
+    return import_flow(Importer(
+        "production", "生产经营计划与实绩", plan_import, apply_import, url_for(".import_template"),
+        url_for(".import_page"),
+        hint=_("每月一张工作表，名称为月份（如 2026-03）；列：支部编码、支部名称（仅核对）、指标（产量/成本/质量/安全）、"
+               "计划、实绩。模板已按您可填报的支部和指标预先列出本月各行，只需填写数字。")))
 
 
 @bp.route("/import/template")
 @requires("admin", "reviewer", "secretary")
 def import_template():
-    return xlsx_response(template(), "生产经营实绩导入模板.xlsx")
+    try:
+        month = services.parse_month(request.args["month"]) if request.args.get("month") else date.today()
+    except ValueError:
+        month = date.today()
+    data = template(get_session(), current_user, month)
+    return xlsx_response(data, f"生产经营计划与实绩_{services.month_key(month)}.xlsx")
 
 
 # ------------------------------------------------------------------ admin: measures and settings
