@@ -10,7 +10,9 @@ Decisions (README "Excel 导入与导出"):
   98.75) for a measure whose unit is %; for any other measure it is an error.
 - A number with more than 4 decimals (a formula result) is rounded half-up with a note.
 - Branch codes and measure names are compared after NFKC, trimmed, codes case-insensitive.
-- Cell errors and branch/measure/scope/lock errors are reported together, in one pass."""
+- Cell errors and branch/measure/scope/lock errors are reported together, in one pass.
+- A row with neither plan nor actual is skipped: the template lists every branch ×
+  measure of the month, and the rows a user leaves empty mean "nothing to report"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,11 +84,11 @@ COLUMNS = [
            hint=gettext("仅供核对，不导入")),
     Column("指标", "measure", parse_text(40), example="产量", choices=tuple(SLOTS.values()),
            hint=gettext("产量、成本、质量、安全，或指标编码/名称")),
-    Column("月份", "month", parse_month_cell, required=False, example="2026-03",
-           hint=gettext("工作表名称为月份（如 2026-03）时可省略；CSV 文件必填")),
     Column("计划", "plan", parse_figure, required=False, example="12000", number_format=QUANTITY_FORMAT,
            hint=gettext("最多 4 位小数，多余的四舍五入；单位为 % 的指标可填 98.75 或设为百分比格式")),
     Column("实绩", "actual", parse_figure, required=False, example="12500.5", number_format=QUANTITY_FORMAT),
+    Column("月份", "month", parse_month_cell, required=False, example="2026-03",
+           hint=gettext("工作表名称为月份（如 2026-03）时可省略；CSV 文件必填")),
 ]
 FIELDS = {"branch": "支部编码", "measure": "指标", "month": "月份", "plan": "计划", "actual": "实绩"}
 
@@ -146,7 +148,7 @@ def plan_import(session, book, *, actor) -> Plan:
     codes = {code_key(r["branch"]) for r, _ in raw if r.get("branch")}
     real = {code_key(c): c for c in session.scalars(select(Branch.code).where(func.upper(Branch.code).in_(codes)))} \
         if codes else {}
-    entries, figures = [], {}
+    entries, figures, from_title = [], {}, set()
     for row, sheet_month in raw:
         sheet, n, bad = row["_sheet"], row["_row"], row.get("_bad", set())
         month = row.get("month") or sheet_month
@@ -154,20 +156,22 @@ def plan_import(session, book, *, actor) -> Plan:
             problems.error(sheet, n, FIELDS["month"], gettext("请填写月份（如 2026-03），或把工作表名称改为月份。"))
         plan, actual = row.get("plan"), row.get("actual")
         if plan is None and actual is None and not bad & {"plan", "actual"}:
-            problems.error(sheet, n, FIELDS["actual"], gettext("计划和实绩至少填写一项。"))
-            continue
+            continue  # a pre-filled template row the user left empty
         if not row.get("branch") or not row.get("measure") or month is None:
             continue
         ref = (sheet, n)
         figures[ref] = (plan, actual)
+        if not row.get("month"):
+            from_title.add(ref)
         # a bad figure cell stands in as 0 so the row's other checks still run (nothing
         # is written while any error remains)
         entries.append(Entry(ref=ref, branch=real.get(code_key(row["branch"]), normalise(row["branch"])),
                              measure=normalise(row["measure"]), month=month,
                              plan=_value(plan, "plan" in bad), actual=_value(actual, "actual" in bad)))
     resolved, errors = check_entries(session, actor, entries, field_names=FIELDS)
-    for e in errors:
-        problems.error(e.ref[0], e.ref[1], "" if e.field == "工作表" else e.field, e.message)
+    for e in errors:  # a month given by the sheet's title has no cell to point at
+        column = "" if e.field == FIELDS["month"] and e.ref in from_title else e.field
+        problems.error(e.ref[0], e.ref[1], column, e.message)
     for e, _branch, measure in resolved:
         for fig, header in zip(figures[e.ref], (FIELDS["plan"], FIELDS["actual"])):
             if fig is not None and fig.percent and measure.unit != "%":
@@ -242,8 +246,8 @@ def template(session=None, actor=None, month: date | None = None) -> bytes:
     month = (month or date.today()).replace(day=1)
     rows = list(_prefill(session, actor, month)) if session is not None else []
     data = Sheet(month_key(month), [c.header for c in COLUMNS], rows,
-                 widths=[12, 28, 10, 10, 14, 14],
-                 formats={4: QUANTITY_FORMAT, 5: QUANTITY_FORMAT},
+                 widths=[12, 28, 10, 14, 14, 10],
+                 formats={3: QUANTITY_FORMAT, 4: QUANTITY_FORMAT},
                  choices={2: tuple(SLOTS.values())}, blank_rows=200)
     lines = [gettext("每月一张工作表，名称为月份（如 2026-03）；也可用“月份”列。"),
              gettext("按“支部编码 + 指标 + 月份”识别：已有的数值显示为修改（原值 → 新值），相同的为未变。"),
@@ -270,8 +274,8 @@ def _prefill(session, actor, month):
                 continue
             key = (b.id, m.id, month)
             plan, actual = plans.get(key), actuals.get(key)
-            yield [b.code, b.name, m.slot_label, month_key(month),
-                   Decimal(plan.value) if plan else None, Decimal(actual.value) if actual else None]
+            yield [b.code, b.name, m.slot_label, Decimal(plan.value) if plan else None,
+                   Decimal(actual.value) if actual else None, month_key(month)]
 
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportRefused", "apply_import", "import_workbook", "plan_import", "template"]

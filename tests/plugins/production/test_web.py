@@ -137,16 +137,20 @@ def test_import_page_and_template(client, db, login, reviewer, branch):
     data = io.BytesIO()
     wb.save(data)
     payload = data.getvalue()
-    r = client.post("/production/import", data={"file": (io.BytesIO(payload), "a.xlsx")},
+    r = client.post("/production/import?step=preview", data={"file": (io.BytesIO(payload), "a.xlsx")},
                     content_type="multipart/form-data")
     html = r.get_data(as_text=True)
-    assert "导入失败" in html and "第 3 行“实绩”列：应为数字。" in html and count(db, Plan) == 0
+    assert "导入未执行" in html and "<td>实绩</td><td>应为数字。</td>" in html and count(db, Plan) == 0
     ws.delete_rows(3)
     data = io.BytesIO()
     wb.save(data)
-    r = client.post("/production/import", data={"file": (io.BytesIO(data.getvalue()), "a.xlsx")},
-                    content_type="multipart/form-data", follow_redirects=True)
-    assert "导入成功" in r.get_data(as_text=True) and count(db, Actual) == 1
+    r = client.post("/production/import?step=preview", data={"file": (io.BytesIO(data.getvalue()), "a.xlsx")},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert "新增 1 条" in html and count(db, Plan) == 0, "the preview writes nothing"
+    from tests.office import apply
+    r = apply(client, "/production/import", html)
+    assert r.status_code == 302 and count(db, Actual) == 1
 
 
 def test_admin_edits_a_measure(client, db, login, make_user, branch, measures):
