@@ -156,6 +156,8 @@ class Sheet:
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 DATE_FORMAT = "yyyy-mm-dd"
+#: A date cell shown as 2026年7月1日 (still a date: sorts, filters and computes).
+CN_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 
 
 def decimal_format(value: Decimal) -> str:
