@@ -154,3 +154,12 @@ def test_xls_and_et_are_refused_with_how_to_save_as_xlsx():
     for name, data in (("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100)), ("b.et", b"whatever")):
         with pytest.raises(ImportFileError, match="另存为"):
             open_book(data, name)
+
+
+def test_a_part_with_a_dtd_is_refused():
+    bomb = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>')
+    data = _patched(_small_xlsx(), lambda t: bomb)
+    with pytest.raises(ImportFileError, match="DTD"):
+        _rows(open_book(data, "a.xlsx"))
