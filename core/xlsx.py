@@ -250,7 +250,7 @@ def instruction_sheet(title: str, columns: Sequence[Column], lines: Sequence[str
         rows.append(["", "", "", ""])
     rows.append([gettext("列名"), gettext("是否必填"), gettext("填写要求"), gettext("示例")])
     for c in columns:
-        hint = c.hint or ("、".join(c.choices) if c.choices else "")
+        hint = str(c.hint) if c.hint else "、".join(c.choices)
         rows.append([c.header, gettext("必填") if c.required else gettext("选填"), hint,
                      "" if c.example in (None, "") else str(c.example)])
     return Sheet(title, [gettext("填写说明")], rows, widths=[28, 10, 60, 24])

@@ -23,7 +23,7 @@ import posixpath
 import xml.etree.ElementTree as ET  # nosec: C expat; parts with a DTD are refused (see _events)
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePath
 
@@ -83,11 +83,13 @@ class TableSheet:
 
 @dataclass
 class Book:
-    """An opened upload: its sheets in file order, and what kind of file it was."""
+    """An opened upload: its sheets in file order, what kind of file it was, and the
+    tables already parsed from it (core.imports.table.read_tables fills `memo`)."""
 
     sheets: list
-    kind: str  # "xlsx" / "csv"
+    kind: str  # "xlsx" / "csv" / "memo"
     close: object = None
+    memo: dict = field(default_factory=dict)
 
 
 def xls_message() -> str:
@@ -304,12 +306,39 @@ class _XlsxSheet(TableSheet):
             raise ImportFileError(gettext("工作表“%(s)s”无法读取，文件可能已损坏。", s=self.title)) from exc
 
     def _values(self, number: int, cells) -> tuple:
+        # the hot loop of every import: locals bound once, one pass over the cells
         out: dict[int, object] = {}
         column = 0
+        strings, dates, durations, percents = self._strings, self._dates, self._durations, self._percents
         for c in cells:
-            ref = c.get("r")
+            get = c.get
+            ref = get("r")
             column = _column(ref.rstrip("0123456789")) if ref else column + 1
-            value = self._value(c)
+            kind = get("t", "n")
+            if kind == "inlineStr":
+                inline = c.find(_IS)
+                value = clean_text("".join(t.text or "" for t in inline.iter(_T))) if inline is not None else None
+            else:
+                v = c.findtext(_V)
+                if not v:
+                    continue
+                if kind == "s":
+                    value = clean_text(strings[int(v)])
+                elif kind == "n":
+                    value = int(v) if v.isdigit() else float(v)
+                    style = get("s")
+                    if style:
+                        style = int(style)
+                        if style in dates:
+                            value = from_excel(value, self._epoch)
+                        elif style in percents:
+                            value = Percent(value)
+                        elif style in durations:
+                            value = from_excel(value, self._epoch, timedelta=True)
+                elif kind == "b":
+                    value = v == "1"
+                else:  # str (a formula's text result), e (an error such as #DIV/0!)
+                    value = clean_text(v)
             if value is None:
                 continue
             if column > self._limits.max_columns:
@@ -319,33 +348,6 @@ class _XlsxSheet(TableSheet):
         if not out:
             return ()
         return tuple(out.get(i) for i in range(1, max(out) + 1))
-
-    def _value(self, c):
-        kind = c.get("t", "n")
-        if kind == "inlineStr":
-            inline = c.find(_IS)
-            text = "".join(t.text or "" for t in inline.iter(_T)) if inline is not None else ""
-            return clean_text(text)
-        v = c.findtext(_V)
-        if v is None or v == "":
-            return None
-        if kind == "s":
-            return clean_text(self._strings[int(v)])
-        if kind in ("str", "e"):
-            return clean_text(v)
-        if kind == "b":
-            return v == "1"
-        number = float(v)
-        if number.is_integer() and "." not in v and "E" not in v.upper():
-            number = int(v)
-        style = int(c.get("s", 0) or 0)
-        if style in self._dates:
-            return from_excel(number, self._epoch)
-        if style in self._durations:
-            return from_excel(number, self._epoch, timedelta=True)
-        if style in self._percents:
-            return Percent(number)
-        return number
 
 
 # ------------------------------------------------------------------ csv

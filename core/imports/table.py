@@ -72,6 +72,15 @@ class Problems:
     def ok(self) -> bool:
         return self.error_count == 0
 
+    def absorb(self, other: "Problems") -> None:
+        """Add another collection's errors and notes (and their full counts)."""
+        room = max(0, self.cap - len(self.errors))
+        self.errors.extend(other.errors[:room])
+        self.error_count += other.error_count
+        room = max(0, self.cap - len(self.notes))
+        self.notes.extend(other.notes[:room])
+        self.note_count += other.note_count
+
     def ordered(self) -> list[CellError]:
         return sorted(self.errors, key=lambda e: (e.sheet, e.row))
 
@@ -177,12 +186,20 @@ def _parse_rows(title, rows, index, columns, problems):
         yield row
 
 
-def read_tables(book, columns: Sequence[Column], problems: Problems) -> Iterable[dict]:
-    """Rows of every data sheet of `book` (notes and empty sheets skipped), in order."""
-    for sheet in data_sheets(book):
-        table = read_table(sheet, columns, problems)
-        if table:
-            yield from table
+def read_tables(book, columns: Sequence[Column], problems: Problems) -> list[dict]:
+    """Rows of every data sheet of `book` (notes and empty sheets skipped), in order.
+    Kept in `book.memo`, so an apply can reuse what its preview parsed (core.imports.web)."""
+    key = tuple(c.key for c in columns)
+    memo = getattr(book, "memo", None)
+    if memo is not None and key in memo:
+        rows, found = memo[key]
+    else:
+        found = Problems(cap=problems.cap)
+        rows = [row for sheet in data_sheets(book) for row in (read_table(sheet, columns, found) or ())]
+        if memo is not None:
+            memo[key] = (rows, found)
+    problems.absorb(found)
+    return rows
 
 
 def round_note(value: Decimal, places: int) -> Noted | Decimal:

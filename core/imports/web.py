@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +24,7 @@ from wtforms.validators import DataRequired
 from core.db import get_session
 from core.imports import pending
 from core.imports.plan import Plan, shown
-from core.imports.reader import open_book
+from core.imports.reader import Book, open_book
 from core.xlsx import ImportFileError
 
 #: Rows of each list shown on the preview page (the counts are always complete).
@@ -50,13 +51,17 @@ class Importer:
     template_url: str
     back_url: str
     hint: str = ""
+    #: the template is made for a month the user picks (pre-filled templates)
+    template_month: bool = False
 
 
-def build_plan(importer: Importer, session, data: bytes, filename: str) -> Plan:
-    """Open and plan a file (raises ImportFileError for an unreadable or refused file)."""
-    book = open_book(data, filename)
+def build_plan(importer: Importer, session, data: bytes, filename: str, memo: dict | None = None
+               ) -> tuple[Plan, dict]:
+    """Open and plan a file (raises ImportFileError for an unreadable or refused file);
+    with `memo` (the tables its preview parsed) the file is not parsed again."""
+    book = Book([], "memo", memo=memo) if memo else open_book(data, filename)
     try:
-        return importer.plan(session, book, actor=current_user)
+        return importer.plan(session, book, actor=current_user), book.memo
     finally:
         if book.close:
             book.close()
@@ -82,7 +87,7 @@ def import_flow(importer: Importer):
             flash(_("预览已过期或不存在，请重新上传文件。"), "error")
             return redirect(request.path)
         try:
-            plan = build_plan(importer, session, stored.data, stored.filename)
+            plan, _memo = build_plan(importer, session, stored.data, stored.filename, stored.memo)
         except ImportFileError as exc:
             pending.discard(token)
             flash(str(exc), "error")
@@ -104,18 +109,19 @@ def import_flow(importer: Importer):
         upload = form.file.data
         data, filename = upload.read(), upload.filename or ""
         try:
-            plan = build_plan(importer, session, data, filename)
+            plan, memo = build_plan(importer, session, data, filename)
         except ImportFileError as exc:
             form.file.errors = [str(exc)]
         else:
             session.rollback()  # a plan writes nothing; make sure of it
-            return _preview(importer, plan, filename, data)
-    return render_template("imports/upload.html", form=form, importer=importer)
+            return _preview(importer, plan, filename, data, memo)
+    return render_template("imports/upload.html", form=form, importer=importer,
+                           today_month=date.today().strftime("%Y-%m"))
 
 
-def _preview(importer: Importer, plan: Plan, filename: str, data: bytes):
+def _preview(importer: Importer, plan: Plan, filename: str, data: bytes, memo: dict | None = None):
     token = None
     if plan.ok and plan.has_changes:
-        token = pending.store(importer.kind, current_user.id, filename, data, plan.digest())
+        token = pending.store(importer.kind, current_user.id, filename, data, plan.digest(), memo)
     return render_template("imports/preview.html", importer=importer, plan=plan, filename=filename,
                            token_form=TokenForm(token=token) if token else None, limit=PREVIEW_ROWS, shown=shown)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -69,18 +69,18 @@ def parse_active(value):
 
 
 BRANCH_COLUMNS = [
-    Column("支部编码", "code", parse_code, example="LT-0101", hint=gettext("字母、数字、连字符；按编码识别已有支部")),
+    Column("支部编码", "code", parse_code, example="LT-0101", hint=lazy_gettext("字母、数字、连字符；按编码识别已有支部")),
     Column("支部名称", "name", parse_text(120), example="1号高炉作业区党支部"),
     Column("支部类别", "category", parse_choice(CATEGORIES), example="生产类", choices=tuple(CATEGORIES.values())),
-    Column("上级组织编码", "parent_code", parse_code, example="LT", hint=gettext("二级单位党委或党总支的编码")),
+    Column("上级组织编码", "parent_code", parse_code, example="LT", hint=lazy_gettext("二级单位党委或党总支的编码")),
     Column("支部书记", "secretary_name", parse_text(60), required=False, example="王建国"),
     Column("状态", "active", parse_active, required=False, example="在用", choices=tuple(ACTIVE)[::2],
-           hint=gettext("在用 / 已停用；留空或无此列不改变状态")),
+           hint=lazy_gettext("在用 / 已停用；留空或无此列不改变状态")),
 ]
 
 MEMBER_COLUMNS = [
     Column("党员编号", "number", parse_code, required=False, example="",
-           hint=gettext("导出文件中带有；新党员留空，系统自动生成；按编号识别已有党员")),
+           hint=lazy_gettext("导出文件中带有；新党员留空，系统自动生成；按编号识别已有党员")),
     Column("支部编码", "branch_code", parse_code, example="LT-0101"),
     Column("姓名", "name", parse_text(60), example="李明"),
     Column("性别", "gender", parse_choice(GENDERS), example="男", choices=tuple(GENDERS.values())),
@@ -89,7 +89,7 @@ MEMBER_COLUMNS = [
     Column("党员类别", "status", parse_status, example="正式党员", choices=tuple(MEMBER_STATUSES.values())),
     Column("岗位", "post", parse_text(60), required=False, example="炉前工"),
     Column("状态", "active", parse_active, required=False, example="在用", choices=tuple(ACTIVE)[::2],
-           hint=gettext("在用 / 已停用；留空或无此列不改变状态")),
+           hint=lazy_gettext("在用 / 已停用；留空或无此列不改变状态")),
 ]
 
 BRANCH_HEADERS = {c.key: c.header for c in BRANCH_COLUMNS}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
 from core.imports.plan import CellChange, Plan, RowChange
@@ -81,14 +81,14 @@ QUANTITY_FORMAT = "#,##0.####"
 COLUMNS = [
     Column("支部编码", "branch", parse_text(32), example="B0001"),
     Column("支部名称", "branch_name", parse_text(120), required=False, example="炼钢一车间党支部",
-           hint=gettext("仅供核对，不导入")),
+           hint=lazy_gettext("仅供核对，不导入")),
     Column("指标", "measure", parse_text(40), example="产量", choices=tuple(SLOTS.values()),
-           hint=gettext("产量、成本、质量、安全，或指标编码/名称")),
+           hint=lazy_gettext("产量、成本、质量、安全，或指标编码/名称")),
     Column("计划", "plan", parse_figure, required=False, example="12000", number_format=QUANTITY_FORMAT,
-           hint=gettext("最多 4 位小数，多余的四舍五入；单位为 % 的指标可填 98.75 或设为百分比格式")),
+           hint=lazy_gettext("最多 4 位小数，多余的四舍五入；单位为 % 的指标可填 98.75 或设为百分比格式")),
     Column("实绩", "actual", parse_figure, required=False, example="12500.5", number_format=QUANTITY_FORMAT),
     Column("月份", "month", parse_month_cell, required=False, example="2026-03",
-           hint=gettext("工作表名称为月份（如 2026-03）时可省略；CSV 文件必填")),
+           hint=lazy_gettext("工作表名称为月份（如 2026-03）时可省略；CSV 文件必填")),
 ]
 FIELDS = {"branch": "支部编码", "measure": "指标", "month": "月份", "plan": "计划", "actual": "实绩"}
 

@@ -245,7 +245,7 @@ def import_page():
         "production", "生产经营计划与实绩", plan_import, apply_import, url_for(".import_template"),
         url_for(".import_page"),
         hint=_("每月一张工作表，名称为月份（如 2026-03）；列：支部编码、支部名称（仅核对）、指标（产量/成本/质量/安全）、"
-               "计划、实绩。模板已按您可填报的支部和指标预先列出本月各行，只需填写数字。")))
+               "计划、实绩。模板已按您可填报的支部和指标预先列出所选月份的各行，只需填写数字。"), template_month=True))
 
 
 @bp.route("/import/template")
