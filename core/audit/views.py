@@ -23,6 +23,19 @@ def visible_entries(user):
     return select(AuditEntry).where(unit_clause(user, AuditEntry.unit_id))
 
 
+@bp.route("/export.xlsx")
+@requires("admin", "reviewer")
+def export():
+    from core.exports import audit_sheet
+    from core.xlsx import write_workbook, xlsx_response
+
+    db = get_session()
+    stmt = visible_entries(current_user)
+    if request.args.get("action"):
+        stmt = stmt.where(AuditEntry.action == request.args["action"])
+    return xlsx_response(write_workbook([audit_sheet(db, stmt)]), "审计日志.xlsx")
+
+
 @bp.route("/")
 @requires("admin", "reviewer")
 def index():

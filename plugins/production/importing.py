@@ -238,24 +238,25 @@ def import_workbook(session, actor, stream, filename: str = ""):
 
 # ------------------------------------------------------------------ template
 
-def template(session=None, actor=None, month: date | None = None) -> bytes:
+def template(session=None, actor=None, month: date | None = None, *, export: bool = False) -> bytes:
     """The import template for a month: a sheet named after it, pre-filled (with a
     session) with the branches the user may fill × their measures and the plans and
     actuals already known, so only numbers are typed; drop-downs, number formats and a
-    说明 sheet."""
+    说明 sheet. `export`: the same sheet for every branch the user may see (the export
+    of plans and actuals, which reads back through the import)."""
     month = (month or date.today()).replace(day=1)
-    rows = list(_prefill(session, actor, month)) if session is not None else []
+    rows = list(_prefill(session, actor, month, writable_only=not export)) if session is not None else []
     data = Sheet(month_key(month), [c.header for c in COLUMNS], rows,
                  widths=[12, 28, 10, 14, 14, 10],
                  formats={3: QUANTITY_FORMAT, 4: QUANTITY_FORMAT},
-                 choices={2: tuple(SLOTS.values())}, blank_rows=200)
+                 choices={2: tuple(SLOTS.values())}, blank_rows=0 if export else 200)
     lines = [gettext("每月一张工作表，名称为月份（如 2026-03）；也可用“月份”列。"),
              gettext("按“支部编码 + 指标 + 月份”识别：已有的数值显示为修改（原值 → 新值），相同的为未变。"),
              gettext("导入前会先显示预览；确认后才写入，任何一处错误都不写入。")]
     return write_workbook([data, instruction_sheet(gettext("填写说明"), COLUMNS, lines)])
 
 
-def _prefill(session, actor, month):
+def _prefill(session, actor, month, *, writable_only: bool = True):
     from core.auth.scoping import can_keep_ledger, visible_branches
     from core.plugins.models import UnitPlugin
     from plugins.production.measures import PLUGIN, all_measures
@@ -264,7 +265,7 @@ def _prefill(session, actor, month):
     stmt = (visible_branches(actor) if actor is not None else select(Branch))
     branches = [b for b in session.scalars(stmt.where(Branch.active.is_(True), Branch.unit_id.in_(enabled))
                                            .order_by(Branch.code))
-                if actor is None or can_keep_ledger(actor, b)]
+                if actor is None or not writable_only or can_keep_ledger(actor, b)]
     measures = [m for m in all_measures(session) if m.active]
     keys = [(b.id, m.id, month) for b in branches for m in measures if m.category == b.category]
     plans, actuals = _existing(session, PlanRow, keys), _existing(session, Actual, keys)

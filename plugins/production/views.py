@@ -248,6 +248,19 @@ def import_page():
                "计划、实绩。模板已按您可填报的支部和指标预先列出所选月份的各行，只需填写数字。"), template_month=True))
 
 
+@bp.route("/export.xlsx")
+@requires()
+def export():
+    """Plans and actuals of a month (?month=2026-03) for the branches the user may see,
+    in the import's layout."""
+    try:
+        month = services.parse_month(request.args["month"]) if request.args.get("month") else date.today()
+    except ValueError:
+        month = date.today()
+    data = template(get_session(), current_user, month, export=True)
+    return xlsx_response(data, f"生产经营计划与实绩_{services.month_key(month)}.xlsx")
+
+
 @bp.route("/import/template")
 @requires("admin", "reviewer", "secretary")
 def import_template():
