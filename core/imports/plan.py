@@ -64,6 +64,14 @@ class Plan:
         return h.hexdigest()
 
 
+class ImportRefused(ValueError):
+    """An apply met errors (the data changed since the preview); nothing was written."""
+
+    def __init__(self, errors: list):
+        super().__init__(f"导入失败，共 {len(errors)} 处错误，未写入任何数据。")
+        self.errors = errors
+
+
 def shown(value) -> str:
     """A value as the preview shows it."""
     if value is None:

@@ -97,6 +97,7 @@ def _match_header(values: tuple, columns: Sequence[Column]) -> dict[str, int]:
     index = {}
     for col in columns:
         for name in (col.header, *col.aliases):
+            name = _header_text(name)
             if name in texts:
                 index[col.key] = texts.index(name)
                 break

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired
 
 from core.db import get_session
 from core.imports import pending
-from core.imports.plan import Plan, shown
+from core.imports.plan import ImportRefused, Plan, shown
 from core.imports.reader import Book, open_book
 from core.xlsx import ImportFileError
 
@@ -98,7 +98,14 @@ def import_flow(importer: Importer):
             if plan.ok:
                 flash(_("预览之后数据已有变化，请核对新的预览后再确认。"), "warning")
             return _preview(importer, plan, stored.filename, stored.data)
-        counts = importer.apply(session, plan, actor=current_user)
+        try:
+            counts = importer.apply(session, plan, actor=current_user)
+        except ImportRefused as exc:
+            session.rollback()
+            pending.discard(token)
+            for e in exc.errors:
+                plan.problems.error(e.sheet, e.row, e.column, e.message)
+            return _preview(importer, plan, stored.filename, stored.data)
         session.commit()
         pending.discard(token)
         flash(_("导入成功：新增 %(c)s 条，修改 %(u)s 条，未变 %(n)s 条%(what)s记录。", c=counts["created"],

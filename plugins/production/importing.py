@@ -23,6 +23,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
 from core.imports.plan import CellChange, Plan, RowChange
+from core.imports.plan import ImportRefused as BaseRefused
 from core.imports.reader import Percent, open_book
 from core.imports.table import Noted, Problems, code_key, data_sheets, normalise, read_table, round_note
 from core.org.models import Branch
@@ -93,12 +94,8 @@ COLUMNS = [
 FIELDS = {"branch": "支部编码", "measure": "指标", "month": "月份", "plan": "计划", "actual": "实绩"}
 
 
-class ImportRefused(ValueError):
+class ImportRefused(BaseRefused):
     """The workbook was refused; `errors` lists every bad cell (nothing was written)."""
-
-    def __init__(self, errors: list[CellError]):
-        super().__init__(f"导入失败，共 {len(errors)} 处错误，未写入任何数据。")
-        self.errors = errors
 
 
 # ------------------------------------------------------------------ reading
