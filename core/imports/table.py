@@ -167,7 +167,9 @@ def _parse_rows(title, rows, index, columns, problems):
         row = {"_sheet": title, "_row": number}
         for col in columns:
             i = index.get(col.key)
-            raw = values[i] if i is not None and i < len(values) else None
+            if i is None:
+                continue  # a column the sheet does not have: its key stays absent from the row
+            raw = values[i] if i < len(values) else None
             if raw is None:
                 if col.required:
                     problems.error(title, number, col.header, gettext("不能为空。"))

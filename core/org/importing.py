@@ -100,10 +100,13 @@ BRANCH_VALUES = ("name", "category", "parent_code", "secretary_name", "active")
 
 
 def _read(book, columns, problems) -> list[dict]:
-    rows = []
-    for row in read_tables(book, columns, problems):
-        row["_cols"] = frozenset(k for k, v in row.items() if not k.startswith("_"))
-        rows.append(row)
+    """Rows with `_cols`, the columns their sheet has (one shared frozenset per sheet)."""
+    rows = read_tables(book, columns, problems)
+    shared: dict = {}
+    for row in rows:
+        if "_cols" not in row:
+            keys = tuple(k for k in row if not k.startswith("_"))
+            row["_cols"] = shared.setdefault(keys, frozenset(keys))
     return rows
 
 
@@ -338,10 +341,10 @@ def apply_members(session: Session, plan: Plan, *, actor) -> dict:
     payload: MemberPayload = plan.payload
     creates = payload.creates
     fresh = iter(next_member_numbers(session, sum(1 for c in creates if not c["number"])))
-    rows = [{**{k: v for k, v in c.items() if k != "unit_id"}, "number": c["number"] or next(fresh), "version": 1}
-            for c in creates]
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(Member), rows[i:i + 5000])
+    for i in range(0, len(creates), 5000):  # in chunks: 100,000 rows are not copied at once
+        session.execute(insert(Member), [{**{k: v for k, v in c.items() if k != "unit_id"},
+                                          "number": c["number"] or next(fresh), "version": 1}
+                                         for c in creates[i:i + 5000]])
     if payload.updates:
         session.execute(update(Member), [{"id": mid, **new, "version": version + 1}
                                          for mid, version, _old, new, _unit in payload.updates])

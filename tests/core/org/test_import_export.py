@@ -298,3 +298,15 @@ def test_secretary_and_viewer_cannot_import(client, login, world):
     r = client.post("/org/import/members?step=preview", data={"file": (xlsx({"党员": [M_HEAD]}), "x.xlsx")},
                     content_type="multipart/form-data")
     assert r.status_code == 404
+
+
+def test_a_column_absent_from_the_file_is_left_alone(client, login, world, db):
+    db.execute(Member.__table__.update().where(Member.id == world.m_a1.id).values(post="炉长"))
+    db.commit()
+    login(world.admin)
+    html, r = _upload(client, "members", xlsx({"党员": [["党员编号", "支部编码", "姓名", "性别", "党员类别"],
+                                                       [world.m_a1.number, "A-01", "张伟", "男", "预备党员"]]}))
+    assert "修改 1 条" in html and r.status_code == 302
+    db.expire_all()
+    member = db.get(Member, world.m_a1.id)
+    assert member.status == "probationary" and member.post == "炉长", "no 岗位 column: the post is kept"
