@@ -1,8 +1,8 @@
-"""Excel in and out, the one way: all-or-nothing reading with a Chinese error per bad
-cell (sheet/row/column), writing with Chinese headers, a frozen header row, column
-widths and formula-escaped cells; CSV with a UTF-8 BOM for Excel/WPS.
-
-openpyxl parses XML; defusedxml is installed so openpyxl uses it against XML bombs."""
+"""Excel in and out, the one way: the columns of an import and their parsers, the
+errors they report by sheet/row/column (reading itself is core.imports), and writing
+— typed cells with Chinese headers, a frozen header row, column widths, drop-downs and
+formats (core.xlsxwrite), templates with an instruction sheet; CSV with a UTF-8 BOM
+for Excel/WPS, escaping formula-like text (CSV has no cell types)."""
 from __future__ import annotations
 
 import csv
@@ -14,11 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.xlsxwrite import Writer
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -153,92 +150,21 @@ class Sheet:
     header: bool = True
 
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
 DATE_FORMAT = "yyyy-mm-dd"
 #: A date cell shown as 2026年7月1日 (still a date: sorts, filters and computes).
 CN_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 
 
-def decimal_format(value: Decimal) -> str:
-    places = max(2, -value.as_tuple().exponent) if value.is_finite() else 2
-    return "0." + "0" * min(places, 6)
-
-
-def _cell(ws, value, number_format: str | None = None):
-    """A typed cell: text stays text (a text cell is never a formula, so no escape
-    apostrophe is needed), Decimals are numbers with a 0.00 format, dates date cells."""
-    if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value)
-        cell.data_type = "s"
-        return cell
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(ws, value)
-        cell.number_format = number_format or decimal_format(value)
-        return cell
-    if isinstance(value, (date, datetime)):
-        cell = WriteOnlyCell(ws, value)
-        cell.number_format = number_format or DATE_FORMAT
-        return cell
-    if number_format and value is not None:
-        cell = WriteOnlyCell(ws, value)
-        cell.number_format = number_format
-        return cell
-    return value
-
-
 def write_workbook(sheets: Sequence[Sheet]) -> bytes:
-    """An xlsx with one worksheet per Sheet: styled frozen header, widths, typed cells.
-    Written in openpyxl's write-only mode, so 100,000 rows stream in bounded memory."""
-    wb = Workbook(write_only=True)
+    """An xlsx with one worksheet per Sheet: styled frozen header, widths, typed cells,
+    drop-downs and formats (core.xlsxwrite streams it: 100,000 rows in bounded memory)."""
+    writer = Writer()
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.title[:31])
         widths = sheet.widths or [max(8, min(40, 2 * len(str(h)) + 4)) for h in sheet.headers]
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-        if sheet.header:
-            ws.freeze_panes = "A2"
-            head = []
-            for h in sheet.headers:
-                cell = WriteOnlyCell(ws, h)
-                cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-                head.append(cell)
-            ws.append(head)
-        n = 0
-        for row in sheet.rows:
-            ws.append([_cell(ws, v, sheet.formats.get(i)) for i, v in enumerate(row)])
-            n += 1
-        if sheet.formats:  # empty cells that already carry the template's number/date format
-            width = max(sheet.formats) + 1
-            for _ in range(sheet.blank_rows):
-                ws.append([_blank(ws, sheet.formats.get(i)) for i in range(width)])
-        _validations(ws, sheet, n + sheet.blank_rows)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _validations(ws, sheet: Sheet, rows: int) -> None:
-    if not rows:
-        return
-    last = rows + 1
-    for i, options in sheet.choices.items():
-        letter = get_column_letter(i + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle=gettext("输入有误"),
-                            error=gettext("请从下拉列表中选择。"))
-        dv.add(f"{letter}2:{letter}{last}")
-        ws.data_validations.append(dv)
-
-
-def _blank(ws, number_format):
-    if not number_format:
-        return None
-    cell = WriteOnlyCell(ws)
-    cell.number_format = number_format
-    return cell
+        writer.sheet(sheet.title, [str(h) for h in sheet.headers] if sheet.header else [], sheet.rows, widths=widths,
+                     formats=sheet.formats, choices=sheet.choices, blank_rows=sheet.blank_rows, header=sheet.header,
+                     choice_error=(gettext("输入有误"), gettext("请从下拉列表中选择。")))
+    return writer.close()
 
 
 def instruction_sheet(title: str, columns: Sequence[Column], lines: Sequence[str] = ()) -> Sheet:
