@@ -90,8 +90,8 @@ def shown(value) -> str:
 
 def cell_changes(old: dict, new: dict, headers: dict[str, str]) -> list[CellChange]:
     """The cells whose value differs, by header, in `headers` order."""
-    return [CellChange(header, old.get(key), new.get(key)) for key, header in headers.items()
-            if key in new and _norm(old.get(key)) != _norm(new.get(key))]
+    return [CellChange(header, old.get(key), new[key]) for key, header in headers.items()
+            if key in new and old.get(key) != new[key] and _norm(old.get(key)) != _norm(new[key])]
 
 
 def _norm(value):
