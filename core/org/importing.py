@@ -167,7 +167,7 @@ def plan_branches(session: Session, book, *, actor) -> Plan:
             continue
         old = {"name": branch.name, "category": branch.category, "parent_code": branch.parent.code,
                "secretary_name": branch.secretary_name, "active": branch.active}
-        changes = cell_changes(old, new, {k: BRANCH_HEADERS[k] for k in BRANCH_VALUES})
+        changes = _labelled(cell_changes(old, new, {k: BRANCH_HEADERS[k] for k in BRANCH_VALUES}))
         if changes:
             plan.changed.append(RowChange(sheet, n, label, changes))
             updates.append((branch, old, {**new, "_node": node}))
@@ -204,6 +204,18 @@ def apply_branches(session: Session, plan: Plan, *, actor) -> dict:
         record(session, actor=actor, action="branch.import", object_type="branches",
                new={"created": len(codes), "codes": sorted(codes)}, unit_id=unit_id)
     return {"created": len(payload.creates), "updated": len(payload.updates), "unchanged": plan.unchanged}
+
+
+#: How the preview shows coded values: the labels the file itself uses.
+_LABELS = {"性别": GENDERS, "党员类别": MEMBER_STATUSES, "支部类别": CATEGORIES, "状态": {True: "在用", False: "已停用"}}
+
+
+def _labelled(changes):
+    for c in changes:
+        labels = _LABELS.get(c.column)
+        if labels:
+            c.old, c.new = labels.get(c.old, c.old), labels.get(c.new, c.new)
+    return changes
 
 
 def _by_codes(session, model, keys):
@@ -310,7 +322,7 @@ def plan_members(session: Session, book, *, actor) -> Plan:
             plan.new.append(RowChange(sheet, n, label))
             continue
         old = {k: getattr(member, k) for k in MEMBER_VALUES}
-        changes = cell_changes(old, new, headers)
+        changes = _labelled(cell_changes(old, new, headers))
         if changes:
             plan.changed.append(RowChange(sheet, n, f"{member.number} {branch_names.get(member.branch_id, '')} "
                                                     f"{member.name}", changes))

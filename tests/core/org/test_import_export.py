@@ -310,3 +310,12 @@ def test_a_column_absent_from_the_file_is_left_alone(client, login, world, db):
     db.expire_all()
     member = db.get(Member, world.m_a1.id)
     assert member.status == "probationary" and member.post == "炉长", "no 岗位 column: the post is kept"
+
+
+def test_the_preview_shows_labels_old_and_new(client, login, world):
+    login(world.admin)
+    html = preview(client, "/org/import/members", xlsx({"党员": [M_HEAD, [world.m_a1.number, "A-01", "张伟", "女", None,
+                                                                        None, "预备党员", None, "已停用"]]})).get_data(as_text=True)
+    for cells in ("<td>性别</td><td>男</td><td>女</td>", "<td>党员类别</td><td>正式党员</td><td>预备党员</td>",
+                  "<td>状态</td><td>在用</td><td>已停用</td>"):
+        assert cells in html, cells
