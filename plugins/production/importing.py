@@ -30,7 +30,8 @@ from core.org.models import Branch
 from core.xlsx import CellError, Column, ImportFileError, Sheet, instruction_sheet, parse_text, write_workbook
 from plugins.production.models import QUANTITY_PLACES, SLOTS, Actual
 from plugins.production.models import Plan as PlanRow
-from plugins.production.services import Entry, _existing, check_entries, month_key, parse_month, save_entries
+from plugins.production.services import (Entry, _existing, check_entries, month_key, parse_month, save_entries,
+                                         within_bounds)
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,7 @@ def parse_figure(value):
             number = Decimal(text)
         except InvalidOperation:
             raise ValueError(gettext("应为数字。")) from None
-    if not number.is_finite():
-        raise ValueError(gettext("应为数字。"))
-    if number < 0:
-        raise ValueError(gettext("不能为负数。"))
-    if number >= Decimal(10) ** 10:
-        raise ValueError(gettext("数值过大。"))
-    rounded = round_note(number, QUANTITY_PLACES)
+    rounded = round_note(within_bounds(number), QUANTITY_PLACES)
     if isinstance(rounded, Noted):
         return Noted(Figure(rounded.value, percent), rounded.note)
     return Figure(rounded, percent)
