@@ -12,6 +12,8 @@ Decisions:
   cells costs bounded memory; each error is recorded once, in file order."""
 from __future__ import annotations
 
+import functools
+import gc
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,24 @@ from core.xlsx import CellError, Column
 
 HEADER_ROWS = 10
 NOTE_TITLES = ("说明", "选项")
+
+
+def gc_paused(fn):
+    """Run an import step with Python's cyclic garbage collector paused. A plan builds
+    hundreds of thousands of small acyclic containers (rows, dicts, tuples); each batch of
+    allocations triggers a collection that rescans all of them, which measured as half
+    the time of a 50,000-row plan. Reference counting still frees everything; the
+    collector is resumed (and catches up) when the step returns."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+    return wrapper
 
 
 def normalise(text) -> str:

@@ -26,7 +26,7 @@ from core.audit.models import AuditEntry
 from core.audit.service import record
 from core.auth.scoping import unit_ids_in_scope
 from core.imports.plan import Plan, RowChange, cell_changes
-from core.imports.table import Problems, code_key, normalise, read_tables
+from core.imports.table import Problems, code_key, gc_paused, normalise, read_tables
 from core.org.models import (CATEGORIES, GENDERS, MEMBER_STATUSES, NUMBER_PREFIX, Branch, Member, OrgNode,
                              next_member_numbers)
 from core.org.services import can_edit_members, can_manage_branch, check_member_values, parent_nodes_for
@@ -119,6 +119,7 @@ class BranchPayload:
     nodes: dict
 
 
+@gc_paused
 def plan_branches(session: Session, book, *, actor) -> Plan:
     """The preview of a branch import (nothing written)."""
     problems = Problems()
@@ -237,6 +238,7 @@ class MemberPayload:
     updates: list[tuple[int, int, dict, dict, int]]  # id, version, old, new, unit id
 
 
+@gc_paused
 def plan_members(session: Session, book, *, actor) -> Plan:
     """The preview of a member import (nothing written)."""
     problems = Problems()
@@ -348,6 +350,7 @@ def _members_of_branches(session, branch_ids):
         yield from session.execute(select(*_MEMBER_COLS).where(Member.branch_id.in_(ids[i:i + 900])))
 
 
+@gc_paused
 def apply_members(session: Session, plan: Plan, *, actor) -> dict:
     """Write a checked member plan with set-based statements; the caller commits."""
     payload: MemberPayload = plan.payload

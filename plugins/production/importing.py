@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from core.imports.plan import CellChange, Plan, RowChange
 from core.imports.plan import ImportRefused as BaseRefused
 from core.imports.reader import Percent, open_book
-from core.imports.table import Noted, Problems, code_key, data_sheets, normalise, read_table, round_note
+from core.imports.table import Noted, Problems, code_key, data_sheets, gc_paused, normalise, read_table, round_note
 from core.org.models import Branch
 from core.xlsx import CellError, Column, ImportFileError, Sheet, instruction_sheet, parse_text, write_workbook
 from plugins.production.models import QUANTITY_PLACES, SLOTS, Actual
@@ -133,6 +133,7 @@ class Payload:
     entries: list[Entry]
 
 
+@gc_paused
 def plan_import(session, book, *, actor) -> Plan:
     """The preview of a production import (nothing written)."""
     problems = Problems()
