@@ -239,7 +239,7 @@ USER_COLUMNS = [
     Column("二级单位编码", "units", parse_text(500), required=False, example="",
            hint=lazy_gettext("审核员、只读用户填写；多个用顿号或逗号分隔")),
     Column("初始密码", "password", parse_text(128), required=False, example="",
-           hint=lazy_gettext("新账号必填（至少 8 位），已有账号留空；导入后请通知本人修改")),
+           hint=lazy_gettext("新账号必填（至少 8 位）；已有账号的密码不会被导入修改")),
     Column("状态", "active", parse_choice({"1": "在用", "0": "已停用"}), required=False, example="在用",
            choices=tuple(ACTIVE)),
 ]
@@ -269,6 +269,12 @@ def _user_identify(session, actor, row):
     row["_unit_ids"] = sorted({units[c].id for c in codes})
     row["units"] = "、".join(sorted(units[c].code for c in set(codes)))
     existing = session.scalar(select(User).where(User.username == username))
+    if existing is not None:
+        row["_old"] = {"display_name": existing.display_name, "role": existing.role,
+                       "branch_code": session.scalar(select(Branch.code).where(Branch.id == existing.branch_id))
+                       if existing.branch_id else None,
+                       "unit_codes": "、".join(sorted(session.scalars(select(OrgNode.code).where(
+                           OrgNode.id.in_(sorted(existing.unit_ids)))))), "active": existing.active}
     if existing is None and not row.get("password"):
         raise RowRefused("初始密码", gettext("新账号须填写初始密码。"))
     if row.get("password") and len(row["password"]) < 8:
@@ -285,14 +291,7 @@ def _user_values(row) -> dict:
 
 
 def _user_compare(existing, row):
-    branch = existing.branch_id and existing.branch_id
-    from core.db import get_session
-    session = get_session()
-    old = {"display_name": existing.display_name, "role": existing.role,
-           "branch_code": session.scalar(select(Branch.code).where(Branch.id == branch)) if branch else None,
-           "unit_codes": "、".join(sorted(session.scalars(select(OrgNode.code).where(
-               OrgNode.id.in_(sorted(existing.unit_ids)))))), "active": existing.active}
-    return changes(old, _user_values(row), _USER_HEADERS)
+    return changes(row["_old"], _user_values(row), _USER_HEADERS)
 
 
 def _user_write(session, actor, row, existing):
