@@ -263,12 +263,12 @@ def _date1904(archive) -> bool:
 
 class _CellBudget:
     def __init__(self, cells: int):
-        self.left = cells
+        self.limit = self.left = cells
 
     def spend(self, n: int) -> None:
         self.left -= n
         if self.left < 0:
-            raise ImportFileError(gettext("文件中的单元格过多（超过 %(n)s 个），已拒绝。", n=LIMITS.max_cells))
+            raise ImportFileError(gettext("文件中的单元格过多（超过 %(n)s 个），已拒绝。", n=self.limit))
 
 
 @lru_cache(maxsize=256)

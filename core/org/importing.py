@@ -22,8 +22,7 @@ from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from core.audit.models import AuditEntry
-from core.audit.service import record
+from core.audit.service import record, record_many
 from core.auth.scoping import unit_ids_in_scope
 from core.imports.plan import Plan, RowChange, cell_changes
 from core.imports.table import Problems, code_key, gc_paused, normalise, read_tables
@@ -366,22 +365,15 @@ def apply_members(session: Session, plan: Plan, *, actor) -> dict:
         audit = []
         for mid, _version, old, new, unit_id in payload.updates:
             keys = [k for k in new if old.get(k) != new[k]]
-            audit.append(_audit_row(actor, "member.update", "members", mid, {k: old[k] for k in keys},
-                                    {k: new[k] for k in keys}, unit_id))
-        session.execute(insert(AuditEntry), audit)
+            audit.append({"actor": actor, "action": "member.update", "object_type": "members", "object_id": mid,
+                          "old": {k: old[k] for k in keys}, "new": {k: new[k] for k in keys},
+                          "reason": gettext("Excel 导入"), "unit_id": unit_id})
+        record_many(session, audit)
     for unit_id, count in _count_by(c["unit_id"] for c in creates).items():
         record(session, actor=actor, action="member.import", object_type="members", new={"created": count},
                unit_id=unit_id)
     session.flush()
     return {"created": len(creates), "updated": len(payload.updates), "unchanged": plan.unchanged}
-
-
-def _audit_row(actor, action, object_type, object_id, old, new, unit_id) -> dict:
-    from core.audit.service import _plain
-    return {"user_id": getattr(actor, "id", None), "action": action, "object_type": object_type,
-            "object_id": str(object_id), "old": {k: _plain(v) for k, v in old.items()} or None,
-            "new": {k: _plain(v) for k, v in new.items()} or None, "reason": gettext("Excel 导入"),
-            "unit_id": unit_id}
 
 
 def _count_by(values) -> dict:
