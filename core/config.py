@@ -48,6 +48,8 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "UPLOAD_DIR": str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+        # An uploaded import waits this long for its apply or cancel (core.imports.pending).
+        "IMPORT_PENDING_MINUTES": 30,
         "ATTACHMENT_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt"],
         # None = every plugin found through the starbranch.plugins entry points.
         "PLUGINS": None,

@@ -15,7 +15,8 @@ from core.auth.access import requires
 from core.auth.models import User
 from core.auth.scoping import unit_clause
 from core.db import get_session
-from core.formatting import utc_of_local
+from core.exports import DATETIME_FORMAT
+from core.formatting import local_time, utc_of_local
 from core.plugins.web import MenuItem
 from core.web import paginate
 from core.xlsx import Sheet, write_workbook, xlsx_response
@@ -91,7 +92,8 @@ def export():
     entries = list(db.scalars(filtered_entries(db).limit(EXPORT_LIMIT)))
     rows = describe(db, entries, _users_of(db, entries))
     sheet = Sheet("审计日志", ["时间", "操作人", "操作", "对象类型", "对象", "变更", "原因"],
-                  ([r.at, r.actor, r.action, r.object_kind, r.object_name,
-                    "\n".join(f"{c.field}：{c.old} → {c.new}" for c in r.changes), r.reason] for r in rows),
-                  widths=[18, 10, 16, 10, 24, 60, 30])
+                  ([local_time(e.at).replace(tzinfo=None), r.actor, r.action, r.object_kind, r.object_name,
+                    "\n".join(f"{c.field}：{c.old} → {c.new}" if c.old else f"{c.field}：{c.new}" for c in r.changes),
+                    r.reason] for e, r in zip(entries, rows)),
+                  widths=[18, 10, 16, 10, 24, 60, 30], formats={0: DATETIME_FORMAT})
     return xlsx_response(write_workbook([sheet]), "审计日志.xlsx")

@@ -11,7 +11,6 @@ from core.analysis.queries import paginate_rows, scope_units
 from core.auth.access import requires, writer_required
 from core.auth.scoping import branch_clause, can_review, get_branch_or_404
 from core.db import get_session
-from core.formatting import cn_date
 from core.honours import services
 from core.honours.forms import HonourForm
 from core.honours.models import LEVELS, Honour
@@ -19,7 +18,7 @@ from core.ledger import storage
 from core.org.models import Branch, OrgNode
 from core.plugins.web import MenuItem
 from core.views_util import attempt, get_or_404, posted_version
-from core.xlsx import Sheet, write_workbook, xlsx_response
+from core.xlsx import CN_DATE_FORMAT, Sheet, write_workbook, xlsx_response
 
 bp = Blueprint("honours", __name__, template_folder="templates")
 
@@ -62,8 +61,8 @@ def export():
     rows = session.execute(_register_stmt(request.args))
     data = write_workbook([Sheet(_("荣誉登记"), [_("党支部"), _("二级单位"), _("荣誉名称"), _("级别"), _("颁发单位"),
                                                 _("授予日期"), _("证明材料")],
-                                 ([b, u, h.title, h.level_label, h.issuer, cn_date(h.awarded_on), h.evidence_name or ""]
-                                  for h, b, u in rows), widths=[28, 24, 36, 10, 28, 16, 28])])
+                                 ([b, u, h.title, h.level_label, h.issuer, h.awarded_on, h.evidence_name or ""]
+                                  for h, b, u in rows), widths=[28, 24, 36, 10, 28, 16, 28], formats={5: CN_DATE_FORMAT})])
     return xlsx_response(data, "荣誉登记.xlsx")
 
 

@@ -84,6 +84,33 @@ def overview():
                            types=ACTIVITY_TYPES)
 
 
+@bp.route("/export.xlsx")
+@requires()
+def export():
+    """Records (with attendance counts) and point records of the branches the user may
+    see, for a year (?year=2026, default this year), optionally one unit or branch."""
+    from core.auth.scoping import branch_clause
+    from core.exports import ledger_sheets, point_sheet
+    from core.xlsx import write_workbook, xlsx_response
+
+    db = get_session()
+    year = request.args.get("year", type=int) or date.today().year
+    records = select(ActivityRecord).where(branch_clause(current_user, ActivityRecord.branch_id),
+                                           ActivityRecord.held_on.between(date(year, 1, 1), date(year, 12, 31)))
+    points = select(PointRecord).where(branch_clause(current_user, PointRecord.branch_id),
+                                       PointRecord.dated.between(date(year, 1, 1), date(year, 12, 31)))
+    name = f"{year}年电子台账"
+    if request.args.get("branch", type=int):
+        br = get_branch_or_404(db, current_user, request.args.get("branch", type=int))
+        records = records.where(ActivityRecord.branch_id == br.id)
+        points = points.where(PointRecord.branch_id == br.id)
+        name = f"{br.name}_{name}"
+    elif request.args.get("unit", type=int):
+        records = records.where(ActivityRecord.unit_id == request.args.get("unit", type=int))
+        points = points.where(PointRecord.unit_id == request.args.get("unit", type=int))
+    return xlsx_response(write_workbook(ledger_sheets(db, records) + [point_sheet(db, points)]), f"{name}.xlsx")
+
+
 @bp.route("/branch/<int:branch_id>")
 @requires()
 def branch(branch_id):

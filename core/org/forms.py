@@ -76,9 +76,3 @@ class TransferForm(VersionedForm):
                                validators=[InputRequired(_l("请选择转入支部。"))])
     transferred_on = DateField(_l("转接日期"), validators=[InputRequired(_l("请填写转接日期。"))])
     reason = TextAreaField(_l("转接原因"), validators=[Optional(), Length(max=500, message=_l("不能超过 500 个字。"))])
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Excel 文件（.xlsx）"), validators=[
-        FileRequired(_l("请选择要导入的文件。")),
-        FileAllowed(["xlsx"], _l("只接受 .xlsx 文件，请使用下载的模板。"))])

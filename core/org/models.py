@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, utcnow
 
@@ -96,6 +96,9 @@ class Member(Base):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Member number (党员编号): the member's identity in imports and exports. Typed by
+    #: the user or generated (DY + 8 digits) when a member is added without one.
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     #: male / female
@@ -118,6 +121,29 @@ class Member(Base):
     @property
     def gender_label(self) -> str:
         return GENDERS.get(self.gender, self.gender)
+
+
+#: Generated member numbers: this prefix and a zero-padded counter (8 digits).
+NUMBER_PREFIX = "DY"
+
+
+def next_member_numbers(session, n: int) -> list[str]:
+    """`n` fresh generated member numbers, after the largest one in use (one query)."""
+    from sqlalchemy import func, select
+    top = session.scalar(select(func.max(Member.number)).where(
+        Member.number.like(NUMBER_PREFIX + "%"), func.length(Member.number) == len(NUMBER_PREFIX) + 8))
+    start = int(top[len(NUMBER_PREFIX):]) + 1 if top and top[len(NUMBER_PREFIX):].isdigit() else 1
+    return [f"{NUMBER_PREFIX}{i:08d}" for i in range(start, start + n)]
+
+
+@event.listens_for(Session, "before_flush")
+def _number_new_members(session, _context, _instances):
+    """Every member added through the ORM without a number gets a generated one."""
+    new = [obj for obj in session.new if isinstance(obj, Member) and not obj.number]
+    if new:
+        with session.no_autoflush:
+            for member, number in zip(new, next_member_numbers(session, len(new))):
+                member.number = number
 
 
 class MemberTransfer(Base):

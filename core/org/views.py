@@ -17,11 +17,12 @@ from core.auth.scoping import (get_branch_or_404, get_member_or_404, visible_bra
 from core.db import get_session
 from core.forms_util import options
 from core.org import importing, services
-from core.org.forms import BranchForm, ImportForm, MemberForm, NodeForm, TransferForm
+from core.org.forms import BranchForm, MemberForm, NodeForm, TransferForm
 from core.org.models import CATEGORIES, MEMBER_STATUSES, NODE_KINDS, Branch, Member, OrgNode
 from core.plugins.web import MenuItem
 from core.views_util import attempt, get_or_404, toggle_active
 from core.web import paginate
+from core.imports.web import Importer, import_flow
 from core.xlsx import xlsx_response
 
 bp = Blueprint("org", __name__, url_prefix="/org", template_folder="templates")
@@ -371,34 +372,23 @@ def member_transfer(member_id):
     return render_template("org/transfer_form.html", form=form, member=member)
 
 
-# ---------------------------------------------------------------- Excel import
+# ---------------------------------------------------------------- Excel import (preview, then apply)
 
 IMPORTS = {
-    "branches": (importing.import_branches, importing.branch_template, "党支部", "org.branches"),
-    "members": (importing.import_members, importing.member_template, "党员", "org.members"),
+    "branches": (importing.plan_branches, importing.apply_branches, importing.branch_template, "党支部", "org.branches"),
+    "members": (importing.plan_members, importing.apply_members, importing.member_template, "党员", "org.members"),
 }
 
 
 @bp.route("/import/<any(branches, members):what>", methods=["GET", "POST"])
 @requires(*MANAGERS)
 def import_page(what):
-    run, _template, label, back = IMPORTS[what]
-    db = get_session()
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        outcome = run(db, form.file.data.stream, actor=current_user)
-        if outcome.ok:
-            db.commit()
-            flash(_("导入成功：新增 %(n)s 条%(what)s记录。", n=outcome.created, what=_(label)), "success")
-            return redirect(url_for(back))
-        db.rollback()
-        errors = outcome.errors
-    return render_template("org/import.html", form=form, errors=errors, what=what, label=label, back=back)
+    plan, apply, _template, label, back = IMPORTS[what]
+    return import_flow(Importer(what, label, plan, apply, url_for("org.import_template", what=what), url_for(back)))
 
 
 @bp.route("/import/<any(branches, members):what>/template.xlsx")
 @requires(*MANAGERS)
 def import_template(what):
-    _run, template, label, _back = IMPORTS[what]
+    template, label = IMPORTS[what][2], IMPORTS[what][3]
     return xlsx_response(template(), f"{label}导入模板.xlsx")

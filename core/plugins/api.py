@@ -121,13 +121,24 @@ outside the web root under random names, served only as downloads)
   ATTACHMENT_EXTENSIONS).
 
 Excel in and out (core/xlsx.py: all-or-nothing imports, formula-safe exports)
-- `Column`, `CellError`, `ImportResult`, `ImportFileError`: an import's columns, its
-  per-cell errors, its result, and the refusal of an unreadable file.
-- `open_workbook`, `read_rows`: open an uploaded workbook safely; read and check rows.
+- `Column`, `CellError`, `ImportFileError`: an import's columns, its per-cell errors,
+  and the refusal of an unreadable file.
 - `parse_text`, `parse_choice`, `parse_date`, `parse_decimal`: cell parsers.
 - `Sheet`, `write_workbook`, `template_workbook`, `write_csv`, `xlsx_response`,
-  `escape_cell`: write workbooks (Chinese headers, frozen header row), CSV with a BOM,
-  and the download response.
+  `escape_cell`, `instruction_sheet`: write workbooks (Chinese headers, frozen header
+  row, typed cells), an instruction sheet, CSV with a BOM, and the download response.
+
+Imports with a preview (core/imports: identity per row, every error in one pass,
+apply or cancel; the rules are in the README's import section)
+- `open_book`, `Percent`: open an uploaded .xlsx/.csv within the reader's limits; a cell
+  value that was formatted as a percentage.
+- `read_table`, `data_sheets`, `normalise`, `code_key`, `round_note`, `Noted`,
+  `Problems`, `gc_paused`: read a sheet's rows by header, the sheets holding data, the
+  normalised text and code of a cell (NFKC, trimmed, case-folded), a rounding note, the
+  collected errors, and a GC pause for large files.
+- `ImportPlan`, `RowChange`, `CellChange`, `ImportRefused`: what a preview found (new,
+  changed old → new, unchanged, errors) and the refusal of a file that cannot be read.
+- `Importer`, `import_flow`: the upload → preview → apply/cancel pages for one import.
 """
 from __future__ import annotations
 
@@ -141,6 +152,10 @@ from core.auth.models import User
 from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_branch_or_404, get_unit_or_404,
                                unit_clause, unit_ids_in_scope, visible_branches, visible_members, visible_units)
 from core.db import Base, get_session, utcnow
+from core.imports.plan import CellChange, ImportRefused, Plan as ImportPlan, RowChange
+from core.imports.reader import Percent, open_book
+from core.imports.table import Noted, Problems, code_key, data_sheets, gc_paused, normalise, read_table, round_note
+from core.imports.web import Importer, import_flow
 from core.formatting import cn_date
 from core.forms_util import choices_of, options
 from core.indicators.admin import ensure_editable as ensure_ruleset_editable
@@ -168,9 +183,8 @@ from core.scoring.sqlfuncs import (JsonInt, JsonStr, as_bigint, clamp_int, fixed
 from core.views_util import attempt, flash_form_errors, get_or_404, refuse_on_form, send_upload
 from core.web import Page, paginate
 from core.workdays.service import add_working_days, first_working_day, is_working_day, notice_window
-from core.xlsx import (CellError, Column, ImportFileError, ImportResult, Sheet, escape_cell, open_workbook,
-                       parse_choice, parse_date, parse_decimal, parse_text, read_rows, template_workbook, write_csv,
-                       write_workbook, xlsx_response)
+from core.xlsx import (CellError, Column, ImportFileError, Sheet, escape_cell, instruction_sheet, parse_choice, parse_date,
+                       parse_decimal, parse_text, template_workbook, write_csv, write_workbook, xlsx_response)
 
 __all__ = [
     # plugin wiring
@@ -201,7 +215,10 @@ __all__ = [
     # uploads
     "check_upload", "UploadRefused", "CheckedFile", "send_upload", "new_stored_name", "write_file", "file_path", "remove_file",
     # Excel
-    "Column", "CellError", "ImportResult", "ImportFileError", "open_workbook", "read_rows", "parse_text",
+    "Column", "CellError", "ImportFileError", "parse_text",
     "parse_choice", "parse_date", "parse_decimal", "Sheet", "write_workbook", "template_workbook", "write_csv",
-    "xlsx_response", "escape_cell",
+    "xlsx_response", "escape_cell", "instruction_sheet",
+    # imports with a preview
+    "open_book", "Percent", "read_table", "data_sheets", "normalise", "code_key", "round_note", "Noted", "Problems",
+    "gc_paused", "ImportPlan", "RowChange", "CellChange", "ImportRefused", "Importer", "import_flow",
 ]

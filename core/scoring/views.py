@@ -26,6 +26,7 @@ from core.periods.services import all_keys_of_year, list_periods
 from core.plugins.web import MenuItem
 from core.scoring.errors import ScoringError
 from core.scoring.models import TIERS, Evaluation, ScoreResult
+from core.scoring.services import window_results
 from core.views_util import attempt
 from core.web import Page
 
@@ -277,6 +278,32 @@ def sheets():
     items = db.execute(stmt.limit(per).offset((page_no - 1) * per)).all()
     page = Page(items=items, page=page_no, per_page=per, total=total)
     return render_template("scoring/sheets.html", page=page, pk=pk, q=q, choices=_period_choices(pk.year))
+
+
+@bp.route("/results.<any(xlsx, csv):fmt>")
+@requires()
+def results_export(fmt):
+    """Results of any window (?period=2026Q1), of the branches the user may see."""
+    from core.auth.scoping import branch_clause
+    from core.scoring.export import export_results
+    from core.xlsx import xlsx_response
+
+    pk = window_of(request.args.get("period"))
+    rows = window_results(get_session(), pk, branch_clause=branch_clause(current_user, Branch.id))
+    return xlsx_response(export_results(rows, fmt, title=pk.label), f"{pk.label}考核结果.{fmt}")
+
+
+@bp.route("/sheet/<int:branch_id>.xlsx")
+@requires()
+def sheet_export(branch_id):
+    from core.exports import score_sheet
+    from core.xlsx import write_workbook, xlsx_response
+
+    db = get_session()
+    br = get_branch_or_404(db, current_user, branch_id)
+    pk = window_of(request.args.get("period"))
+    data = write_workbook(score_sheet(br, pk, load_sheet(db, br, pk)))
+    return xlsx_response(data, f"{br.name}_{pk.label}考核评分表.xlsx")
 
 
 def _period_choices(year: int) -> list[PeriodKey]:

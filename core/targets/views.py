@@ -61,6 +61,22 @@ def _list(branch=None):
                            can_create=current_user.role in ("admin", "reviewer"))
 
 
+@bp.route("/export.xlsx")
+@requires()
+def export():
+    """Targets with their monthly progress, of the branches the user may see
+    (?branch=… for one branch)."""
+    from core.auth.scoping import branch_clause
+    from core.exports import target_sheets
+    from core.xlsx import write_workbook, xlsx_response
+
+    db = get_session()
+    stmt = select(Target).where(branch_clause(current_user, Target.branch_id))
+    if request.args.get("branch", type=int):
+        stmt = stmt.where(Target.branch_id == get_branch_or_404(db, current_user, request.args.get("branch", type=int)).id)
+    return xlsx_response(write_workbook(target_sheets(db, stmt)), "目标管控.xlsx")
+
+
 @bp.route("/")
 @requires()
 def index():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 
 @click.group("production", help="生产经营指标插件：导入计划与实绩、初始化指标定义。")
@@ -9,9 +10,10 @@ def production():
     pass
 
 
-@production.command("import", help="从 Excel 导入计划与实绩（每月一张工作表，全部正确才写入）。")
+@production.command("import", help="从 Excel/CSV 导入计划与实绩（每月一张工作表或“月份”列，全部正确才写入）。")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--user", "username", default=None, help="以该用户的权限范围导入（默认：系统，不限范围）。")
+@with_appcontext
 def import_command(path, username):
     from sqlalchemy import select
 
@@ -26,7 +28,7 @@ def import_command(path, username):
             raise click.ClickException(f"用户 {username} 不存在或已停用。")
     try:
         with open(path, "rb") as fh:
-            result = import_workbook(session, actor, fh)
+            result = import_workbook(session, actor, fh, filename=path)
     except ImportRefused as exc:
         session.rollback()
         for e in exc.errors:
@@ -40,6 +42,7 @@ def import_command(path, username):
 
 
 @production.command("seed-measures", help="补齐五类支部的默认指标定义（已有的不改）。")
+@with_appcontext
 def seed_command():
     from core.plugins.api import get_session
     from plugins.production.measures import seed_measures

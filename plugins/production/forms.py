@@ -5,7 +5,6 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -74,10 +73,6 @@ class AcceptanceForm(FlaskForm):
     measure_id = HiddenField(validators=[DataRequired()])
     status = SelectField(_l("验收结论"), choices=choices_of(ACCEPTANCE_STATUSES))
     comment = StringField(_l("验收意见"), validators=[Optional(), Length(max=500)])
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("Excel 文件"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("请上传 .xlsx 文件"))])
 
 
 class SettingForm(FlaskForm):

@@ -28,22 +28,26 @@ class ProductionError(ValueError):
 
 # ------------------------------------------------------------------ parsing
 
+def within_bounds(number: Decimal) -> Decimal:
+    """What every plan and actual keeps: a finite, non-negative number below 10¹⁰ (a
+    year's sum then stays exact in the scoring's integers, scoring.py)."""
+    if not number.is_finite():
+        raise ValueError(gettext("应为数字。"))
+    if number < 0:
+        raise ValueError(gettext("不能为负数。"))
+    if number >= Decimal(10) ** 10:
+        raise ValueError(gettext("数值过大。"))
+    return number
+
+
 def parse_quantity(value) -> Decimal:
     """A non-negative number with at most 4 decimals (text, int or Decimal; not bool)."""
     if isinstance(value, bool) or value is None:
         raise ValueError(gettext("应为数字。"))
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        number = within_bounds(Decimal(str(value).strip().replace(",", "")))
     except InvalidOperation:
         raise ValueError(gettext("应为数字。")) from None
-    if not number.is_finite():
-        raise ValueError(gettext("应为数字。"))
-    if number < 0:
-        raise ValueError(gettext("不能为负数。"))
-    # 10¹⁰ units a month keeps a year's sum exact in the scoring's integers (scoring.py);
-    # checked before quantize, which cannot hold 1e999999.
-    if number >= Decimal(10) ** 10:
-        raise ValueError(gettext("数值过大。"))
     if number != number.quantize(Decimal(1).scaleb(-QUANTITY_PLACES)):
         raise ValueError(gettext("最多 %(n)s 位小数。", n=QUANTITY_PLACES))
     return number

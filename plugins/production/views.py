@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.plugins.api import (CATEGORIES, Branch, ImportFileError, MenuItem, PeriodKey, PeriodLocked, can_keep_ledger,
-                              can_review, get_branch_or_404, get_session, get_unit_or_404, paginate, plugin_blueprint,
+from core.plugins.api import (CATEGORIES, Branch, Importer, MenuItem, PeriodKey, PeriodLocked, can_keep_ledger, can_review,
+                              get_branch_or_404, get_session, get_unit_or_404, import_flow, paginate, plugin_blueprint,
                               requires, units_enabled_in_scope, visible_branches, writer_required, xlsx_response,
                               year_arg)
 from plugins.production import forms, services
-from plugins.production.importing import ImportRefused, import_workbook, template
+from plugins.production.importing import apply_import, plan_import, template
 from plugins.production.measures import EDITABLE, MeasureError, all_measures, update_measure
 from plugins.production.models import ACCEPTANCE_RULES, Incident, Measure
 
@@ -240,32 +240,37 @@ def _accept_all(session, unit, quarter):
 
 @bp.route("/import", methods=["GET", "POST"])
 @requires("admin", "reviewer", "secretary")
+@writer_required
 def import_page():
-    session = get_session()
-    form = forms.ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        try:
-            result = import_workbook(session, current_user, form.file.data.stream)
-        except ImportRefused as exc:
-            session.rollback()
-            errors = exc.errors
-            flash(str(exc), "error")
-        except ImportFileError as exc:
-            session.rollback()
-            flash(str(exc), "error")
-        else:
-            session.commit()
-            flash(_("导入成功：新增 %(c)s 项，修改 %(u)s 项，未变 %(n)s 项。", c=result.created, u=result.updated,
-                    n=result.unchanged), "success")
-            return redirect(url_for(".import_page"))
-    return render_template("production/import.html", form=form, errors=errors)
+    return import_flow(Importer(
+        "production", "生产经营计划与实绩", plan_import, apply_import, url_for(".import_template"),
+        url_for(".import_page"),
+        hint=_("每月一张工作表，名称为月份（如 2026-03）；列：支部编码、支部名称（仅核对）、指标（产量/成本/质量/安全）、"
+               "计划、实绩。模板已按您可填报的支部和指标预先列出所选月份的各行，只需填写数字。"), template_month=True))
+
+
+@bp.route("/export.xlsx")
+@requires()
+def export():
+    """Plans and actuals of a month (?month=2026-03) for the branches the user may see,
+    in the import's layout."""
+    try:
+        month = services.parse_month(request.args["month"]) if request.args.get("month") else date.today()
+    except ValueError:
+        month = date.today()
+    data = template(get_session(), current_user, month, export=True)
+    return xlsx_response(data, f"生产经营计划与实绩_{services.month_key(month)}.xlsx")
 
 
 @bp.route("/import/template")
 @requires("admin", "reviewer", "secretary")
 def import_template():
-    return xlsx_response(template(), "生产经营实绩导入模板.xlsx")
+    try:
+        month = services.parse_month(request.args["month"]) if request.args.get("month") else date.today()
+    except ValueError:
+        month = date.today()
+    data = template(get_session(), current_user, month)
+    return xlsx_response(data, f"生产经营计划与实绩_{services.month_key(month)}.xlsx")
 
 
 # ------------------------------------------------------------------ admin: measures and settings

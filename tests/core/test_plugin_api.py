@@ -72,6 +72,6 @@ def test_every_exported_name_exists_and_is_documented():
 
 @pytest.mark.parametrize("name", ["hookimpl", "Base", "Branch", "plugin_blueprint", "MenuItem", "requires",
                                   "get_branch_or_404", "IndicatorKind", "EvalContext", "round_div", "PeriodKey",
-                                  "ensure_open", "PeriodLocked", "audit", "check_upload", "read_rows"])
+                                  "ensure_open", "PeriodLocked", "audit", "check_upload", "read_table"])
 def test_the_surface_names_what_the_issue_promises(name):
     assert name in api.__all__

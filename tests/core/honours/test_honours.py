@@ -105,8 +105,11 @@ def test_register_is_scoped_filtered_and_exported(client, login, make_user, make
     assert "五四红旗团支部" in client.get("/honours?year=2026").get_data(as_text=True)
     assert "尚无荣誉记录" in client.get("/honours?q=不存在").get_data(as_text=True)
     ws = load_workbook(io.BytesIO(client.get("/honours.xlsx").data)).active
-    titles = [row[2] for row in ws.iter_rows(min_row=2, values_only=True)]
-    assert "'=1+1" in titles and "五四红旗团支部" in titles
+    titles = {row[2].value: row for row in ws.iter_rows(min_row=2)}
+    assert "=1+1" in titles and titles["=1+1"][2].data_type == "s", "typed text, never a formula"
+    assert "五四红旗团支部" in titles
+    awarded = titles["五四红旗团支部"][5]
+    assert awarded.is_date and awarded.number_format == 'yyyy"年"m"月"d"日"', "a date cell shown in Chinese"
 
 
 def test_evidence_download_is_scoped(app, client, db, login, make_user, make_honour, two_units, tmp_path):

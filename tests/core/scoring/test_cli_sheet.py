@@ -49,6 +49,9 @@ def test_cli_scores_xlsx_to_file(db, runner, tmp_path, make_branch, make_ruleset
     assert r.exit_code == 0, r.output
     ws = load_workbook(out).active
     assert ws["A2"].value == "X1"
+    total = ws.cell(row=2, column=10)
+    assert ws.cell(row=1, column=10).value == "总分"
+    assert total.data_type == "n" and total.value == 0 and total.number_format == "0.00", "a number, not text"
 
 
 def test_cli_ruleset_seed(db, runner):

@@ -45,11 +45,21 @@ def refused(db, stream, actor=None) -> list[str]:
     return [str(e) for e in info.value.errors]
 
 
-def test_template_has_a_month_sheet_and_an_example_row():
-    wb = load_workbook(io.BytesIO(template(date(2026, 3, 1))))
-    assert wb.sheetnames == ["2026-03"]
-    rows = list(wb["2026-03"].iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS and rows[1][0] == "B0001"
+def test_template_is_prefilled_with_branches_by_measures_and_known_plans(db, branch, make_user, put):
+    put(branch, "output", "2026-03", plan=1000)
+    wb = load_workbook(io.BytesIO(template(db, make_user("admin"), date(2026, 3, 1))))
+    assert wb.sheetnames == ["2026-03", "填写说明"]
+    ws = wb["2026-03"]
+    rows = [r for r in ws.iter_rows(values_only=True) if any(v is not None for v in r)]
+    assert list(rows[0]) == HEADERS
+    assert [(r[0], r[2], r[5]) for r in rows[1:]] == [("LG01", s, "2026-03") for s in ("产量", "成本", "质量", "安全")]
+    assert rows[1][3] == 1000 and rows[1][4] is None
+    assert ws["D2"].number_format == "#,##0.####" and ws["E100"].number_format == "#,##0.####"
+    assert any(dv.formula1 == '"产量,成本,质量,安全"' for dv in ws.data_validations.dataValidation)
+    assert not any(r[0] == "B0001" for r in rows), "no example on the data sheet"
+    # filled in and imported back unchanged: the plan row is unchanged, nothing else to write
+    result = import_workbook(db, None, io.BytesIO(template(db, None, date(2026, 3, 1))))
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
 
 
 def test_import_of_two_months_writes_plans_and_actuals(db, branch):
@@ -88,7 +98,8 @@ def test_a_month_outside_the_plan(db, branch):
 
 def test_a_sheet_not_named_like_a_month(db, branch):
     errors = refused(db, workbook({"三月": [["LG01", None, "产量", 1000, 900]]}))
-    assert "工作表名称应为月份" in errors[0]
+    assert errors == ["工作表“三月”第 1 行：工作表“三月”不是月份工作表（名称应为 2026-03）却有内容：请删除该表、改名为月份，"
+                      "或在名称中加“说明”。"]
 
 
 def test_unknown_branch_code_and_unknown_measure(db, branch):
@@ -149,10 +160,119 @@ def test_missing_column_and_empty_values(db, branch):
     out.seek(0)
     assert refused(db, out) == ["工作表“2026-02”第 1 行“指标”列：缺少该列（请使用下载的模板）。"]
     errors = refused(db, workbook({"2026-02": [["LG01", None, "产量", None, None]]}))
-    assert errors == ["工作表“2026-02”第 2 行“实绩”列：计划和实绩至少填写一项。"]
+    assert errors == ["工作表“”第 1 行：文件中没有数据行。"], "a row left empty is skipped"
 
 
 def test_not_an_xlsx_file(db, branch):
     from core.xlsx import ImportFileError
     with pytest.raises(ImportFileError):
-        import_workbook(db, None, io.BytesIO(b"not a workbook"))
+        import_workbook(db, None, io.BytesIO(b"not a workbook"), filename="a.xlsx")
+    with pytest.raises(ImportFileError) as info:
+        import_workbook(db, None, io.BytesIO(b"\xd0\xcf\x11\xe0" + bytes(60)), filename="a.xls")
+    assert "另存为" in str(info.value)
+    errors = refused(db, io.BytesIO("不是表格".encode()))  # text without a header row
+    assert "不是月份工作表" in errors[0]
+
+
+# ------------------------------------------------------------------ files as office programs write them
+
+from tests.office import csv_bytes, xlsx  # noqa: E402
+
+
+def test_percent_cells_mean_the_percent_they_show_for_a_percent_measure(db, branch):
+    import_workbook(db, None, xlsx({"2026-02": [HEADERS, ["LG01", None, "质量", 0.98, 0.9875]]},
+                                   formats={("2026-02", "D2"): "0%", ("2026-02", "E2"): "0.00%"}))
+    plan = db.scalar(select(Plan))
+    actual = db.scalar(select(Actual))
+    assert (D(plan.value), D(actual.value)) == (D("98"), D("98.75"))
+
+
+def test_a_percent_cell_for_a_tonnage_measure_is_an_error(db, branch):
+    errors = refused(db, xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, 0.9]]},
+                              formats={("2026-02", "E2"): "0%"}))
+    assert errors == ["工作表“2026-02”第 2 行“实绩”列：“产量”的单位是“吨”，单元格却是百分比格式：请改为常规数字格式。"]
+
+
+def test_formula_results_with_many_decimals_are_rounded_half_up_with_a_note(db, branch):
+    from core.imports.reader import open_book
+    from plugins.production.importing import plan_import
+    data = xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, 0]]},
+                formulas={("2026-02", "E2"): ("=D2*0.98765", "987.6543216")}).getvalue()
+    plan = plan_import(db, open_book(data, "a.xlsx"), actor=None)
+    assert plan.ok and [n.message for n in plan.problems.notes] == ["987.6543216 已按四舍五入保留 4 位小数：987.6543。"]
+    import_workbook(db, None, io.BytesIO(data))
+    assert D(db.scalar(select(Actual)).value) == D("987.6543")
+
+
+def test_merged_title_row_and_extra_sheets_are_accepted(db, branch):
+    result = import_workbook(db, None, xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, 980]]},
+                                            title_row="2026年2月生产经营实绩", extra_sheets=("Sheet2", "Sheet3", "说明")))
+    assert result.created == 2
+
+
+def test_a_non_month_sheet_with_data_is_named_and_empty_ones_ignored(db, branch):
+    errors = refused(db, xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, 980]],
+                               "Sheet2": [["随手记的数字", 12]]}, extra_sheets=("Sheet3",)))
+    assert len(errors) == 1 and "工作表“Sheet2”不是月份工作表" in errors[0]
+
+
+def test_every_error_of_a_file_in_one_pass(db, branch):
+    errors = refused(db, xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, "九百"],
+                                           ["NOPE", None, "产量", 1000, 900],
+                                           ["LG01", None, "利润", 1000, 900]]}))
+    assert errors == ["工作表“2026-02”第 2 行“实绩”列：应为数字。",
+                      "工作表“2026-02”第 3 行“支部编码”列：支部编码“NOPE”不存在、已停用或不在您的管理范围内。",
+                      "工作表“2026-02”第 4 行“指标”列：“利润”不是生产类支部的生产经营指标（应为产量、成本、质量或安全）。"]
+
+
+def test_full_width_and_lower_case_codes_are_normalised(db, branch):
+    result = import_workbook(db, None, xlsx({"2026-02": [HEADERS, ["ｌｇ０１", None, " 产量 ", 1000, 980],
+                                                         ["lg01", None, "ｐｒｏｄｕｃｔｉｏｎ.ｃｏｓｔ", 10, 9]]}))
+    assert result.created == 4
+
+
+def test_gbk_csv_with_a_month_column(db, branch):
+    rows = [HEADERS, ["LG01", "炼钢一车间党支部", "产量", "1000", "980", "2026年2月"],
+            ["LG01", "", "成本", "2800", "2790.5", "2026-02"]]
+    for encoding, bom in (("gbk", False), ("gb18030", False), ("utf-8", True), ("utf-8", False)):
+        db.execute(Actual.__table__.delete())
+        db.execute(Plan.__table__.delete())
+        result = import_workbook(db, None, csv_bytes(rows, encoding=encoding, bom=bom), filename="实绩.csv")
+        assert result.created == 4, encoding
+    errors = refused(db, csv_bytes([HEADERS[:5], ["LG01", "", "产量", "1", "1"]]), actor=None)
+    assert "不是月份工作表" in errors[0]
+
+
+def test_preview_counts_new_changed_unchanged(db, branch):
+    from core.imports.reader import open_book
+    from plugins.production.importing import plan_import
+    import_workbook(db, None, xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, 980],
+                                                ["LG01", None, "成本", 2800, 2790]]}))
+    data = xlsx({"2026-02": [HEADERS, ["LG01", None, "产量", 1000, 990],   # actual changed
+                             ["LG01", None, "成本", 2800, 2790],           # unchanged
+                             ["LG01", None, "质量", 98, 97]]}).getvalue()  # new
+    plan = plan_import(db, open_book(data, "a.xlsx"), actor=None)
+    assert (len(plan.new), len(plan.changed), plan.unchanged) == (1, 1, 1)
+    cells = plan.changed[0].cells
+    assert [(c.column, c.old, c.new) for c in cells] == [("实绩", D("980"), D("990"))]
+    assert counts(db) == (2, 2), "a preview writes nothing"
+
+
+def test_cli_import_and_seed_measures_run_outside_an_app_context(tmp_path, monkeypatch):
+    """The commands used to crash with 'Working outside of application context'."""
+    from click.testing import CliRunner
+
+    from core.cli import main
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("STARBRANCH_DATABASE_URL", url)
+    monkeypatch.setenv("STARBRANCH_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("STARBRANCH_PLUGINS", "production")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    r = runner.invoke(main, ["production", "seed-measures"])
+    assert r.exit_code == 0, r.output
+    assert "新增指标定义 20 项" in r.output
+    path = tmp_path / "实绩.xlsx"
+    path.write_bytes(xlsx({"2026-02": [HEADERS, ["NOPE", None, "产量", 1000, 980]]}).getvalue())
+    r = runner.invoke(main, ["production", "import", str(path)])
+    assert r.exit_code == 1 and "支部编码“NOPE”不存在、已停用或不在您的管理范围内" in r.output, r.output

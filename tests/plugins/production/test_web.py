@@ -137,16 +137,20 @@ def test_import_page_and_template(client, db, login, reviewer, branch):
     data = io.BytesIO()
     wb.save(data)
     payload = data.getvalue()
-    r = client.post("/production/import", data={"file": (io.BytesIO(payload), "a.xlsx")},
+    r = client.post("/production/import?step=preview", data={"file": (io.BytesIO(payload), "a.xlsx")},
                     content_type="multipart/form-data")
     html = r.get_data(as_text=True)
-    assert "导入失败" in html and "第 3 行“实绩”列：应为数字。" in html and count(db, Plan) == 0
+    assert "导入未执行" in html and "<td>实绩</td><td>应为数字。</td>" in html and count(db, Plan) == 0
     ws.delete_rows(3)
     data = io.BytesIO()
     wb.save(data)
-    r = client.post("/production/import", data={"file": (io.BytesIO(data.getvalue()), "a.xlsx")},
-                    content_type="multipart/form-data", follow_redirects=True)
-    assert "导入成功" in r.get_data(as_text=True) and count(db, Actual) == 1
+    r = client.post("/production/import?step=preview", data={"file": (io.BytesIO(data.getvalue()), "a.xlsx")},
+                    content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert "新增 1 条" in html and count(db, Plan) == 0, "the preview writes nothing"
+    from tests.office import apply
+    r = apply(client, "/production/import", html)
+    assert r.status_code == 302 and count(db, Actual) == 1
 
 
 def test_admin_edits_a_measure(client, db, login, make_user, branch, measures):
@@ -309,3 +313,22 @@ def test_panel_on_the_branch_dashboard_page(app, client, db, login, reviewer, br
     with app.test_request_context():
         url = url_for("analysis.dashboard", branch_id=off.id)
     assert "production-panel" not in client.get(url).get_data(as_text=True)
+
+
+def test_plans_and_actuals_export_reads_back_unchanged(client, db, login, make_user, branch, put, make_branch,
+                                                       make_unit, enable_plugin):
+    other = make_unit()
+    enable_plugin(other, "production")
+    make_branch(unit=other, category="production", code="ELSE")
+    put(branch, "output", "2026-03", plan=1000, actual=980)
+    viewer = make_user("viewer", units=[branch.unit])
+    login(viewer)
+    r = client.get("/production/export.xlsx?month=2026-03")
+    from openpyxl import load_workbook
+    rows = [x for x in load_workbook(io.BytesIO(r.data))["2026-03"].iter_rows(min_row=2, values_only=True)]
+    assert {x[0] for x in rows} == {"LG01"}, "only the branches the user may see"
+    assert rows[0][2:5] == ("产量", 1000, 980)
+    from core.imports.reader import open_book
+    from plugins.production.importing import plan_import
+    plan = plan_import(db, open_book(r.data, "a.xlsx"), actor=make_user("admin"))
+    assert plan.ok and not plan.has_changes and plan.unchanged == 1
