@@ -268,7 +268,7 @@ def test_sheet_names_an_unprovided_gate_and_the_veto_record(app, client, login, 
 
     seed_ruleset(db, 2026)
     ruleset = active_ruleset(db, 2026)
-    ruleset.settings = {**(ruleset.settings or {}), "gates": {"5": "brand_accepted"}}
+    ruleset.settings = {**(ruleset.settings or {}), "gates": {"5": "no_such_gate"}}  # a gate nobody provides
     db.add(PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind="veto", points=Decimal(0),
                        dated=date(2026, 2, 3), reason="发生重大安全生产事故", indicator_code="V-ACCIDENT"))
     db.commit()
@@ -276,7 +276,7 @@ def test_sheet_names_an_unprovided_gate_and_the_veto_record(app, client, login, 
     db.commit()
     login(reviewer)
     page = _text(client.get(f"/scoring/sheet/{branch.id}?period=2026Q1").get_data(as_text=True))
-    assert "5 星门槛“brand_accepted”：没有任何插件提供此门槛，无支部能达到（请检查考核细则）。" in page
+    assert "5 星门槛“no_such_gate”：没有任何插件提供此门槛，无支部能达到（请检查考核细则）。" in page
     assert "否决记录：2026年2月3日 发生重大安全生产事故。" in page
     assert "V-ACCIDENT 重大安全生产事故" in page
 
