@@ -44,28 +44,28 @@ def test_annual_grade_from_year_total_capped_by_veto(graded, result_of):
 
 def test_notice_objection_and_finalise(db, graded):
     bs = graded({"A": ("production", 92)})
-    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 10))
-    assert n.ends_on == date(2027, 1, 14)  # five days including the first
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
+    assert n.ends_on == date(2027, 1, 15)  # five working days, Monday to Friday
     with pytest.raises(NoticeError, match="公示期内"):
-        notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 15))
+        notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 16))
     with pytest.raises(ReasonRequired):
         notice.file_objection(db, n.id, bs["A"].id, " ", today=date(2027, 1, 11))
     obj = notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11))
     with pytest.raises(NoticeError, match="期满后"):
-        notice.finalise_grades(db, n.id, today=date(2027, 1, 14))
-    with pytest.raises(NoticeError, match="未处理的异议"):
         notice.finalise_grades(db, n.id, today=date(2027, 1, 15))
+    with pytest.raises(NoticeError, match="未处理的异议"):
+        notice.finalise_grades(db, n.id, today=date(2027, 1, 16))
     with pytest.raises(ReasonRequired):
         notice.resolve_objection(db, obj.id, upheld=False, resolution="")
     notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
-    assert notice.finalise_grades(db, n.id, today=date(2027, 1, 15)).status == "final"
+    assert notice.finalise_grades(db, n.id, today=date(2027, 1, 16)).status == "final"
 
 
 def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
     from core.scoring.close import reopen_period
     bs = graded({"A": ("production", 92)})
-    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 10))
-    obj = notice.file_objection(db, n.id, bs["A"].id, "漏计加分", today=date(2027, 1, 10))
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
+    obj = notice.file_objection(db, n.id, bs["A"].id, "漏计加分", today=date(2027, 1, 11))
     notice.resolve_objection(db, obj.id, upheld=True, resolution="异议成立，需更正")
     with pytest.raises(NoticeError, match="异议成立"):
         notice.finalise_grades(db, n.id, today=date(2027, 2, 1))
