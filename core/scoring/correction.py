@@ -72,10 +72,10 @@ def start_correction(session: Session, year: int, objection_id: int, from_key: s
         raise NotFound(gettext("异议不存在。"))
     if objection.status != "upheld":
         raise NoticeError(gettext("只有成立的异议才需要更正。"))
-    if not year_period.is_closed:
-        raise NoticeError(gettext("%(year)s年度未结账，可直接更正后结账。", year=year))
     if open_correction(session, year) is not None:
         raise NoticeError(gettext("%(year)s年度已有一项更正在进行中。", year=year))
+    if not year_period.is_closed:
+        raise NoticeError(gettext("%(year)s年度未结账，可直接更正后结账。", year=year))
     try:
         pk = PeriodKey.parse(str(from_key))
     except ValueError:

@@ -10,31 +10,7 @@ from core.indicators.catalogue import CatalogueError, default_indicators, seed_r
 from core.scoring import notice
 from core.scoring.errors import NoticeError, ReasonRequired
 
-Y_ITEM = {"index_code": "team", "points": 100, "cycle": "year", "method": "manual"}
-
-
-@pytest.fixture
-def graded(db, make_branch, make_ruleset, registry, close, add_points):
-    """A closed 2026 with annual totals set through one yearly manual item."""
-    from core.scoring.adjust import verify_item
-    from core.scoring.close import recompute
-    from core.scoring.models import Evaluation
-
-    def run(totals: dict, vetoes=()):
-        make_ruleset(indicators=[Y_ITEM], settings={"commendation_top_n": 2})
-        branches = {code: make_branch(code=code, category=cat) for code, (cat, _) in totals.items()}
-        for code in vetoes:
-            add_points(branches[code], "veto", 0, date(2026, 6, 1))
-        for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
-            close.quarter(q)
-        recompute(db, "2026", registry)
-        for code, (_, total) in totals.items():
-            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[code].id))
-            verify_item(db, ev.ident, total, "年度核实", ev.version)
-        close("2026")
-        return branches
-
-    return run
+from tests.core.scoring.conftest import Y_ITEM
 
 
 def test_annual_grade_from_year_total_capped_by_veto(graded, result_of):
