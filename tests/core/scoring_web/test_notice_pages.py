@@ -6,21 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.indicators.catalogue import seed_ruleset
-from core.periods.services import all_keys_of_year
 from core.scoring.models import AnnualNotice, Objection
-
-
-@pytest.fixture
-def closed_year(app, db, branch, members):
-    from core.scoring.close import close_period
-
-    seed_ruleset(db, 2025)
-    db.commit()
-    for key in all_keys_of_year(2025):
-        close_period(db, key, kinds=app.extensions["starbranch.plugins"])
-    db.commit()
-    return 2025
 
 
 def test_notice_start_objection_and_resolution(app, client, login, make_user, reviewer, branch, closed_year, db):
