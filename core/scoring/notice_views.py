@@ -150,7 +150,8 @@ def _page(year: int, *, start_form=None, objection_form=None, correction_form=No
         start_form=start_form, objection_form=objection_form, query=query,
         hits=_search_hits(db, period, query) if can_object else [],
         correction_form=correction_form or _correction_form(db, year, rounds), pending=pending,
-        pending_branch=pending_branch, history=corrections.corrections_of_year(db, year), users=users,
+        pending_branch=pending_branch, labels=lambda keys: "、".join(PeriodKey.parse(k).label for k in keys),
+        history=corrections.corrections_of_year(db, year), users=users,
         proportion_effect=_proportion_effect(db, period, ruleset) if graded else []), status
 
 
