@@ -119,3 +119,14 @@ def test_rule_settings_are_checked():
         with pytest.raises(CatalogueError):
             clean_settings({**base, name: "nonsense"})
 
+
+
+def test_notice_page_shows_the_rules_and_their_effect(client, login, make_user, graded):
+    graded({**FIVE, "A00": ("production", 95)},
+           settings={"proportions": {"5": 25}, "proportion_mode": "cap", "commendation_ties": "order"})
+    login(make_user("admin"))
+    page = client.get("/scoring/notice/2026").get_data(as_text=True)
+    assert "适用范围：季度和年度" in page and "超出时按排名降星" in page and "四舍五入，比例大于 0 时至少 1 个" in page
+    # 6 × 25 % = 1.5 → 2 places: A00, A01 keep ★5; A02–A05 are listed as moved down
+    assert page.count("5 星降为 4 星（允许 2 个）") == 4
+    assert "每类前 2 名" in page and "按排名顺序（总分、业绩指数、支部编码）取足名额" in page
