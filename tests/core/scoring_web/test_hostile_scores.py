@@ -2,7 +2,7 @@
 import pytest
 
 from core.scoring.models import Evaluation
-from tests.core.scoring_web.test_sheet import _item, scored  # noqa: F401  (the fixture)
+from tests.core.scoring_web.test_sheet import _item
 
 
 @pytest.mark.parametrize("earned", ["1e999999", "NaN", "-Infinity", "9" * 400])
