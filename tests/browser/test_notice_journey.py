@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import PASSWORD, log_in
+from conftest import PASSWORD, log_in, unit_with_two_branches
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def seed(app) -> dict:
     from core.auth.models import User
     from core.indicators.models import DEFAULT_SETTINGS, IndexWeight, Indicator, RuleSet, StarBand
     from core.ledger.models import PointRecord
-    from core.org.models import CATEGORIES, Branch, OrgNode
+    from core.org.models import CATEGORIES
     from core.periods.services import all_keys_of_year
     from core.scoring.adjust import verify_item
     from core.scoring.close import close_period, recompute
@@ -31,13 +31,7 @@ def seed(app) -> dict:
 
     registry = app.extensions["starbranch.plugins"]
     s = app.extensions["starbranch.db"].session_factory()
-    unit = OrgNode(code="U01", name="炼铁厂党委", kind="unit")
-    s.add(unit)
-    s.flush()
-    unit.unit_id = unit.id
-    b1 = Branch(code="B001", name="高炉作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
-    b2 = Branch(code="B002", name="烧结作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
-    s.add_all([b1, b2])
+    unit, b1, b2 = unit_with_two_branches(s)
     admin = User(username="zuzhibu", display_name="组织部", role="admin")
     admin.set_password(PASSWORD, method="pbkdf2:sha256:1000")
     s.add(admin)
