@@ -44,7 +44,9 @@ def _period(db, year: int) -> Period | None:
 def _results_page(db, period):
     stmt = (select(ScoreResult, Branch).join(Branch, Branch.id == ScoreResult.branch_id)
             .where(ScoreResult.period_id == (period.id if period else 0), Branch.id.in_(_visible_ids()))
-            .order_by(ScoreResult.category, ScoreResult.rank, Branch.code))
+            # the ranking's display order (core.scoring.ranking.display_key) among equal ranks
+            .order_by(ScoreResult.category, ScoreResult.rank, ScoreResult.performance.is_(None),
+                      ScoreResult.performance.desc(), Branch.code))
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page_no = request.args.get("page", 1, type=int) or 1
     per = current_app.config["PAGE_SIZE"]

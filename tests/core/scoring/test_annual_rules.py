@@ -130,3 +130,13 @@ def test_notice_page_shows_the_rules_and_their_effect(client, login, make_user, 
     # 6 × 25 % = 1.5 → 2 places: A00, A01 keep ★5; A02–A05 are listed as moved down
     assert page.count("5 星降为 4 星（允许 2 个）") == 4
     assert "每类前 2 名" in page and "按排名顺序（总分、业绩指数、支部编码）取足名额" in page
+
+
+def test_notice_page_lists_tied_branches_in_the_ranking_order(client, login, make_user, graded):
+    bs = graded({"A02": ("production", {"team": Decimal(50), "performance": Decimal("48.24")}),
+                 "A03": ("production", {"team": Decimal("48.24"), "performance": Decimal(50)})},
+                indices=["team", "performance"])
+    login(make_user("admin"))
+    page = client.get("/scoring/notice/2026").get_data(as_text=True)
+    results = page[page.index("定级结果</h2>"):]
+    assert results.index(bs["A03"].name) < results.index(bs["A02"].name)
