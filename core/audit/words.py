@@ -55,6 +55,7 @@ CORE_WORDS = AuditWords(
         "ruleset.settings": "修改考核参数",
         "notice.start": "开始公示", "notice.cancel": "撤销公示", "notice.finalise": "确定定级结果",
         "objection.file": "提出异议", "objection.resolve": "处理异议",
+        "correction.start": "开启年度更正", "correction.finish": "完成年度更正",
     },
     fields={
         "name": "名称", "code": "编码", "kind": "类型", "category": "类别", "parent_id": "上级组织",
@@ -72,7 +73,7 @@ CORE_WORDS = AuditWords(
         "branches": "党支部", "org_nodes": "组织", "members": "党员", "users": "用户", "periods": "考核期间",
         "evaluations": "评分项", "activity_records": "台账记录", "attachments": "附件",
         "point_records": "加扣分记录", "honours": "荣誉", "targets": "目标", "indicators": "指标",
-        "rulesets": "考核细则", "annual_notices": "年度公示", "objections": "异议", "unit_plugins": "插件启用",
+        "rulesets": "考核细则", "annual_notices": "年度公示", "objections": "异议", "year_corrections": "年度更正", "unit_plugins": "插件启用",
     },
 )
 

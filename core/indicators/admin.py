@@ -128,6 +128,14 @@ def _int(value, what, low, high) -> int:
     return number
 
 
+def _choice(value, allowed: tuple, label) -> str:
+    """One of `allowed`; missing means the first (the default)."""
+    value = value or allowed[0]
+    if value not in allowed:
+        raise CatalogueError(gettext("%(f)s的取值无效。", f=label))
+    return value
+
+
 def clean_settings(values: dict) -> dict:
     """Check the (cfg) numbers of SCORING.md and return them as stored (JSON)."""
     s = {}
@@ -144,6 +152,8 @@ def clean_settings(values: dict) -> dict:
     if mode not in ("off", "warn", "cap"):
         raise CatalogueError(gettext("比例控制方式无效。"))
     s["proportion_mode"] = mode
+    s["proportion_scope"] = _choice(values.get("proportion_scope"), ("both", "quarter", "year"), _l("比例适用范围"))
+    s["proportion_rounding"] = _choice(values.get("proportion_rounding"), ("half_up_min1", "floor"), _l("名额取整"))
     shares = {}
     for star, raw in (values.get("proportions") or {}).items():
         if raw in (None, ""):
@@ -162,7 +172,8 @@ def clean_settings(values: dict) -> dict:
             gates[str(star)] = code[:60]
     s["gates"] = gates
     s["commendation_top_n"] = _int(values.get("commendation_top_n"), _l("每类推先表彰名额"), 0, 1000)
-    s["notice_days"] = _int(values.get("notice_days"), _l("公示天数"), 1, 60)
+    s["commendation_ties"] = _choice(values.get("commendation_ties"), ("include", "order"), _l("推先名额并列"))
+    s["notice_days"] = _int(values.get("notice_days"), _l("公示期（工作日）"), 1, 60)
     groups = {}
     for code in TARGET_GROUPS:
         groups[code] = _int((values.get("target_groups") or {}).get(code),

@@ -60,6 +60,11 @@ class SettingsForm(FlaskForm):
     promotion_step = BooleanField(_l("逐级晋升（每季度最多升一星）"))
     proportion_mode = SelectField(_l("星级比例控制"), choices=options([("off", _l("不控制")), ("warn", _l("超出时提示")),
                                                                  ("cap", _l("超出时按排名降星"))]))
+    proportion_scope = SelectField(_l("比例适用范围"), choices=options([("both", _l("季度和年度")), ("quarter", _l("季度")),
+                                                                   ("year", _l("年度"))]))
+    proportion_rounding = SelectField(_l("名额取整"), choices=options([
+        ("half_up_min1", _l("四舍五入，比例大于 0 时至少 1 个")), ("floor", _l("向下取整"))]),
+        description=_l("名额 = 类别支部数 × 比例；小类别按此取整"))
     share_5 = IntegerField(_l("五星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
     share_4 = IntegerField(_l("四星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
     share_3 = IntegerField(_l("三星比例上限（%）"), validators=[Optional(), NumberRange(0, 100)])
@@ -67,7 +72,9 @@ class SettingsForm(FlaskForm):
                          validators=[Optional(), Length(max=60)])
     gate_4 = StringField(_l("四星附加门槛"), validators=[Optional(), Length(max=60)])
     commendation_top_n = IntegerField(_l("每类推先表彰名额"), validators=[InputRequired(_l("请填写")), NumberRange(0, 1000)])
-    notice_days = IntegerField(_l("公示天数"), validators=[InputRequired(_l("请填写")), NumberRange(1, 60)])
+    commendation_ties = SelectField(_l("推先名额并列"), choices=options([
+        ("include", _l("并列者全部列入")), ("order", _l("按排名顺序（总分、业绩指数、支部编码）取足名额"))]))
+    notice_days = IntegerField(_l("公示期（工作日）"), validators=[InputRequired(_l("请填写")), NumberRange(1, 60)])
     tg_safety_production = IntegerField(TARGET_GROUPS["safety_production"] + "（%）",
                                         validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
     tg_basic_work = IntegerField(TARGET_GROUPS["basic_work"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
@@ -78,7 +85,8 @@ class SettingsForm(FlaskForm):
             "late_factor": self.late_factor.data, "attendance_low": self.attendance_low.data,
             "attendance_high": self.attendance_high.data, "bonus_cap": self.bonus_cap.data,
             "veto_cap": self.veto_cap.data, "promotion_step": self.promotion_step.data,
-            "proportion_mode": self.proportion_mode.data,
+            "proportion_mode": self.proportion_mode.data, "proportion_scope": self.proportion_scope.data,
+            "proportion_rounding": self.proportion_rounding.data, "commendation_ties": self.commendation_ties.data,
             "proportions": {"5": self.share_5.data, "4": self.share_4.data, "3": self.share_3.data},
             "gates": {"5": self.gate_5.data, "4": self.gate_4.data},
             "commendation_top_n": self.commendation_top_n.data, "notice_days": self.notice_days.data,
@@ -92,6 +100,8 @@ class SettingsForm(FlaskForm):
         self.veto_cap.data = ruleset.setting("veto_cap")
         self.promotion_step.data = bool(ruleset.setting("promotion_step"))
         self.proportion_mode.data = ruleset.setting("proportion_mode")
+        for name in ("proportion_scope", "proportion_rounding", "commendation_ties"):
+            getattr(self, name).data = ruleset.setting(name)
         shares = ruleset.setting("proportions") or {}
         for s in ("5", "4", "3"):
             getattr(self, f"share_{s}").data = shares.get(s)

@@ -43,8 +43,11 @@ DEFAULT_SETTINGS = {
     "gates": {},            # e.g. {"5": "brand_accepted"}
     "proportions": {},      # e.g. {"5": 10, "4": 30}; percent of a category
     "proportion_mode": "off",  # off / warn / cap
+    "proportion_scope": "both",  # quarter / year / both (#18)
+    "proportion_rounding": "half_up_min1",  # half_up_min1 / floor (#18, small categories)
     "commendation_top_n": 3,
-    "notice_days": 5,
+    "commendation_ties": "include",  # include (all tied at the cut-off) / order (display order)
+    "notice_days": 5,  # working days (core.workdays)
     "target_groups": {"safety_production": 50, "basic_work": 30, "key_tasks": 20},
 }
 

@@ -99,7 +99,7 @@ def _compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, g
             session, scores, ruleset, window=window, gates=gates,
             previous_stars=previous_stars(session, window, branch_ids), proportions=branch_ids is None))
     elif window.kind == "year":
-        stars.rate_year(scores, ruleset)
+        run.warnings.extend(stars.rate_year(scores, ruleset, proportions=branch_ids is None))
     assign_ranks(scores)
     run.scores = scores
     if store:

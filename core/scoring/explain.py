@@ -172,6 +172,9 @@ def star_facts(result, ruleset, window: PeriodKey, *, previous_star: int | None,
         elif rule == "veto":
             text = gettext("一票否决：星级封顶为 %(b)s 星（原为 %(a)s 星），当年不得参加推先评优。", a=step.get("from"),
                            b=step.get("to"))
+        elif rule == "proportion" and step.get("tie"):
+            text = gettext("同分 %(t)s，按业绩指数排序后超出 ★%(a)s 名额（%(n)s 个）：%(a)s 星降为 %(b)s 星。",
+                           t=step["tie"], a=step.get("from"), n=step.get("allowed"), b=step.get("to"))
         elif rule == "proportion":
             text = gettext("超出星级指导比例（该类别 %(a)s 星最多 %(n)s 个，按排名后移）：%(a)s 星降为 %(b)s 星。",
                            a=step.get("from"), n=step.get("allowed"), b=step.get("to"))

@@ -137,6 +137,9 @@ class ScoreResult(Base):
 
 NOTICE_STATUSES = {"open": "公示中", "final": "已确定", "cancelled": "已撤销"}
 OBJECTION_STATUSES = {"open": "待处理", "upheld": "异议成立", "rejected": "异议不成立"}
+#: How an objection reached the organisation department.
+OBJECTION_CHANNELS = {"online": "网上提交", "letter": "来信", "phone": "来电", "in_person": "来访"}
+CORRECTION_STATUSES = {"open": "更正中", "done": "已更正"}
 
 
 class AnnualNotice(Base):
@@ -151,6 +154,9 @@ class AnnualNotice(Base):
     #: First and last day of the notice (inclusive).
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    #: Its length in working days (core.workdays); None for a notice
+    #: started before #18 (counted in calendar days).
+    working_days: Mapped[int | None] = mapped_column(Integer)
     #: open / final / cancelled (NOTICE_STATUSES).
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -168,6 +174,13 @@ class Objection(Base):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    #: online / letter / phone / in_person (OBJECTION_CHANNELS); offline ones are
+    #: recorded by an admin (filed_by) on the objector's behalf.
+    channel: Mapped[str] = mapped_column(String(12), default="online", server_default="online")
+    #: The day it was received (offline) or filed (online).
+    received_on: Mapped[date | None] = mapped_column(Date)
+    #: Who raised an offline objection (name, contact) — admins only, never the branch.
+    complainant: Mapped[str | None] = mapped_column(Text)
     #: open / upheld / rejected (OBJECTION_STATUSES).
     status: Mapped[str] = mapped_column(String(10), default="open")
     resolution: Mapped[str | None] = mapped_column(Text)
@@ -175,3 +188,29 @@ class Objection(Base):
     filed_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class YearCorrection(Base):
+    """A correction (年度更正) after an upheld objection: the windows reopened back to
+    the one holding the item in question, in one guided step, and re-closed in order
+    (core.scoring.correction)."""
+
+    __tablename__ = "year_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The year's Period.
+    period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
+    objection_id: Mapped[int | None] = mapped_column(ForeignKey("objections.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    #: The earliest window to correct (a month, quarter or the year's key).
+    from_key: Mapped[str] = mapped_column(String(10))
+    #: Keys reopened, in the order they were reopened (the year first).
+    reopened: Mapped[list] = mapped_column(JSON)
+    #: What is to be corrected (the items), required.
+    reason: Mapped[str] = mapped_column(Text)
+    #: open / done (CORRECTION_STATUSES).
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -74,7 +74,7 @@ def _refresh_window(session: Session, row: ScoreResult, window: Period, gates: d
         stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates,
                            previous_stars=previous_stars(session, pk, bid), proportions=False)
     elif pk.kind == "year":
-        stars.rate_year(scores, ruleset)
+        stars.rate_year(scores, ruleset, proportions=False)
     s = scores[0]
     for code in _INDEX_COLUMNS:
         setattr(row, code, s.index_scores.get(code))

@@ -7,21 +7,45 @@ Quarter, in this order:
 3. gates: a level whose gate the branch does not pass gives the next star down (and
    that level's gate is checked in turn);
 4. veto: any veto record dated in the quarter caps the star at veto_cap;
-5. proportions (off/warn/cap) per category: allowed = ⌊n × pct ÷ 100⌋ branches at a
-   level (n = the category's branches rated in this close); the excess, taken from
-   the lowest-ranked (total, then branch code), is noted (warn) or moved one star down
-   (cap, where gates are checked again), from ★5 down to ★2.
-Year: band star of the year total, capped by any veto in the year — no promotion rule,
-gates or proportions (decided: those steer the quarterly rating; the annual grade is
-the year's result). Months get no star. Every change is recorded in notes["steps"].
+5. proportions (off/warn/cap) per category, when `proportion_scope` is "quarter" or
+   "both": allowed places at a level = `allowed_places(n, pct, rounding)` (n = the
+   category's branches rated in this close); the excess, taken from the end of the
+   ranking's display order (core.scoring.ranking.display_key: total, performance
+   index, code), is noted (warn) or moved one star down (cap, where gates are checked
+   again), from ★5 down to ★2. A branch moved down although its total equals a kept
+   branch's carries the tie in its step ("tie": the total) for the sheet.
+Year: band star of the year total, capped by any veto in the year, then the same
+proportions when `proportion_scope` is "year" or "both" (default both, #18) — no
+promotion rule or gates (those steer the quarterly rating). Months get no star.
+Every change is recorded in notes["steps"].
+
+Small categories (#18, `proportion_rounding`): "half_up_min1" (default) rounds
+n × pct ÷ 100 half-up and gives at least one place when the share is above 0 — a
+category of 4 branches with ★5 ≤ 10 % keeps one ★5; "floor" is the old ⌊n × pct ÷ 100⌋.
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from core.scoring.gates import gate_levels, passing
 from core.scoring.models import tier_of
-from core.scoring.ranking import by_category
+from core.scoring.ranking import by_category, display_key
+
+#: Where guide proportions apply (rule-set setting `proportion_scope`).
+PROPORTION_SCOPES = ("quarter", "year", "both")
+
+
+def proportions_apply(ruleset, kind: str) -> bool:
+    """Whether the rule set's guide proportions apply to a window of `kind`."""
+    return ruleset.setting("proportion_scope") in (kind, "both")
+
+
+def allowed_places(n: int, share: Decimal, rounding: str) -> int:
+    """Places at a level for a category of n branches under a share in % (see module doc)."""
+    if rounding == "floor":
+        return int(n * share // 100)
+    places = int((Decimal(n) * share / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return max(places, 1) if share > 0 and n > 0 else places
 
 
 def bands_of(ruleset) -> list[tuple[Decimal, int]]:
@@ -70,7 +94,9 @@ def rate_quarter(session, scores, ruleset, *, window, previous_stars: dict[int, 
     for s in scores:
         if s.vetoed and s.stars > veto_cap:
             _step(s, "veto", veto_cap)
-    warnings = apply_proportions(session, scores, ruleset, settings_gates, gates, window) if proportions else []
+    warnings = []
+    if proportions and proportions_apply(ruleset, "quarter"):
+        warnings = apply_proportions(session, scores, ruleset, settings_gates, gates, window)
     for s in scores:
         s.tier = tier_of(s.stars)
     return warnings
@@ -82,32 +108,36 @@ def apply_proportions(session, scores, ruleset, levels, gates, window) -> list[s
     if mode not in ("warn", "cap") or not shares:
         return []
     from core.org.models import CATEGORIES
+    rounding = ruleset.setting("proportion_rounding")
     warnings = []
     for category, members in sorted(by_category(scores).items()):
         n = len(members)
         for level in range(5, 1, -1):
             if level not in shares:
                 continue
-            allowed = int(n * shares[level] // 100)
-            at_level = sorted((s for s in members if s.stars == level), key=lambda s: (-s.total, s.code))
+            allowed = allowed_places(n, shares[level], rounding)
+            at_level = sorted((s for s in members if s.stars == level), key=display_key)
             excess = at_level[allowed:]
             if not excess:
                 continue
+            kept_totals = {s.total for s in at_level[:allowed]}
             warnings.append(f"{CATEGORIES.get(category, category)}{level}星 {len(at_level)} 个，"
                             f"超过指导比例 {shares[level]}%（最多 {allowed} 个）")
             for s in excess:
+                tie = {"tie": str(s.total)} if s.total in kept_totals else {}
                 if mode == "warn":
-                    s.notes["proportion_warning"] = {"level": level, "allowed": allowed}
+                    s.notes["proportion_warning"] = {"level": level, "allowed": allowed, **tie}
                 else:
-                    _step(s, "proportion", level - 1, allowed=allowed)
-            if mode == "cap":
+                    _step(s, "proportion", level - 1, allowed=allowed, **tie)
+            if mode == "cap" and levels:
                 lower = {lvl: name for lvl, name in levels.items() if lvl < level}
                 _apply_gates(session, excess, lower, gates, window)
     return warnings
 
 
-def rate_year(scores, ruleset) -> None:
-    """Annual grade: band of the year total, capped by any veto in the year."""
+def rate_year(scores, ruleset, *, proportions: bool = True) -> list[str]:
+    """Annual grade: band of the year total, capped by any veto in the year, then the
+    guide proportions when their scope includes the year; returns proportion warnings."""
     bands = bands_of(ruleset)
     veto_cap = int(ruleset.setting("veto_cap"))
     for s in scores:
@@ -115,4 +145,9 @@ def rate_year(scores, ruleset) -> None:
         s.notes["band_star"] = s.stars
         if s.vetoed and s.stars > veto_cap:
             _step(s, "veto", veto_cap)
+    warnings = []
+    if proportions and proportions_apply(ruleset, "year"):
+        warnings = apply_proportions(None, scores, ruleset, {}, {}, None)
+    for s in scores:
         s.tier = tier_of(s.stars)
+    return warnings

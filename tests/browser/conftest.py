@@ -89,3 +89,18 @@ def log_in(page, base_url, username):
     page.fill("input[name=password]", PASSWORD)
     page.click(".login-card button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def unit_with_two_branches(s):
+    """炼铁厂党委 with two production branches, B001 高炉作业区 and B002 烧结作业区 (flushed)."""
+    from core.org.models import Branch, OrgNode
+
+    unit = OrgNode(code="U01", name="炼铁厂党委", kind="unit")
+    s.add(unit)
+    s.flush()
+    unit.unit_id = unit.id
+    b1 = Branch(code="B001", name="高炉作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
+    b2 = Branch(code="B002", name="烧结作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
+    s.add_all([b1, b2])
+    s.flush()
+    return unit, b1, b2

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from conftest import PASSWORD, log_in
+from conftest import PASSWORD, log_in, unit_with_two_branches
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +26,12 @@ def seed(app, *, history=False, ledger=False):
     from core.auth.models import User, UserUnit
     from core.indicators.catalogue import seed_ruleset
     from core.ledger.services import Presence, save_record
-    from core.org.models import Branch, Member, OrgNode
+    from core.org.models import Member
     from core.periods.keys import PeriodKey
 
     registry = app.extensions["starbranch.plugins"]
     s = app.extensions["starbranch.db"].session_factory()
-    unit = OrgNode(code="U01", name="炼铁厂党委", kind="unit")
-    s.add(unit)
-    s.flush()
-    unit.unit_id = unit.id
-    b1 = Branch(code="B001", name="高炉作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
-    b2 = Branch(code="B002", name="烧结作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
-    s.add_all([b1, b2])
-    s.flush()
+    unit, b1, b2 = unit_with_two_branches(s)
     members = [Member(branch_id=b1.id, name=n, gender="male", status=st)
                for n, st in (("张伟", "full"), ("李娜", "full"), ("王强", "probationary"))]
     s.add_all(members + [Member(branch_id=b2.id, name="赵敏", gender="female", status="full")])

@@ -1,5 +1,5 @@
 """Browser journey of the 最美一线员工 campaign, in Chinese, with the app's clock moved
-(FROZEN_TODAY): a secretary declares a frontline employee with a photo, the unit
+(TODAY): a secretary declares a frontline employee with a photo, the unit
 committee and the group approve, the group publishes the notice (five working days over
 the National Day holiday), another branch's secretary objects, the organiser dismisses
 the objection, and after the window the employee is selected.
@@ -71,7 +71,7 @@ def approve(page, url, comment):
 
 def test_declared_reviewed_noticed_objection_dismissed_selected(live_app, new_page, tmp_path):
     app, base = live_app
-    app.config["FROZEN_TODAY"] = START
+    app.config["TODAY"] = START
     ids = seed(app)
 
     # The secretary declares a frontline employee (not a Party member) with a photo.
@@ -116,7 +116,7 @@ def test_declared_reviewed_noticed_objection_dismissed_selected(live_app, new_pa
     assert "2026年9月30日 至 2026年10月12日" in window
 
     # During the holiday-spanning window, another branch's secretary objects.
-    app.config["FROZEN_TODAY"] = date(2026, 10, 9)
+    app.config["TODAY"] = date(2026, 10, 9)
     other = new_page()
     log_in(other, base, "shuji2")
     other.click("nav.sidebar >> text=人选公示")
@@ -140,7 +140,7 @@ def test_declared_reviewed_noticed_objection_dismissed_selected(live_app, new_pa
     assert "异议不成立" in admin.locator("table.objections").inner_text()
     assert admin.locator("button:has-text('确定评选结果')").count() == 0  # the window is still open
 
-    app.config["FROZEN_TODAY"] = date(2026, 10, 13)
+    app.config["TODAY"] = date(2026, 10, 13)
     admin.reload()
     admin.click("button:has-text('确定评选结果')")
     admin.wait_for_url("**/publicity")

@@ -110,6 +110,7 @@ def test_bands_with_gaps_or_overlaps_rerender_with_field_errors(admin_client, rs
 def _settings(**kw):
     data = {"late_factor": "0.5", "attendance_low": "0.5", "attendance_high": "0.9", "bonus_cap": "5",
             "veto_cap": "1", "promotion_step": "y", "proportion_mode": "warn", "share_5": "10", "share_4": "30",
+            "proportion_scope": "both", "proportion_rounding": "half_up_min1", "commendation_ties": "include",
             "gate_5": "brand_accepted", "commendation_top_n": "3", "notice_days": "5",
             "tg_safety_production": "50", "tg_basic_work": "30", "tg_key_tasks": "20"}
     data.update(kw)
@@ -117,11 +118,14 @@ def _settings(**kw):
 
 
 def test_settings_saved(admin_client, rs, db):
-    r = admin_client.post(f"/catalogue/{rs.id}/settings", data=_settings(bonus_cap="3", notice_days="7"))
+    r = admin_client.post(f"/catalogue/{rs.id}/settings", data=_settings(
+        bonus_cap="3", notice_days="7", proportion_scope="quarter", proportion_rounding="floor", commendation_ties="order"))
     assert r.status_code == 302
     db.expire_all()
     s = db.get(RuleSet, rs.id)
     assert s.setting("bonus_cap") == "3" and s.setting("notice_days") == 7
+    assert (s.setting("proportion_scope"), s.setting("proportion_rounding"), s.setting("commendation_ties")) == (
+        "quarter", "floor", "order")
     assert s.setting("proportions") == {"5": 10, "4": 30} and s.setting("gates") == {"5": "brand_accepted"}
     assert s.setting("proportion_mode") == "warn" and s.setting("promotion_step") is True
 

@@ -113,3 +113,41 @@ def result_of(db):
 
 
 D = date
+
+
+Y_ITEM = {"index_code": "team", "points": 100, "cycle": "year", "method": "manual"}
+
+
+@pytest.fixture
+def graded(db, make_branch, make_ruleset, registry, close, add_points):
+    """graded({code: (category, total)}, vetoes=[code], settings={...}) → {code: Branch}:
+    a closed 2026 whose annual totals are set through one yearly manual item (verified
+    to the total). `totals` values may be (category, {index: earned}) with `indicators`
+    one yearly manual item per index (50 points each)."""
+    from sqlalchemy import select
+
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import recompute
+    from core.scoring.models import Evaluation
+
+    def run(totals: dict, vetoes=(), settings=None, indices=None, deductions=()):
+        items = [{**Y_ITEM, "index_code": i, "points": 50} for i in indices] if indices else [Y_ITEM]
+        make_ruleset(indicators=items, settings={"commendation_top_n": 2, **(settings or {})})
+        branches = {code: make_branch(code=code, category=cat) for code, (cat, _) in totals.items()}
+        for code in vetoes:
+            add_points(branches[code], "veto", 0, date(2026, 6, 1))
+        for code, points, dated in deductions:
+            add_points(branches[code], "deduction", points, dated)
+        for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
+            close.quarter(q)
+        recompute(db, "2026", registry)
+        for code, (_, total) in totals.items():
+            evs = db.scalars(select(Evaluation).where(Evaluation.branch_id == branches[code].id)).all()
+            earned = total if isinstance(total, dict) else {"team": total}
+            for ev in evs:
+                index = db.get(Indicator, ev.indicator_id).index_code
+                verify_item(db, ev.ident, earned[index], "年度核实", ev.version)
+        close("2026")
+        return branches
+
+    return run

@@ -10,31 +10,7 @@ from core.indicators.catalogue import CatalogueError, default_indicators, seed_r
 from core.scoring import notice
 from core.scoring.errors import NoticeError, ReasonRequired
 
-Y_ITEM = {"index_code": "team", "points": 100, "cycle": "year", "method": "manual"}
-
-
-@pytest.fixture
-def graded(db, make_branch, make_ruleset, registry, close, add_points):
-    """A closed 2026 with annual totals set through one yearly manual item."""
-    from core.scoring.adjust import verify_item
-    from core.scoring.close import recompute
-    from core.scoring.models import Evaluation
-
-    def run(totals: dict, vetoes=()):
-        make_ruleset(indicators=[Y_ITEM], settings={"commendation_top_n": 2})
-        branches = {code: make_branch(code=code, category=cat) for code, (cat, _) in totals.items()}
-        for code in vetoes:
-            add_points(branches[code], "veto", 0, date(2026, 6, 1))
-        for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
-            close.quarter(q)
-        recompute(db, "2026", registry)
-        for code, (_, total) in totals.items():
-            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branches[code].id))
-            verify_item(db, ev.ident, total, "年度核实", ev.version)
-        close("2026")
-        return branches
-
-    return run
+from tests.core.scoring.conftest import Y_ITEM
 
 
 def test_annual_grade_from_year_total_capped_by_veto(graded, result_of):
@@ -44,28 +20,28 @@ def test_annual_grade_from_year_total_capped_by_veto(graded, result_of):
 
 def test_notice_objection_and_finalise(db, graded):
     bs = graded({"A": ("production", 92)})
-    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 10))
-    assert n.ends_on == date(2027, 1, 14)  # five days including the first
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
+    assert n.ends_on == date(2027, 1, 15)  # five working days, Monday to Friday
     with pytest.raises(NoticeError, match="公示期内"):
-        notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 15))
+        notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 16))
     with pytest.raises(ReasonRequired):
         notice.file_objection(db, n.id, bs["A"].id, " ", today=date(2027, 1, 11))
     obj = notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11))
     with pytest.raises(NoticeError, match="期满后"):
-        notice.finalise_grades(db, n.id, today=date(2027, 1, 14))
-    with pytest.raises(NoticeError, match="未处理的异议"):
         notice.finalise_grades(db, n.id, today=date(2027, 1, 15))
+    with pytest.raises(NoticeError, match="未处理的异议"):
+        notice.finalise_grades(db, n.id, today=date(2027, 1, 16))
     with pytest.raises(ReasonRequired):
         notice.resolve_objection(db, obj.id, upheld=False, resolution="")
     notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
-    assert notice.finalise_grades(db, n.id, today=date(2027, 1, 15)).status == "final"
+    assert notice.finalise_grades(db, n.id, today=date(2027, 1, 16)).status == "final"
 
 
 def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
     from core.scoring.close import reopen_period
     bs = graded({"A": ("production", 92)})
-    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 10))
-    obj = notice.file_objection(db, n.id, bs["A"].id, "漏计加分", today=date(2027, 1, 10))
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
+    obj = notice.file_objection(db, n.id, bs["A"].id, "漏计加分", today=date(2027, 1, 11))
     notice.resolve_objection(db, obj.id, upheld=True, resolution="异议成立，需更正")
     with pytest.raises(NoticeError, match="异议成立"):
         notice.finalise_grades(db, n.id, today=date(2027, 2, 1))

@@ -24,3 +24,18 @@ def scored(app, db, branch, members):
     recompute(db, "2026Q1", app.extensions["starbranch.plugins"])
     db.commit()
     return db
+
+
+@pytest.fixture
+def closed_year(app, db, branch, members):
+    """2025 closed (every month, quarter and the year) with the seeded rule set."""
+    from core.indicators.catalogue import seed_ruleset
+    from core.periods.services import all_keys_of_year
+    from core.scoring.close import close_period
+
+    seed_ruleset(db, 2025)
+    db.commit()
+    for key in all_keys_of_year(2025):
+        close_period(db, key, kinds=app.extensions["starbranch.plugins"])
+    db.commit()
+    return 2025

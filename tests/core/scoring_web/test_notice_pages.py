@@ -1,39 +1,29 @@
 """Annual public notice pages over the engine's notice services."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
-from core.indicators.catalogue import seed_ruleset
-from core.periods.services import all_keys_of_year
 from core.scoring.models import AnnualNotice, Objection
 
 
-@pytest.fixture
-def closed_year(app, db, branch, members):
-    from core.scoring.close import close_period
-
-    seed_ruleset(db, 2025)
-    db.commit()
-    for key in all_keys_of_year(2025):
-        close_period(db, key, kinds=app.extensions["starbranch.plugins"])
-    db.commit()
-    return 2025
-
-
-def test_notice_start_objection_and_resolution(client, login, make_user, reviewer, branch, closed_year, db):
+def test_notice_start_objection_and_resolution(app, client, login, make_user, reviewer, branch, closed_year, db):
+    app.config["TODAY"] = date(2026, 1, 12)
     admin = make_user("admin")
     login(admin)
     page = client.get("/scoring/notice/2025").get_data(as_text=True)
     assert "尚未公示" in page and branch.name in page
-    r = client.post("/scoring/notice/2025/start", follow_redirects=True)
+    r = client.post("/scoring/notice/2025/start", data={"start-starts_on": "2026-01-12", "start-working_days": "5"},
+                    follow_redirects=True)
     assert "已开始公示" in r.get_data(as_text=True)
     notice = db.scalar(select(AnnualNotice))
     assert notice.status == "open"
 
     c2 = client.application.test_client()
     login(reviewer, c2)
-    r = c2.post("/scoring/notice/2025/objections", data={"branch_id": branch.id, "text": "得分计算有误"},
+    r = c2.post("/scoring/notice/2025/objections", data={"obj-branch_id": branch.id, "obj-text": "得分计算有误"},
                 follow_redirects=True)
     assert "异议已提交" in r.get_data(as_text=True)
     objection = db.scalar(select(Objection))
@@ -52,12 +42,12 @@ def test_notice_start_objection_and_resolution(client, login, make_user, reviewe
 
 def test_secretary_cannot_object_for_other_branch(client, login, make_user, make_branch, unit, closed_year, db):
     from core.scoring.notice import start_notice
-    start_notice(db, 2025)
+    start_notice(db, 2025, starts_on=date(2026, 1, 12))
     db.commit()
     other = make_branch(unit=unit)
     mine = make_branch(unit=unit)
     login(make_user("secretary", branch=mine))
-    assert client.post("/scoring/notice/2025/objections", data={"branch_id": other.id, "text": "x"}).status_code == 404
+    assert client.post("/scoring/notice/2025/objections", data={"obj-branch_id": other.id, "obj-text": "x"}).status_code == 404
 
 
 def test_viewer_cannot_start_notice(client, login, make_user, unit, closed_year):

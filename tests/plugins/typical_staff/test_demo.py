@@ -13,7 +13,7 @@ from plugins.typical_staff.models import Campaign, Declaration
 
 @pytest.mark.parametrize("today", [date(2026, 11, 29), date(2026, 9, 30), date(2027, 2, 10)])
 def test_demo_has_a_campaign_in_each_state(app, db, today):
-    app.config["FROZEN_TODAY"] = today
+    app.config["TODAY"] = today
     r = app.test_cli_runner().invoke(demo, ["--no-close"])
     assert r.exit_code == 0, r.output
     states = {c.status: c for c in db.scalars(select(Campaign))}

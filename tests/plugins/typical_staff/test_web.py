@@ -1,5 +1,5 @@
 """Pages of the 最美一线员工 plugin: the pipeline through the forms with a controlled
-clock (FROZEN_TODAY), scope (a unit sees its declarations, the notice is group-wide, the
+clock (TODAY), scope (a unit sees its declarations, the notice is group-wide, the
 objector is known only to the organisers), per-unit enabling (404 and hidden menu where
 the plugin is off), bad input refused with nothing written, and the dashboard panel."""
 from __future__ import annotations
@@ -16,9 +16,9 @@ from tests.plugins.typical_staff.conftest import DEED, PNG, TODAY
 
 @pytest.fixture(autouse=True)
 def frozen(app):
-    app.config["FROZEN_TODAY"] = TODAY
+    app.config["TODAY"] = TODAY
     yield
-    app.config.pop("FROZEN_TODAY", None)
+    app.config.pop("TODAY", None)
 
 
 def count(db, model, *where):
@@ -98,7 +98,7 @@ def test_pipeline_through_the_pages(app, db, world, login, make_campaign):
     db.refresh(camp)
     assert (camp.status, camp.notice_first, camp.notice_last) == ("notice", date(2026, 9, 30), date(2026, 10, 12))
     # During the notice (controlled clock) another unit's secretary objects.
-    app.config["FROZEN_TODAY"] = date(2026, 10, 9)
+    app.config["TODAY"] = date(2026, 10, 9)
     other = as_user(app, login, world.secretary_b)
     page = other.get(f"/typical-staff/campaigns/{camp.id}/notice").get_data(as_text=True)
     assert "王建国" in page and "提出异议" in page
@@ -113,11 +113,11 @@ def test_pipeline_through_the_pages(app, db, world, login, make_campaign):
     assert "事迹有夸大。" in own and world.secretary_b.display_name not in own and "提出人" not in own
     admin.post(f"/typical-staff/objections/{o.id}/resolve", data={"outcome": "dismissed", "resolution": "经核实不成立"})
     # Selection is refused on the last day of the window, allowed the day after.
-    app.config["FROZEN_TODAY"] = date(2026, 10, 12)
+    app.config["TODAY"] = date(2026, 10, 12)
     admin.post(f"/typical-staff/campaigns/{camp.id}/select")
     db.refresh(camp)
     assert camp.status == "notice"
-    app.config["FROZEN_TODAY"] = date(2026, 10, 13)
+    app.config["TODAY"] = date(2026, 10, 13)
     admin.post(f"/typical-staff/campaigns/{camp.id}/select")
     db.refresh(camp)
     db.refresh(d)
@@ -144,7 +144,7 @@ def test_bad_declarations_through_the_form_write_nothing(app, db, world, login, 
     assert count(db, Declaration) == 1
     # After the deadline.
     other = as_user(app, login, world.secretary_b)
-    app.config["FROZEN_TODAY"] = date(2026, 9, 26)
+    app.config["TODAY"] = date(2026, 9, 26)
     r = other.post(f"/typical-staff/campaigns/{camp.id}/declare", data=form_of(camp, branch_id=str(world.branch_b.id)))
     assert "申报已于 2026-09-25 截止" in r.get_data(as_text=True) and count(db, Declaration) == 1
 
@@ -183,7 +183,7 @@ def test_the_notice_is_group_wide(app, db, world, login, shortlisted):
     camp, a, b = shortlisted
     services.publish_notice(db, world.admin, camp, today=TODAY)
     db.commit()
-    app.config["FROZEN_TODAY"] = date(2026, 10, 8)
+    app.config["TODAY"] = date(2026, 10, 8)
     for user in (world.secretary_a2, world.viewer_a, world.reviewer_b):
         page = as_user(app, login, user).get(f"/typical-staff/campaigns/{camp.id}/notice").get_data(as_text=True)
         assert "王建国" in page and "李秀英" in page and "炼铁厂党委" in page and "轧钢厂党委" in page
