@@ -14,6 +14,7 @@ ENV_KEYS = {
     "STARBRANCH_UPLOAD_DIR": "UPLOAD_DIR",
     "STARBRANCH_ENV": "ENV",
     "STARBRANCH_PLUGINS": "PLUGINS",
+    "STARBRANCH_TODAY": "TODAY",
 }
 
 DEV_SECRET = "dev-only-not-secret"
@@ -46,6 +47,8 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # None = the machine's date; an ISO date fixes "today" for the rules (core.clock).
+        "TODAY": None,
     }
 
 

@@ -1,12 +1,14 @@
 """From evaluations to a window's total (SCORING.md "One formula for every window").
 
     ratio_i = Σ earned / Σ points  over the evaluations of index i in the window
-    score_i = W'_c,i × ratio_i     rounded half-up to 2 places
+    score_i = W'_c,i × ratio_i     exact (a fraction)
     base    = Σ score_i            (W' = W re-scaled to 100 over indices with Σ points > 0)
-    total   = clamp(base + bonus − deduction, 0, 100)
+    total   = clamp(base + bonus − deduction, 0, 100), rounded half-up once to 0.01
 
-Sums are integers (hundredths) from SQL; ratios, weights and rounding are Decimal here,
-so SQLite and PostgreSQL give the same digits.
+Sums are integers (hundredths) from SQL; the index scores and the base are exact
+fractions here, rounded once, so SQLite and PostgreSQL give the same digits and a
+branch earning every available point scores 100.00. The shown (stored) index scores
+are apportioned by the largest-remainder method so that they add up to the shown base.
 
 Decisions (README, scoring section):
 - earned of an evaluation = verified, else automatic, else 0 (an unverified manual item
@@ -27,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from flask_babel import gettext
 from sqlalchemy import Integer, case, func, select, type_coerce
@@ -79,8 +82,10 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
     return list(session.execute(stmt.order_by(Branch.code)))
 
 
-def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None) -> IndexSums:
-    """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index."""
+def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None, *, ruleset=None) -> IndexSums:
+    """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index.
+    The indicators are those of the periods' years, and `ruleset`'s (a draft of
+    another year scored in a what-if, core.scoring.whatif)."""
     sums: IndexSums = defaultdict(dict)
     if not period_ids:
         return sums
@@ -92,6 +97,8 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
     index_of = dict(session.execute(select(Indicator.id, Indicator.index_code)
                                     .join(RuleSet, RuleSet.id == Indicator.ruleset_id)
                                     .where(RuleSet.year.in_(years))).all())
+    if ruleset is not None:
+        index_of.update((i.id, i.index_code) for i in ruleset.indicators)
     if not index_of:
         return sums
     index_code = case(index_of, value=Evaluation.indicator_id)
@@ -188,33 +195,53 @@ class _Money(dict):
         return value
 
 
+def shown_indices(fractions: dict[str, Fraction]) -> tuple[dict[str, int], int]:
+    """The exact index scores (in hundredths, as Fractions) → the shown ones and the
+    shown base, in hundredths. base = Σ exact, rounded half-up once; each index is its
+    exact value rounded down, and the hundredths still missing to reach the shown base
+    go one each to the indices with the largest remainders (largest-remainder method;
+    ties in INDICES order), so the shown indices add up to the shown base."""
+    exact = sum(fractions.values(), Fraction(0))
+    base = div_half_up(exact.numerator, exact.denominator)
+    floors = {i: f.numerator // f.denominator for i, f in fractions.items()}
+    missing = base - sum(floors.values())
+    order = sorted(fractions, key=lambda i: (-(fractions[i] - floors[i]), _INDEX_ORDER[i]))
+    for i in order[:max(missing, 0)]:
+        floors[i] += 1
+    return floors, base
+
+
+_INDEX_ORDER = {code: n for n, code in enumerate(INDICES)}
+
+
 def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | None, weights: dict[str, int],
           bonus_cap: Decimal, memo: dict | None = None, money: dict | None = None) -> BranchScore:
-    """Apply the one formula to one branch (pure function). Arithmetic is exact, in
-    integer hundredths (score_i = W'_i × Σ earned ÷ Σ points, rounded half-up once);
-    `memo` and `money` (optional, one per run) keep index scores and Decimals already
-    computed for the same integer inputs. `result.cents` holds the stored integers."""
+    """Apply the one formula to one branch (pure function). Arithmetic is exact: each
+    index score_i = W'_i × Σ earned ÷ Σ points is a fraction, base is their exact sum
+    rounded half-up once to hundredths, and the shown index scores are apportioned to
+    add up to it (`shown_indices`); bonus and deduction are whole hundredths, so the
+    total is exact too. `memo` and `money` (optional, one per run) keep results and
+    Decimals already computed for the same integer inputs. `result.cents` holds the
+    stored integers."""
     money = _Money() if money is None else money
     memo = {} if memo is None else memo
     branch_id, unit_id, category, code = branch
     result = BranchScore(branch_id, unit_id, category, code)
     present = [i for i in INDICES if i in sums and sums[i][0] > 0]
-    weight_present = sum(weights.get(i, 0) for i in present)
     notes: dict = {}
     index_cents: dict[str, int | None] = dict.fromkeys(INDICES)
-    base = 0
-    for i in present:
+    key = tuple((i, weights.get(i, 0), sums[i][1], sums[i][0]) for i in present)
+    hit = memo.get(key)
+    if hit is None:
+        weight_present = sum(w for _i, w, _g, _p in key)
         if weight_present == 0:
-            index_cents[i] = 0
-            continue
-        pts, got = sums[i]
-        key = (weights.get(i, 0), got, weight_present, pts)
-        value = memo.get(key)
-        if value is None:
-            # W × 100 / W_present × got / pts points = that × 100 hundredths
-            value = memo[key] = div_half_up(key[0] * 10000 * got, weight_present * pts)
-        index_cents[i] = value
-        base += value
+            hit = ({i: 0 for i in present}, 0)
+        else:
+            # W × 100 / W_present × got / pts points = that × 100 hundredths, exactly
+            hit = shown_indices({i: Fraction(w * 10000 * got, weight_present * pts) for i, w, got, pts in key})
+        memo[key] = hit
+    shown, base = hit
+    index_cents.update(shown)
     if not present:
         notes["no_evaluations"] = True
     elif len(present) < len(INDICES):
@@ -224,6 +251,8 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     if adj.bonus_raw > bonus_cap:
         notes["bonus_capped_from"] = str(adj.bonus_raw)
     deduction = to_cents(adj.deduction) if adj.deduction else 0
+    # base is the exact base rounded once; bonus and deduction are whole hundredths and
+    # the bounds 0 and 100 too, so rounding the exact total gives the same digits
     raw_total = base + bonus - deduction
     total = 0 if raw_total < 0 else 10000 if raw_total > 10000 else raw_total
     if raw_total != total:
