@@ -21,16 +21,25 @@ def _key(text):
 
 @click.command("close")
 @click.argument("key")
+@click.option("--unverified", type=click.Choice(["refuse", "self", "zero"]),
+              help="未审核的人工评分项：refuse 拒绝结账，self 按自评计，zero 按 0 分计（缺省为考核细则的设置）。")
+@click.option("--reason", help="选择 self/zero 的理由（与考核细则设置不同时必填，记入审计日志）。")
 @with_appcontext
-def close_cmd(key):
-    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。"""
+def close_cmd(key, unverified, reason):
+    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。期间须已结束；结账前列出未审核的人工评分项。"""
     from core.scoring.close import close_period
+    from core.scoring.manual import UnverifiedItems
 
     session = get_session()
     pk = _key(key)
     try:
-        result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None)
+        result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None,
+                              unverified=unverified, reason=reason)
         session.commit()
+    except UnverifiedItems as exc:
+        session.rollback()
+        _echo_unverified(exc.summary)
+        raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -40,8 +49,30 @@ def close_cmd(key):
     click.echo(f"{pk.label}已结账：评分项 {result.evaluations} 条，支部结果 {result.results} 个。")
     if result.stars:
         click.echo("星级分布：" + "，".join(f"{s}星 {n} 个" for s, n in result.stars.items()))
+    if result.unverified_policy:
+        click.echo(f"未审核的人工评分项 {result.unverified} 项已按“{result.unverified_policy}”计入（已记入审计日志）。")
     for w in result.warnings:
         click.echo(f"提示：{w}")
+
+
+def _echo_unverified(summary) -> None:
+    """The unverified manual items per unit, then each item (branch, indicator, period)."""
+    from sqlalchemy import select
+
+    from core.indicators.models import Indicator
+    from core.org.models import Branch
+
+    session = get_session()
+    branches = dict(session.execute(select(Branch.id, Branch.code)).all())
+    indicators = dict(session.execute(select(Indicator.id, Indicator.code)
+                                      .where(Indicator.id.in_({i.indicator_id for i in summary.items}))).all())
+    click.echo(f"未审核的人工评分项 {summary.count} 项：", err=True)
+    for line in summary.lines():
+        click.echo(f"  {line}", err=True)
+    for item in summary.items:
+        self_value = "—" if item.self_earned is None else item.self_earned
+        click.echo(f"    {branches.get(item.branch_id, item.branch_id)}\t{indicators.get(item.indicator_id)}\t"
+                   f"{item.period_key}\t自评 {self_value}", err=True)
 
 
 @click.command("reopen")

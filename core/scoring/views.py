@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 
+from core import clock
 from core.auth.access import requires
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
-from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, Indicator
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, UNVERIFIED_POLICIES, Indicator
 from core.ledger.models import POINT_KINDS, PointRecord
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
@@ -57,14 +58,15 @@ def _registry():
 @requires("admin")
 def periods():
     db = get_session()
+    today = clock.today()
     try:
-        year = int(request.args.get("year") or date.today().year)
+        year = int(request.args.get("year") or today.year)
     except ValueError:
-        year = date.today().year
+        year = today.year
     rows = {p.key: p for p in list_periods(db, year=year)}
     keys = all_keys_of_year(year)
     ordered = sorted(keys, key=lambda k: ({"year": 0, "quarter": 1, "month": 2}[k.kind], k.starts_on))
-    return render_template("scoring/periods.html", year=year, keys=ordered, rows=rows,
+    return render_template("scoring/periods.html", year=year, keys=ordered, rows=rows, today=today,
                            tasks=_optional("core.scoring.tasks") is not None)
 
 
@@ -76,44 +78,70 @@ def _key_or_404(key: str) -> PeriodKey:
         abort(404)
 
 
-def _run_close(key: str):
+def _run_close(key: str, unverified: str | None, reason: str | None):
     """Close in-process by default; through Celery when the engine provides a task and a
     broker is configured (eager otherwise, which is in-process as well)."""
     tasks = _optional("core.scoring.tasks")
     task = getattr(tasks, "close_period_task", None) if tasks else None
     if task is not None and current_app.config.get("CELERY_BROKER_URL"):
-        async_result = task.delay(key, current_user.id)
+        async_result = task.delay(key, current_user.id, unverified, reason)
         return None, async_result.id
     from core.scoring.close import close_period
     db = get_session()
-    result = close_period(db, key, kinds=_registry(), actor=current_user)
+    result = close_period(db, key, kinds=_registry(), actor=current_user, unverified=unverified, reason=reason)
     db.commit()
     return result, None
 
 
-@bp.route("/periods/<key>/close", methods=["POST"])
+@bp.route("/periods/<key>/close", methods=["GET", "POST"])
 @requires("admin")
 def close(key):
+    """GET: the close page — what stands in the way and the unverified manual items per
+    unit, with the admin's choice for them; POST: the close."""
+    from core.scoring.close import close_check
+    from core.scoring.forms import CloseForm
     pk = _key_or_404(key)
     db = get_session()
-    try:
-        result, job_id = _run_close(pk.key)
-    except ScoringError as exc:
-        db.rollback()
-        flash(str(exc), "error")
+    form = CloseForm()
+    if request.method == "POST":
+        if not form.validate():
+            for errors in form.errors.values():
+                for e in errors:
+                    flash(str(e), "error")
+            return redirect(url_for("scoring.close", key=pk.key))
+        try:
+            result, job_id = _run_close(pk.key, form.unverified.data or None, form.reason.data)
+        except ScoringError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("scoring.close", key=pk.key))
+        if job_id:
+            flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")
+            return redirect(url_for("scoring.job", job_id=job_id))
+        if result.already_closed:
+            flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
+        else:
+            stars = "，".join(f"{s}星 {n} 个" for s, n in sorted(result.stars.items(), reverse=True) if s)
+            flash(_("%(p)s 已结账锁定：评分 %(e)s 项，%(r)s 个党支部出结果。%(s)s", p=pk.label, e=result.evaluations,
+                    r=result.results, s=stars), "success")
+            if result.unverified_policy:
+                flash(_("%(n)s 项未审核的人工评分项已按“%(p)s”计入（已记入审计日志）。", n=result.unverified,
+                        p=_(UNVERIFIED_POLICIES[result.unverified_policy])), "info")
+            for w in result.warnings:
+                flash(str(w), "info")
         return redirect(url_for("scoring.periods", year=pk.year))
-    if job_id:
-        flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")
-        return redirect(url_for("scoring.job", job_id=job_id))
-    elif result.already_closed:
-        flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
-    else:
-        stars = "，".join(f"{s}星 {n} 个" for s, n in sorted(result.stars.items(), reverse=True) if s)
-        flash(_("%(p)s 已结账锁定：评分 %(e)s 项，%(r)s 个党支部出结果。%(s)s", p=pk.label, e=result.evaluations,
-                r=result.results, s=stars), "success")
-        for w in result.warnings:
-            flash(str(w), "info")
-    return redirect(url_for("scoring.periods", year=pk.year))
+    check = close_check(db, pk, kinds=_registry())
+    if not form.unverified.data:
+        form.unverified.data = check.default_policy
+    names = {}
+    if check.unverified and check.unverified.items:
+        shown = check.unverified.items[:200]
+        names = {"branches": dict(db.execute(select(Branch.id, Branch.code + " " + Branch.name).where(
+                     Branch.id.in_({i.branch_id for i in shown}))).all()),
+                 "indicators": dict(db.execute(select(Indicator.id, Indicator.code + " " + Indicator.name).where(
+                     Indicator.id.in_({i.indicator_id for i in shown}))).all())}
+    return render_template("scoring/close.html", pk=pk, check=check, form=form, names=names,
+                           policies=UNVERIFIED_POLICIES)
 
 
 @bp.route("/periods/<key>/recompute", methods=["POST"])
@@ -127,6 +155,12 @@ def recompute(key):
     if done:
         flash(_("%(p)s 已试算：评分 %(e)s 项，%(r)s 个党支部（未锁定，结果为临时结果）。", p=pk.label,
                 e=result.evaluations, r=result.results), "success")
+        if result.not_due:
+            flash(_("以下期间尚未结束，其评分项显示为“未到期”，不计入试算结果：%(k)s。",
+                    k="、".join(PeriodKey.parse(k).label for k in result.not_due)), "info")
+        if result.unverified:
+            flash(_("%(n)s 项已到期的人工评分项尚未审核，试算暂按 0 分计；结账前须完成审核或由管理员选择处理方式。",
+                    n=result.unverified), "info")
     return redirect(url_for("scoring.periods", year=pk.year))
 
 
