@@ -169,6 +169,40 @@ def ensure_items(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, 
     return n
 
 
+def ensure_branch_items(session: Session, branch_id: int, window: PeriodKey, kinds, *, today=None) -> int:
+    """The manual items of one branch's sheet for `window`: rows for the open cycle
+    periods that have started by `today` (default core.clock), under the year's active
+    rule set (none: nothing). Cheap — one branch — so the sheet calls it on every view."""
+    from core import clock
+    from core.indicators.catalogue import active_ruleset
+    from core.scoring import sources
+    from core.scoring.compute import cycle_keys
+
+    ruleset = active_ruleset(session, window.year)
+    if ruleset is None:
+        return 0
+    today = today or clock.today()
+    keys = [k for k in cycle_keys(window) if k.starts_on <= today]
+    return ensure_items(session, keys, ruleset, sources.kinds_from(kinds), branch_ids=[branch_id]) if keys else 0
+
+
+def count_unverified(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_clause=None) -> int:
+    """How many manual items of the cycle periods `keys` are unverified (one COUNT)."""
+    ids = _period_ids(session, keys)
+    selects = []
+    for pk in keys:
+        for ind, plugin in manual_indicators(ruleset, kinds, pk.kind):
+            stmt = (applicable_select(ind, plugin)
+                    .outerjoin(Evaluation, and_(Evaluation.period_id == ids.get(pk.key, 0),
+                                                Evaluation.branch_id == Branch.id, Evaluation.indicator_id == ind.id))
+                    .where(Evaluation.verified_earned.is_(None)))
+            selects.append(stmt if branch_clause is None else stmt.where(branch_clause))
+    if not selects:
+        return 0
+    rows = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+    return session.scalar(select(func.count()).select_from(rows)) or 0
+
+
 def resolve_policy(ruleset, choice: str | None, reason: str | None,
                    summary: UnverifiedSummary) -> tuple[str | None, str]:
     """(policy, reason) a close applies to `summary`'s items, or raise; policy None:
@@ -216,4 +250,4 @@ def apply_policy(session: Session, period_ids: list[int], manual_ids: list[int],
 
 
 __all__ = ["UnverifiedItems", "UnverifiedSummary", "ManualItem", "expected_items", "unverified_items",
-           "ensure_items", "resolve_policy", "apply_policy", "manual_indicators"]
+           "ensure_items", "ensure_branch_items", "count_unverified", "resolve_policy", "apply_policy", "manual_indicators"]

@@ -246,15 +246,19 @@ def load_sheet(db, branch: Branch, pk: PeriodKey) -> dict:
     rows.sort(key=lambda r: (order.index(r[1].index_code) if r[1].index_code in order else 99, r[1].position,
                              periods[r[0].period_id].starts_on))
     by_index: dict[str, dict] = {i: {"items": [], "points": Decimal(0), "earned": Decimal(0)} for i in INDICES}
+    today = clock.today()
     for ev, ind in rows:
         group = by_index.setdefault(ind.index_code, {"items": [], "points": Decimal(0), "earned": Decimal(0)})
         period = periods[ev.period_id]
-        group["items"].append({"ev": ev, "ind": ind, "period": period,
+        # 未到期: the item's cycle period has not ended — shown, counted in no sum
+        not_due = not period.is_closed and period.ends_on >= today
+        group["items"].append({"ev": ev, "ind": ind, "period": period, "not_due": not_due,
                                "evidence_url": _evidence_link(branch.id, ind, period),
                                "locked": any(p.is_closed for p in periods.values()
                                              if p.starts_on <= period.starts_on and p.ends_on >= period.ends_on)})
-        group["points"] += ev.points
-        group["earned"] += ev.earned
+        if not not_due:
+            group["points"] += ev.points
+            group["earned"] += ev.earned
     window = next((p for p in periods.values() if p.key == pk.key), None)
     result = None
     if window is not None:
@@ -305,6 +309,9 @@ def sheet(branch_id):
     db = get_session()
     br = get_branch_or_404(db, current_user, branch_id)
     pk = window_of(request.args.get("period"))
+    from core.scoring.manual import ensure_branch_items
+    if ensure_branch_items(db, br.id, pk, _registry()):
+        db.commit()
     data = load_sheet(db, br, pk)
     return render_template("scoring/sheet.html", branch=br, pk=pk, choices=_period_choices(pk.year),
                            indices=INDICES, kinds=INDICATOR_KINDS, cycles=CYCLES, tiers=TIERS,
