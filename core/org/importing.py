@@ -50,6 +50,7 @@ BRANCH_COLUMNS = [
     Column("支部类别", "category", parse_choice(CATEGORIES), example="生产类"),
     Column("上级组织编码", "parent_code", parse_code, example="LT"),
     Column("支部书记", "secretary_name", parse_text(60), required=False, example="王建国"),
+    Column("成立日期", "founded_on", parse_date, required=False, example="2012-07-01"),
 ]
 
 MEMBER_COLUMNS = [
@@ -127,7 +128,7 @@ def import_branches(session: Session, stream, *, actor) -> ImportOutcome:
         node = nodes[row["parent_code"]]
         session.add(Branch(code=row["code"], name=row["name"], category=row["category"], parent_id=node.id,
                            unit_id=node.unit_id, secretary_name=row.get("secretary_name") or None,
-                           active=True, version=1))
+                           founded_on=row.get("founded_on"), active=True, version=1))
     outcome.created = len(result.rows)
     session.flush()
     for unit_id, count in _count_by(nodes[r["parent_code"]].unit_id for r in result.rows).items():
@@ -202,10 +203,10 @@ def export_branches(session: Session, stmt) -> bytes:
 
     branches = list(session.scalars(stmt.options(joinedload(Branch.parent), joinedload(Branch.unit))))
     counts = member_counts(session, [b.id for b in branches])
-    rows = [[b.code, b.name, b.category_label, b.parent.code, b.secretary_name or "", b.unit.name,
+    rows = [[b.code, b.name, b.category_label, b.parent.code, b.secretary_name or "", b.founded_on, b.unit.name,
              "在用" if b.active else "已停用", counts.get(b.id, 0)] for b in branches]
     headers = [c.header for c in BRANCH_COLUMNS] + ["所属二级单位", "状态", "党员人数"]
-    return write_workbook([Sheet(BRANCH_SHEET, headers, rows, widths=[14, 30, 12, 14, 12, 24, 8, 10])])
+    return write_workbook([Sheet(BRANCH_SHEET, headers, rows, widths=[14, 30, 12, 14, 12, 12, 24, 8, 10])])
 
 
 def export_members(session: Session, stmt) -> bytes:

@@ -82,6 +82,14 @@ class UnverifiedSummary:
                 for u, n in sorted(self.per_unit.items(), key=lambda kv: self.unit_names.get(kv[0], ""))]
 
 
+def _first_units(summary: UnverifiedSummary, shown: int = 8) -> str:
+    lines = summary.lines()
+    text = "；".join(lines[:shown])
+    if len(lines) > shown:
+        text += gettext("；等 %(n)s 个单位", n=len(lines))
+    return text
+
+
 def manual_indicators(ruleset, kinds: dict, cycle: str) -> list[tuple[Indicator, str | None]]:
     """(indicator, plugin of its method) for the scored indicators of `cycle` whose
     method is manual."""
@@ -218,7 +226,7 @@ def resolve_policy(ruleset, choice: str | None, reason: str | None,
     if policy == "refuse":
         raise UnverifiedItems(gettext(
             "还有 %(n)s 项人工评分项未审核（%(units)s），不能结账：请审核单位完成审核，或由管理员选择按自评或按 0 分计并填写理由。",
-            n=summary.count, units="；".join(summary.lines())), summary)
+            n=summary.count, units=_first_units(summary)), summary)
     reason = (reason or "").strip()
     if not reason:
         if policy != setting:
