@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from core.forms_util import options
 
@@ -18,3 +18,11 @@ class CloseForm(FlaskForm):
                                              ("zero", _l("按 0 分计"))]))
     reason = TextAreaField(_l("理由"), validators=[Optional(), Length(max=500)],
                            description=_l("选择计分方式时必填（与考核细则的设置相同时可不填），记入审计日志"))
+
+
+class WhatIfForm(FlaskForm):
+    """The what-if page: which rule set, on which closed year."""
+
+    ruleset_id = SelectField(_l("考核细则"), coerce=int, validators=[InputRequired(_l("请选择考核细则。"))])
+    year = IntegerField(_l("已结账年度"), validators=[InputRequired(_l("请填写年度。")),
+                                                  NumberRange(2000, 2100, _l("年度无效。"))])

@@ -16,9 +16,9 @@ from core import clock
 from core.auth.access import requires
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
-from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, UNVERIFIED_POLICIES, Indicator
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STATUSES, UNVERIFIED_POLICIES, Indicator
 from core.ledger.models import POINT_KINDS, PointRecord
-from core.org.models import Branch
+from core.org.models import CATEGORIES, Branch
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.periods.models import Period
@@ -33,6 +33,7 @@ bp = Blueprint("scoring", __name__, url_prefix="/scoring", template_folder="temp
 
 MENU = [
     MenuItem("考核设置", "期间结账", "scoring.periods", roles=("admin",), order=20),
+    MenuItem("考核设置", "规则调整模拟", "scoring.whatif", roles=("admin",), order=25),
     MenuItem("台账与考核", "考核评分表", "scoring.sheets", order=30),
     MenuItem("台账与考核", "年度定级公示", "scoring.notice_index", order=40),
 ]
@@ -162,6 +163,34 @@ def recompute(key):
             flash(_("%(n)s 项已到期的人工评分项尚未审核，试算暂按 0 分计；结账前须完成审核或由管理员选择处理方式。",
                     n=result.unverified), "info")
     return redirect(url_for("scoring.periods", year=pk.year))
+
+
+@bp.route("/whatif", methods=["GET", "POST"])
+@requires("admin")
+def whatif():
+    """规则调整模拟: a rule set tried on a closed year; nothing is stored."""
+    from core.indicators.models import RuleSet
+    from core.scoring.forms import WhatIfForm
+    from core.scoring.whatif import run_whatif
+    db = get_session()
+    form = WhatIfForm()
+    rulesets = list(db.scalars(select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())))
+    form.ruleset_id.choices = [(rs.id, f"{rs.name}（{_(RULESET_STATUSES.get(rs.status, rs.status))}）") for rs in rulesets]
+    closed_years = sorted(db.scalars(select(Period.year).where(Period.kind == "year", Period.status == "closed")),
+                          reverse=True)
+    if request.method == "GET" and closed_years:
+        form.year.data = closed_years[0]
+    report, error = None, None
+    if form.validate_on_submit():
+        draft = db.get(RuleSet, form.ruleset_id.data)
+        try:
+            report = run_whatif(db, draft, form.year.data, kinds=_registry())
+        except ScoringError as exc:
+            error = str(exc)
+        finally:
+            db.rollback()
+    return render_template("scoring/whatif.html", form=form, report=report, error=error, closed_years=closed_years,
+                           categories=CATEGORIES)
 
 
 @bp.route("/periods/<key>/reopen", methods=["POST"])
@@ -388,7 +417,6 @@ def notice_index():
 @bp.route("/notice/<int:year>")
 @requires()
 def notice(year):
-    from core.org.models import CATEGORIES
     from core.scoring.models import OBJECTION_STATUSES, NOTICE_STATUSES, Objection
     from core.scoring.notice import commendation_list, current_notice
 
