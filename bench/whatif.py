@@ -16,9 +16,7 @@ standard — on the closed year:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.close import generate  # noqa: E402
+from bench.close import bench_app, fresh_database  # noqa: E402
 
 
 def fingerprint(session) -> tuple:
@@ -45,35 +43,16 @@ def main(argv=None):
     parser.add_argument("--database-url")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    url = args.database_url
-    if not url:
-        fd, path = tempfile.mkstemp(prefix="starbranch-bench-", suffix=".sqlite")
-        os.close(fd)
-        url = f"sqlite:///{path}"
-    from core.app import create_app
     from core.indicators.admin import copy_ruleset
-    from core.indicators.catalogue import seed_ruleset
     from core.periods.services import all_keys_of_year
     from core.scoring.close import close_period
     from core.scoring.whatif import run_whatif
 
-    app = create_app({"DATABASE_URL": url, "PLUGINS": {}, "ENV": "testing", "SECRET_KEY": "bench",
-                      "TODAY": "2027-01-05"}, instance_path=tempfile.mkdtemp(prefix="starbranch-bench-instance-"))
-    db = app.extensions["starbranch.db"]
+    app, url = bench_app(args.database_url, {}, TODAY="2027-01-05")
     registry = app.extensions["starbranch.plugins"]
+    db = app.extensions["starbranch.db"]
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        session = db.session_factory()
-        t0 = time.perf_counter()
-        counts = generate(session, args.branches, args.seed)
-        ruleset = seed_ruleset(session, 2026, None, registry=registry)
-        session.commit()
-        if url.startswith("postgresql"):
-            session.execute(text("ANALYZE"))
-            session.commit()
-        print(f"database: {session.get_bind().dialect.name}  branches: {args.branches}  "
-              f"records: {counts['records']}  generated in {time.perf_counter() - t0:.1f}s")
+        session, _counts, ruleset = fresh_database(app, url, args.branches, args.seed, {})
         t0 = time.perf_counter()
         for pk in all_keys_of_year(2026):
             close_period(session, pk, kinds=registry, unverified="zero", reason="bench")
