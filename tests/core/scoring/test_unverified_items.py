@@ -54,10 +54,7 @@ def test_close_lists_unverified_items_per_unit_and_refuses(db, world, registry):
 def test_close_goes_through_once_every_item_is_verified(db, world, registry, close):
     a, b, c = world["branches"]
     rs = world["rs"]
-    from core.scoring.manual import ensure_items
-    from core.periods.keys import PeriodKey
-    ensure_items(db, [PeriodKey.parse("2026-01")], rs, registry_kinds(registry))
-    db.commit()
+    _ensure_january(db, registry, rs)
     for branch, value in ((a, "8"), (b, "10"), (c, "6.5")):
         ev = _item(db, branch, rs.indicators[1], "2026-01")
         verify_item(db, ev.ident, value, "查阅会议记录", ev.version)
@@ -67,18 +64,19 @@ def test_close_goes_through_once_every_item_is_verified(db, world, registry, clo
     assert close_check(db, "2026-01", kinds=registry).closed
 
 
-def registry_kinds(registry):
+def _ensure_january(db, registry, rs):
+    """January's manual rows, as the sheet creates them when first viewed."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.manual import ensure_items
     from core.scoring.sources import kinds_from
-    return kinds_from(registry)
+    ensure_items(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry))
+    db.commit()
 
 
 def test_policy_self_counts_the_self_assessment_with_an_audited_reason(db, world, registry, result_of):
     a, b, c = world["branches"]
     rs = world["rs"]
-    from core.periods.keys import PeriodKey
-    from core.scoring.manual import ensure_items
-    ensure_items(db, [PeriodKey.parse("2026-01")], rs, registry_kinds(registry))
-    db.commit()
+    _ensure_january(db, registry, rs)
     ev = _item(db, a, rs.indicators[1], "2026-01")
     self_assess(db, ev.ident, "7", "按要求完成", expected_version=ev.version)
     db.commit()
@@ -100,10 +98,7 @@ def test_policy_self_counts_the_self_assessment_with_an_audited_reason(db, world
 def test_policy_zero_counts_zero_and_keeps_verified_values(db, world, registry, result_of):
     a, b, c = world["branches"]
     rs = world["rs"]
-    from core.periods.keys import PeriodKey
-    from core.scoring.manual import ensure_items
-    ensure_items(db, [PeriodKey.parse("2026-01")], rs, registry_kinds(registry))
-    db.commit()
+    _ensure_january(db, registry, rs)
     ev = _item(db, a, rs.indicators[1], "2026-01")
     verify_item(db, ev.ident, "9", "核实", ev.version)
     ev = _item(db, b, rs.indicators[1], "2026-01")
