@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
+from math import lcm
 
 from flask_babel import gettext
 from sqlalchemy import Integer, case, func, select, type_coerce
@@ -195,19 +195,26 @@ class _Money(dict):
         return value
 
 
-def shown_indices(fractions: dict[str, Fraction]) -> tuple[dict[str, int], int]:
-    """The exact index scores (in hundredths, as Fractions) → the shown ones and the
-    shown base, in hundredths. base = Σ exact, rounded half-up once; each index is its
-    exact value rounded down, and the hundredths still missing to reach the shown base
-    go one each to the indices with the largest remainders (largest-remainder method;
-    ties in INDICES order), so the shown indices add up to the shown base."""
-    exact = sum(fractions.values(), Fraction(0))
-    base = div_half_up(exact.numerator, exact.denominator)
-    floors = {i: f.numerator // f.denominator for i, f in fractions.items()}
+def shown_indices(exact: dict[str, tuple[int, int]]) -> tuple[dict[str, int], int]:
+    """The exact index scores in hundredths, each a fraction (numerator, denominator >
+    0) → the shown ones and the shown base, in hundredths. base = Σ exact, rounded
+    half-up once; each index is its exact value rounded down, and the hundredths still
+    missing to reach the shown base go one each to the indices with the largest
+    remainders (largest-remainder method; ties in INDICES order), so the shown indices
+    add up to the shown base. Integer arithmetic over a common denominator (a close
+    calls this for every distinct branch input)."""
+    floors, remainders = {}, {}
+    common = 1
+    for i, (num, den) in exact.items():
+        floors[i], remainders[i] = divmod(num, den)
+        common = lcm(common, den)
+    # the remainders as integers over the common denominator: Σ and comparisons exact
+    scaled = {i: remainders[i] * (common // exact[i][1]) for i in exact}
+    base = sum(floors.values()) + div_half_up(sum(scaled.values()), common)
     missing = base - sum(floors.values())
-    order = sorted(fractions, key=lambda i: (-(fractions[i] - floors[i]), _INDEX_ORDER[i]))
-    for i in order[:max(missing, 0)]:
-        floors[i] += 1
+    if missing > 0:
+        for i in sorted(exact, key=lambda i: (-scaled[i], _INDEX_ORDER[i]))[:missing]:
+            floors[i] += 1
     return floors, base
 
 
@@ -238,7 +245,7 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
             hit = ({i: 0 for i in present}, 0)
         else:
             # W × 100 / W_present × got / pts points = that × 100 hundredths, exactly
-            hit = shown_indices({i: Fraction(w * 10000 * got, weight_present * pts) for i, w, got, pts in key})
+            hit = shown_indices({i: (w * 10000 * got, weight_present * pts) for i, w, got, pts in key})
         memo[key] = hit
     shown, base = hit
     index_cents.update(shown)

@@ -84,12 +84,13 @@ def _verify_quarter(db, registry, rs, branch, value):
 
 def test_shown_indices_apportion_the_remainders():
     # three indices of 33.333…: the shown base 100.00, one index gets the missing cent
-    shown, base = shown_indices({"team": Fraction(10000, 3), "management": Fraction(10000, 3),
-                                 "service": Fraction(10000, 3)})
-    assert base == 10000 and sorted(shown.values()) == [3333, 3333, 3334]
+    shown, base = shown_indices({"team": (10000, 3), "management": (20000, 6), "service": (10000, 3)})
+    assert base == 10000 and shown == {"team": 3334, "management": 3333, "service": 3333}
     # the largest remainder wins, not the index order
-    shown, base = shown_indices({"team": Fraction(1001, 10), "service": Fraction(2009, 10)})
+    shown, base = shown_indices({"team": (1001, 10), "service": (2009, 10)})
     assert (shown, base) == ({"team": 100, "service": 201}, 301)
+    # half a hundredth in all rounds up once: 0.25 + 0.25 → base 1, to the first of equals
+    assert shown_indices({"team": (1, 4), "brand": (1, 4)}) == ({"team": 1, "brand": 0}, 1)
 
 
 # ---- the property ----------------------------------------------------------------------
