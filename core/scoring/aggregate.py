@@ -203,19 +203,19 @@ def shown_indices(exact: dict[str, tuple[int, int]]) -> tuple[dict[str, int], in
     remainders (largest-remainder method; ties in INDICES order), so the shown indices
     add up to the shown base. Integer arithmetic over a common denominator (a close
     calls this for every distinct branch input)."""
-    floors, remainders = {}, {}
-    common = 1
-    for i, (num, den) in exact.items():
-        floors[i], remainders[i] = divmod(num, den)
-        common = lcm(common, den)
-    # the remainders as integers over the common denominator: Σ and comparisons exact
-    scaled = {i: remainders[i] * (common // exact[i][1]) for i in exact}
-    base = sum(floors.values()) + div_half_up(sum(scaled.values()), common)
-    missing = base - sum(floors.values())
+    codes = sorted(exact, key=_INDEX_ORDER.__getitem__)
+    common = lcm(*(exact[i][1] for i in codes))
+    # each exact value as an integer over the common denominator: sums and comparisons exact
+    scaled = [exact[i][0] * (common // exact[i][1]) for i in codes]
+    floors = [x // common for x in scaled]
+    remainders = [x - f * common for x, f in zip(scaled, floors)]
+    base = sum(floors) + div_half_up(sum(remainders), common)
+    missing = base - sum(floors)
     if missing > 0:
-        for i in sorted(exact, key=lambda i: (-scaled[i], _INDEX_ORDER[i]))[:missing]:
-            floors[i] += 1
-    return floors, base
+        # sorted() is stable: equal remainders keep INDICES order
+        for n in sorted(range(len(codes)), key=lambda n: -remainders[n])[:missing]:
+            floors[n] += 1
+    return dict(zip(codes, floors)), base
 
 
 _INDEX_ORDER = {code: n for n, code in enumerate(INDICES)}
@@ -227,7 +227,8 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     index score_i = W'_i × Σ earned ÷ Σ points is a fraction, base is their exact sum
     rounded half-up once to hundredths, and the shown index scores are apportioned to
     add up to it (`shown_indices`); bonus and deduction are whole hundredths, so the
-    total is exact too. `memo` and `money` (optional, one per run) keep results and
+    total is exact too. `memo` (one per run and category: the weights are not in its
+    keys) and `money` (one per run) keep results and
     Decimals already computed for the same integer inputs. `result.cents` holds the
     stored integers."""
     money = _Money() if money is None else money
@@ -237,15 +238,16 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     present = [i for i in INDICES if i in sums and sums[i][0] > 0]
     notes: dict = {}
     index_cents: dict[str, int | None] = dict.fromkeys(INDICES)
-    key = tuple((i, weights.get(i, 0), sums[i][1], sums[i][0]) for i in present)
+    key = (tuple(present), *[sums[i] for i in present])  # the weights are the category's
     hit = memo.get(key)
     if hit is None:
-        weight_present = sum(w for _i, w, _g, _p in key)
+        weight_present = sum(weights.get(i, 0) for i in present)
         if weight_present == 0:
             hit = ({i: 0 for i in present}, 0)
         else:
             # W × 100 / W_present × got / pts points = that × 100 hundredths, exactly
-            hit = shown_indices({i: (w * 10000 * got, weight_present * pts) for i, w, got, pts in key})
+            hit = shown_indices({i: (weights.get(i, 0) * 10000 * sums[i][1], weight_present * sums[i][0])
+                                 for i in present})
         memo[key] = hit
     shown, base = hit
     index_cents.update(shown)
@@ -283,7 +285,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         from core.scoring.errors import ScoringError
         raise ScoringError(gettext("考核细则“%(name)s”缺少以下支部类别的指数权重：%(missing)s。",
                                    name=ruleset.name, missing='、'.join(CATEGORIES.get(c, c) for c in missing)))
-    memo: dict = {}
+    memos: dict = defaultdict(dict)  # per category: its weights are part of the inputs
     money = _Money()
     empty: dict = {}
     # Branches of one category with the same index sums and no bonus, deduction or veto
@@ -295,12 +297,12 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         branch_sums = sums.get(b[0], empty)
         adj = adjs.get(b[0])
         if adj is not None:
-            out.append(score(b, branch_sums, adj, weights[b[2]], bonus_cap, memo, money))
+            out.append(score(b, branch_sums, adj, weights[b[2]], bonus_cap, memos[b[2]], money))
             continue
         key = (b[2], *branch_sums.items())
         model = same.get(key)
         if model is None:
-            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memo, money)
+            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memos[b[2]], money)
             out.append(model)
             continue
         out.append(BranchScore(b[0], b[1], b[2], b[3], dict(model.index_scores), model.base, model.bonus,
