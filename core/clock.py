@@ -1,20 +1,34 @@
-"""Today's date: the one clock the app asks where a test or a demonstration must be
-able to move it.
+"""The one clock of the rules that depend on today's date: which windows have ended
+(closing, 试算), what the demo may date. Services take `today=` and fall back to
+`today()`; views, tasks and the CLI call `today()`.
 
-Services take `today=` and never read the clock themselves; views, jobs and the demo
-ask here. The app setting TODAY (a date or "YYYY-MM-DD") fixes the date — tests and
-demonstrations use it to walk through a notice period; unset, it is the server's date.
-Outside an app context it is the system date.
-"""
+Decided (README, "Scoring"): the app setting TODAY (environment STARBRANCH_TODAY, an
+ISO date such as 2026-12-31) fixes the date for demonstrations and tests; without it
+the machine's date is used. The test suite sets TODAY to a fixed date (tests/conftest.py)
+so no test depends on the day it runs."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, has_app_context
+
+def parse_today(value) -> date | None:
+    """A TODAY setting (date or ISO text) → date; None or '' → None (use the real date)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
 
 
 def today() -> date:
-    fixed = current_app.config.get("TODAY") if has_app_context() else None
-    if fixed:
-        return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
+    """Today for the rules: the app's TODAY setting inside an app context, else the
+    machine's date."""
+    try:
+        from flask import current_app, has_app_context
+    except ImportError:  # pragma: no cover - Flask is a dependency
+        return date.today()
+    if has_app_context():
+        fixed = parse_today(current_app.config.get("TODAY"))
+        if fixed is not None:
+            return fixed
     return date.today()

@@ -23,6 +23,7 @@ ENV_KEYS = {
     "STARBRANCH_SMTP_FROM": "SMTP_FROM",
     "STARBRANCH_SMTP_STARTTLS": "SMTP_STARTTLS",
     "STARBRANCH_BASE_URL": "BASE_URL",
+    "STARBRANCH_TODAY": "TODAY",
 }
 
 #: A production secret key must be at least this long (bytes).
@@ -63,6 +64,8 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # None = the machine's date; an ISO date fixes "today" for the rules (core.clock).
+        "TODAY": None,
     }
 
 

@@ -61,6 +61,9 @@ def app(request, tmp_path, _pg_schema):
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "PLUGINS": _plugins_for(request),
         "CELERY_BROKER_URL": None,
+        # core.clock: a fixed "today" after every window the tests close (2026 and
+        # January 2027); tests of the date rules set their own (the `clock` fixture).
+        "TODAY": "2027-06-30",
     }
     extra = request.node.get_closest_marker("config")
     if extra:
@@ -87,6 +90,16 @@ def app(request, tmp_path, _pg_schema):
 def db(app):
     """The app's session (the same one views use inside this app context)."""
     return app.extensions["starbranch.db"].scoped()
+
+
+@pytest.fixture
+def clock(app):
+    """clock("2026-11-29") sets the app's today (core.clock) for the rest of the test."""
+
+    def set_today(value):
+        app.config["TODAY"] = value
+
+    return set_today
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.auth.scoping import branch_clause
-from core.indicators.models import Indicator
 from core.org.models import Branch
 from core.periods.models import Period
-from core.scoring.models import Evaluation, Objection, ScoreResult
+from core.scoring.models import Objection, ScoreResult
 
 
 @dataclass
@@ -23,7 +23,8 @@ class HomeSummary:
     stars: dict[int, int] = field(default_factory=dict)
     #: The latest closed month.
     month: Period | None = None
-    #: Manual items in open periods that no reviewer has scored yet.
+    #: Manual items of the current year's started, open cycle periods that no reviewer
+    #: has verified yet — stored or not (core.scoring.manual).
     awaiting_review: int = 0
     open_objections: int = 0
     #: A secretary's own branch: its latest quarter result and checklist.
@@ -37,7 +38,22 @@ def _latest_closed(session: Session, kind: str) -> Period | None:
                           .order_by(Period.starts_on.desc()).limit(1))
 
 
-def home_summary(session: Session, user, today: date | None = None) -> HomeSummary:
+def _awaiting_review(session: Session, user, today: date, kinds) -> int:
+    from core.indicators.catalogue import active_ruleset
+    from core.periods.services import all_keys_of_year
+    from core.scoring import manual, sources
+
+    ruleset = active_ruleset(session, today.year)
+    if ruleset is None or kinds is None:
+        return 0
+    started = [k for k in all_keys_of_year(today.year) if k.starts_on <= today]
+    return manual.count_unverified(session, manual.open_cycle_keys(session, started), ruleset,
+                                   sources.kinds_from(kinds), branch_clause=branch_clause(user, Branch.id, Branch.unit_id))
+
+
+def home_summary(session: Session, user, today: date | None = None, *, kinds=None) -> HomeSummary:
+    """`kinds`: the plugin registry (which scoring methods are manual); without it the
+    reviewers' count of items awaiting review is 0."""
     scope = branch_clause(user, Branch.id, Branch.unit_id)
     summary = HomeSummary(
         n_branches=session.scalar(select(func.count(Branch.id)).where(scope, Branch.active.is_(True))) or 0,
@@ -52,14 +68,7 @@ def home_summary(session: Session, user, today: date | None = None) -> HomeSumma
             .group_by(ScoreResult.stars))
         summary.stars = {stars: n for stars, n in rows if stars}
     if user.role in ("admin", "reviewer"):
-        summary.awaiting_review = session.scalar(
-            select(func.count())
-            .select_from(Evaluation)
-            .join(Indicator, Indicator.id == Evaluation.indicator_id)
-            .join(Period, Period.id == Evaluation.period_id)
-            .where(Indicator.method == "manual", Evaluation.verified_earned.is_(None),
-                   Period.status == "open",
-                   branch_clause(user, Evaluation.branch_id, Evaluation.unit_id))) or 0
+        summary.awaiting_review = _awaiting_review(session, user, today or clock.today(), kinds)
         summary.open_objections = session.scalar(
             select(func.count(Objection.id))
             .where(Objection.status == "open", branch_clause(user, Objection.branch_id, Objection.unit_id))) or 0

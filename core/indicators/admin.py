@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import diff, record as audit, snapshot
 from core.indicators.catalogue import CatalogueError, validate_bands, validate_weights
-from core.indicators.models import (CYCLES, DEFAULT_SETTINGS, INDICATOR_KINDS, INDICES, IndexWeight, Indicator,
-                                    RuleSet, StarBand)
+from core.indicators.models import (CYCLES, DEFAULT_SETTINGS, INDICATOR_KINDS, INDICES, UNVERIFIED_POLICIES,
+                                    IndexWeight, Indicator, RuleSet, StarBand)
 from core.ledger.models import ACTIVITY_TYPES
 from core.org.models import CATEGORIES
 from core.periods.models import Period
@@ -181,6 +181,10 @@ def clean_settings(values: dict) -> dict:
     if sum(groups.values()) != 100:
         raise CatalogueError(gettext("目标管控三个分组的权重合计为 %(total)s，应为 100。", total=sum(groups.values())))
     s["target_groups"] = groups
+    policy = values.get("unverified_policy") or DEFAULT_SETTINGS["unverified_policy"]
+    if policy not in UNVERIFIED_POLICIES:
+        raise CatalogueError(gettext("未审核人工评分项的处理方式无效。"))
+    s["unverified_policy"] = policy
     return s
 
 

@@ -79,6 +79,11 @@ class SettingsForm(FlaskForm):
                                         validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
     tg_basic_work = IntegerField(TARGET_GROUPS["basic_work"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
     tg_key_tasks = IntegerField(TARGET_GROUPS["key_tasks"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+    unverified_policy = SelectField(_l("结账时未审核的人工评分项"), default="refuse",
+                                    description=_l("结账页面默认选中的处理方式；选择计分方式时管理员须填写理由，记入审计日志"),
+                                    choices=options([("refuse", _l("拒绝结账，先完成审核")),
+                                                     ("self", _l("按支部自评计分（无自评计 0 分）")),
+                                                     ("zero", _l("按 0 分计"))]))
 
     def to_values(self) -> dict:
         return {
@@ -91,6 +96,7 @@ class SettingsForm(FlaskForm):
             "gates": {"5": self.gate_5.data, "4": self.gate_4.data},
             "commendation_top_n": self.commendation_top_n.data, "notice_days": self.notice_days.data,
             "target_groups": {g: getattr(self, f"tg_{g}").data for g in TARGET_GROUPS},
+            "unverified_policy": self.unverified_policy.data,
         }
 
     def load(self, ruleset) -> None:
@@ -112,6 +118,7 @@ class SettingsForm(FlaskForm):
         groups = ruleset.setting("target_groups") or {}
         for g in TARGET_GROUPS:
             getattr(self, f"tg_{g}").data = groups.get(g, 0)
+        self.unverified_policy.data = ruleset.setting("unverified_policy")
 
 
 class IndicatorForm(FlaskForm):

@@ -49,6 +49,17 @@ DEFAULT_SETTINGS = {
     "commendation_ties": "include",  # include (all tied at the cut-off) / order (display order)
     "notice_days": 5,  # working days (core.workdays)
     "target_groups": {"safety_production": 50, "basic_work": 30, "key_tasks": 20},
+    # What a close does with manual items no reviewer verified (UNVERIFIED_POLICIES):
+    # refuse the close (default), count the self-assessment, or count 0 — the last two
+    # only with the admin's reason, audited (core.scoring.manual).
+    "unverified_policy": "refuse",
+}
+
+#: Policies for unverified manual items at a close (SCORING.md "Manual and verified items").
+UNVERIFIED_POLICIES = {
+    "refuse": "拒绝结账，先完成审核",
+    "self": "按支部自评计分（无自评计 0 分）",
+    "zero": "按 0 分计",
 }
 
 

@@ -1,5 +1,7 @@
 """The secretaries' checklist: per activity type, what is due in the current month /
-quarter / year and whether it is done, and whether the previous cycle period was missed.
+quarter / year and whether it is done, and whether the previous cycle period was missed
+(逾期未完成). A period is owed when the branch was founded (Branch.founded_on; the row's
+creation day when unknown) on or before its last day.
 
 Requirements come from the active rule set's `ledger_count` indicators (their cycle and
 `record_types`/`min_count` params) when there are any, else from DEFAULT_FREQUENCY (once
@@ -12,6 +14,7 @@ from datetime import date
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.ledger.models import ACTIVITY_TYPES, DEFAULT_FREQUENCY, ActivityRecord
 from core.periods.keys import PeriodKey
 
@@ -39,8 +42,9 @@ class ChecklistItem:
     status: str
     previous: PeriodKey
     previous_done: int
-    #: ok / late (the previous period ended short of the requirement) / new (the branch
-    #: was set up after the previous period ended: nothing was due from it)
+    #: ok / late (the previous period ended short of the requirement: 逾期未完成) / new
+    #: (the branch was founded — Branch.founded_on, else the row's creation day — after
+    #: the previous period ended: nothing was due from it)
     previous_status: str
     days_left: int
 
@@ -93,13 +97,14 @@ def _month_counts(session: Session, branch_ids: list[int], start: date, end: dat
     return {(b, t, int(yy), int(mm)): n for b, t, yy, mm, n in session.execute(stmt)}
 
 
-def _created_on(session: Session, branch_ids: list[int]) -> dict[int, date]:
+def _founded_on(session: Session, branch_ids: list[int]) -> dict[int, date]:
+    """Each branch's founding date (成立日期); the row's creation day when unknown."""
     from core.org.models import Branch
 
     if not branch_ids:
         return {}
-    rows = session.execute(select(Branch.id, Branch.created_at).where(Branch.id.in_(branch_ids)))
-    return {b: at.date() for b, at in rows if at is not None}
+    rows = session.execute(select(Branch.id, Branch.founded_on, Branch.created_at).where(Branch.id.in_(branch_ids)))
+    return {b: founded or at.date() for b, founded, at in rows if founded is not None or at is not None}
 
 
 def _count(counts: dict, branch_id: int, rtype: str, period: PeriodKey) -> int:
@@ -111,7 +116,7 @@ def _count(counts: dict, branch_id: int, rtype: str, period: PeriodKey) -> int:
 
 def checklists(session: Session, branch_ids: list[int], today: date | None = None) -> dict[int, list[ChecklistItem]]:
     """Checklist of each branch for the periods running on `today`."""
-    today = today or date.today()
+    today = today or clock.today()
     reqs = requirements(session, today.year)
     if not reqs:
         return {b: [] for b in branch_ids}
@@ -122,7 +127,7 @@ def checklists(session: Session, branch_ids: list[int], today: date | None = Non
     start = min(prev.starts_on for _, prev in windows.values())
     end = max(cur.ends_on for cur, _ in windows.values())
     counts = _month_counts(session, branch_ids, start, end)
-    created = _created_on(session, branch_ids)
+    founded = _founded_on(session, branch_ids)
     result: dict[int, list[ChecklistItem]] = {}
     for branch_id in branch_ids:
         items = []
@@ -132,7 +137,7 @@ def checklists(session: Session, branch_ids: list[int], today: date | None = Non
             prev_done = _count(counts, branch_id, req.type, previous)
             if prev_done >= req.min_count:
                 prev_status = "ok"
-            elif created.get(branch_id) and created[branch_id] > previous.ends_on:
+            elif founded.get(branch_id) and founded[branch_id] > previous.ends_on:
                 prev_status = "new"
             else:
                 prev_status = "late"

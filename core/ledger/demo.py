@@ -28,17 +28,19 @@ _MONTHLY = ("committee_meeting", "group_meeting", "theme_day")
 _QUARTERLY = ("member_meeting", "party_lecture")
 
 
-def _plan(rng: random.Random, year: int, today: date) -> list[tuple[str, date]]:
-    """Which activities a branch held this year, and when."""
+def _plan(rng: random.Random, year: int, today: date, quality: float = 0.9) -> list[tuple[str, date]]:
+    """Which activities a branch held in `year` up to `today`, and when: a branch of
+    higher quality (core.org.demodata.branch_quality) misses fewer."""
     held = []
     last_month = today.month if today.year == year else 12
+    monthly, quarterly = 0.35 + 0.65 * quality, 0.3 + 0.7 * quality
     for month in range(1, last_month + 1):
         for rtype in _MONTHLY:
-            if rng.random() < 0.9:
+            if rng.random() < monthly:
                 held.append((rtype, date(year, month, rng.randint(3, 26))))
         if month % 3 == 2:
             for rtype in _QUARTERLY:
-                if rng.random() < 0.85:
+                if rng.random() < quarterly:
                     held.append((rtype, date(year, month, rng.randint(5, 25))))
     if rng.random() < 0.95:
         held.append(("appraisal", date(year, 1, rng.randint(10, 28))))
@@ -47,9 +49,15 @@ def _plan(rng: random.Random, year: int, today: date) -> list[tuple[str, date]]:
     return [(t, d) for t, d in held if d < today]
 
 
-def add_demo(session, units, branches, today: date | None = None) -> None:
-    today = today or date.today()
-    year = today.year
+def add_demo(session, units, branches, today: date | None = None, year: int | None = None) -> None:
+    """A year of ledger records for `branches`: `year` (default today's) up to `today`
+    (default core.clock) — nothing dated after today."""
+    from core import clock
+    from core.org.demodata import branch_quality
+
+    today = today or clock.today()
+    year = year or today.year
+    today = min(today, date(year + 1, 1, 1))
     rng = random.Random(5521)
     branch_ids = [b.id for b in branches]
     members = defaultdict(list)
@@ -59,13 +67,15 @@ def add_demo(session, units, branches, today: date | None = None) -> None:
     records: list[tuple[ActivityRecord, list[tuple[Member, bool, str | None]]]] = []
     for branch in branches:
         roster = members.get(branch.id, [])
-        for rtype, held_on in _plan(rng, year, today):
-            rate = 0.45 if (rtype == "member_meeting" and rng.random() < 0.05) else 0.9
+        quality = branch_quality(branch.code)
+        for rtype, held_on in _plan(rng, year, today, quality):
+            rate = 0.45 if (rtype == "member_meeting" and rng.random() < 0.05) else 0.72 + 0.24 * quality
             sheet = [(m, rng.random() < rate, None) for m in roster]
             sheet = [(m, p, None if p else rng.choice(_REASONS)) for m, p, _ in sheet]
             full = [p for m, p, _ in sheet if m.status == "full"]
             prob = [p for m, p, _ in sheet if m.status != "full"]
-            delay = rng.choice([0, 1, 2, 3, 5, 6]) if rng.random() < 0.9 else rng.randint(8, 20)
+            on_time = 0.55 + 0.45 * quality
+            delay = rng.choice([0, 1, 2, 3, 5, 6]) if rng.random() < on_time else rng.randint(8, 20)
             uploaded = datetime.combine(min(held_on + timedelta(days=delay), today), time(9 + rng.randint(0, 8), 30))
             rec = ActivityRecord(branch_id=branch.id, unit_id=branch.unit_id, type=rtype, held_on=held_on,
                                  uploaded_at=uploaded, topic=rng.choice(_TOPICS[rtype]),
@@ -91,19 +101,20 @@ def add_demo(session, units, branches, today: date | None = None) -> None:
     if results:
         session.execute(insert(AppraisalResult), results)
     points = []
+    last = 12 if year < today.year else max(1, today.month - 1)
     for branch in branches:
         roll = rng.random()
         if roll < 0.15:
             points.append(PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind="bonus", points=Decimal(2),
-                                      dated=date(year, rng.randint(1, max(1, today.month - 1)), 15),
+                                      dated=date(year, rng.randint(1, last), 15),
                                       reason="支部工作经验在集团党建简报刊发"))
         elif roll < 0.25:
             points.append(PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind="deduction",
-                                      points=Decimal(1), dated=date(year, rng.randint(1, max(1, today.month - 1)), 10),
+                                      points=Decimal(1), dated=date(year, rng.randint(1, last), 10),
                                       reason="台账资料应报未报", indicator_code="D-LEDGER"))
         elif roll < 0.26:
             points.append(PointRecord(branch_id=branch.id, unit_id=branch.unit_id, kind="veto", points=Decimal(0),
-                                      dated=date(year, rng.randint(1, max(1, today.month - 1)), 20),
+                                      dated=date(year, rng.randint(1, last), 20),
                                       reason="发生重大安全生产事故", indicator_code="V-ACCIDENT"))
     session.add_all(points)
     session.flush()

@@ -2,13 +2,12 @@
 its demo data (hook `starbranch_demo_data`), print the logins."""
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
+from core import clock
 from core.db import get_session
 from core.org import demodata
 from core.scoring.demo_periods import close_demo_periods
@@ -18,7 +17,7 @@ from core.scoring.demo_periods import close_demo_periods
 @click.option("--reset", is_flag=True, help="先清空全部数据（所有表），再生成演示数据。")
 @click.option("--seed", default=2026, show_default=True, help="随机种子：同一种子生成同样的数据。")
 @click.option("--close/--no-close", "close_periods", default=True, show_default=True,
-              help="生成本年度考核细则，并对今天之前已结束的月份和季度结账评分。")
+              help="生成本年度考核细则，由审核员审核人工评分项，并对今天之前已结束的月份和季度结账评分。")
 @with_appcontext
 def demo(reset, seed, close_periods):
     """生成演示数据：集团党委、二级单位、约150个党支部、党员和各角色登录账号。"""
@@ -29,10 +28,11 @@ def demo(reset, seed, close_periods):
         demodata.wipe(session)
     registry = current_app.extensions["starbranch.plugins"]
     try:
-        result = demodata.build_demo(session, seed=seed)
+        today = clock.today()
+        result = demodata.build_demo(session, seed=seed, today=today)
         demodata.enable_demo_plugins(session, registry, result)
         registry.hook.starbranch_demo_data(session=session, units=result.units, branches=result.branches)
-        closed = close_demo_periods(session, registry, date.today()) if close_periods else []
+        closed = close_demo_periods(session, registry, today) if close_periods else []
         session.commit()
     except demodata.DemoRefused as exc:
         session.rollback()

@@ -2,7 +2,13 @@
 集团党委 → seven unit committees (some with 党总支) → ~150 branches over the five
 categories → 8–20 members each, plus one login per role.
 
-Plain functions taking a session; `core.org.commands.demo` is the CLI around them."""
+Each branch has a founding date (成立日期: most decades ago, the restructured companies'
+in the 2000s–2010s, a few recent) and a working quality (`branch_quality`, 0.3–1)
+that the ledger, targets and reviewers' demo parts share, so a branch that keeps its
+records well also serves its members well — and stars spread as in practice.
+
+Plain functions taking a session; `core.org.commands.demo` is the CLI around them. The
+demo's year is today's (core.clock); nothing is dated after today."""
 from __future__ import annotations
 
 import random
@@ -12,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.auth.models import User, UserUnit
 from core.db import Base, import_all_models
 from core.org.models import Branch, Member, OrgNode
@@ -115,6 +122,27 @@ def _name(rng: random.Random, gender: str) -> str:
     return rng.choice(SURNAMES) + given
 
 
+def branch_quality(code: str, seed: int = 5521) -> float:
+    """How well a branch works, 0.3–1, fixed by its code (the same in every demo part):
+    around 0.7, about a tenth excellent and a fifth struggling."""
+    rng = random.Random(f"{seed}:{code}")
+    return max(0.3, min(1.0, rng.gauss(0.7, 0.1)))
+
+
+def founding_date(rng: random.Random, category: str, today: date) -> date:
+    """A realistic 成立日期: production, auxiliary and office branches mostly decades
+    old, restructured companies' (非公改制类) since the 2000s, a few set up recently
+    (still before the demo's year)."""
+    roll = rng.random()
+    if category == "nonpublic":
+        start, end = date(2003, 1, 1), date(2019, 12, 31)
+    elif roll < 0.08:
+        start, end = date(2019, 1, 1), date(today.year - 1, 12, 31)
+    else:
+        start, end = date(1985, 1, 1), date(2018, 12, 31)
+    return _day_between(rng, start, min(end, date(today.year - 1, 12, 31)))
+
+
 def _day_between(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange(max(1, (end - start).days)))
 
@@ -163,7 +191,7 @@ def build_demo(session: Session, *, seed: int = 2026, today: date | None = None,
     if has_org_data(session):
         raise DemoRefused("数据库中已有组织数据，未做任何改动。如需重建演示数据，请使用 --reset（将清空全部数据）。")
     rng = random.Random(seed)
-    today = today or date.today()
+    today = today or clock.today()
     group = OrgNode(code="JT", name="钢铁集团党委", kind="group", active=True, version=1)
     session.add(group)
     session.flush()
@@ -195,6 +223,9 @@ def build_demo(session: Session, *, seed: int = 2026, today: date | None = None,
                 branches.append(Branch(code=f"{code}-{n:02d}", name=bname, category=category, parent_id=parent.id,
                                        unit_id=unit.id, secretary_name=_name(rng, "male" if rng.random() < 0.75 else "female"),
                                        active=True, version=1))
+    founded = random.Random(seed + 1)  # its own stream: the members stay as they were
+    for branch in branches:
+        branch.founded_on = founding_date(founded, branch.category, today)
     session.add_all(branches)
     session.flush()
 

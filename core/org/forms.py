@@ -51,10 +51,13 @@ class BranchForm(VersionedForm):
     parent_id = SelectField(_l("上级组织"), coerce=_coerce_int_or_none,
                             validators=[InputRequired(_l("请选择上级组织。"))])
     secretary_name = StringField(_l("支部书记"), validators=[Optional(), Length(max=60, message=_l("不能超过 60 个字。"))])
+    founded_on = DateField(_l("成立日期"), validators=[Optional()],
+                           description=_l("台账检查清单从成立日期起计算应办事项"))
 
     def values(self) -> dict:
         return {"name": self.name.data.strip(), "code": self.code.data.strip(), "category": self.category.data,
-                "parent_id": self.parent_id.data, "secretary_name": (self.secretary_name.data or "").strip()}
+                "parent_id": self.parent_id.data, "secretary_name": (self.secretary_name.data or "").strip(),
+                "founded_on": self.founded_on.data}
 
 
 class MemberForm(VersionedForm):

@@ -75,6 +75,8 @@ BRANCH_COLUMNS = [
     Column("支部书记", "secretary_name", parse_text(60), required=False, example="王建国"),
     Column("状态", "active", parse_active, required=False, example="在用", choices=tuple(ACTIVE)[::2],
            hint=lazy_gettext("在用 / 已停用；留空或无此列不改变状态")),
+    Column("成立日期", "founded_on", parse_date, required=False, example="2012-07-01", number_format="yyyy-mm-dd",
+           hint=lazy_gettext("支部成立的日期；台账检查从这一天起计算应开会议")),
 ]
 
 MEMBER_COLUMNS = [
@@ -95,7 +97,7 @@ BRANCH_HEADERS = {c.key: c.header for c in BRANCH_COLUMNS}
 MEMBER_HEADERS = {c.key: c.header for c in MEMBER_COLUMNS}
 #: Member fields an import compares and writes (number and branch are the identity).
 MEMBER_VALUES = ("name", "gender", "birth_date", "joined_on", "status", "post", "active")
-BRANCH_VALUES = ("name", "category", "parent_code", "secretary_name", "active")
+BRANCH_VALUES = ("name", "category", "parent_code", "secretary_name", "active", "founded_on")
 
 
 def _read(book, columns, problems) -> list[dict]:
@@ -166,7 +168,7 @@ def plan_branches(session: Session, book, *, actor) -> Plan:
             plan.new.append(RowChange(sheet, n, label))
             continue
         old = {"name": branch.name, "category": branch.category, "parent_code": branch.parent.code,
-               "secretary_name": branch.secretary_name, "active": branch.active}
+               "secretary_name": branch.secretary_name, "active": branch.active, "founded_on": branch.founded_on}
         changes = _labelled(cell_changes(old, new, {k: BRANCH_HEADERS[k] for k in BRANCH_VALUES}))
         if changes:
             plan.changed.append(RowChange(sheet, n, label, changes))
@@ -185,12 +187,12 @@ def apply_branches(session: Session, plan: Plan, *, actor) -> dict:
         node = values["_node"]
         session.add(Branch(code=values["code"], name=values["name"], category=values["category"], parent_id=node.id,
                            unit_id=node.unit_id, secretary_name=values.get("secretary_name"),
-                           active=values["active"], version=1))
+                           founded_on=values.get("founded_on"), active=values["active"], version=1))
         created_by_unit.setdefault(node.unit_id, []).append(values["code"])
     for branch, old, new in payload.updates:
         node = new["_node"]
         before = {k: old[k] for k in BRANCH_VALUES}
-        for k in ("name", "category", "secretary_name", "active"):
+        for k in ("name", "category", "secretary_name", "active", "founded_on"):
             if k in new:
                 setattr(branch, k, new[k])
         branch.parent_id, branch.unit_id = node.id, node.unit_id
@@ -408,9 +410,10 @@ def export_branches(session: Session, stmt) -> bytes:
     branches = list(session.scalars(stmt.options(joinedload(Branch.parent), joinedload(Branch.unit))))
     counts = member_counts(session, [b.id for b in branches])
     rows = [[b.code, b.name, b.category_label, b.parent.code, b.secretary_name or "", "在用" if b.active else "已停用",
-             b.unit.name, counts.get(b.id, 0)] for b in branches]
+             b.founded_on, b.unit.name, counts.get(b.id, 0)] for b in branches]
     headers = [c.header for c in BRANCH_COLUMNS] + ["所属二级单位", "党员人数"]
-    return write_workbook([Sheet(BRANCH_SHEET, headers, rows, widths=[14, 30, 12, 14, 12, 8, 24, 10])])
+    return write_workbook([Sheet(BRANCH_SHEET, headers, rows, widths=[14, 30, 12, 14, 12, 8, 12, 24, 10],
+                                 formats={6: "yyyy-mm-dd"})])
 
 
 def member_rows(session: Session, stmt):

@@ -75,6 +75,9 @@ class Branch(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id"), index=True)
     #: Name of the secretary (支部书记) as printed; the login is a User with this branch.
     secretary_name: Mapped[str | None] = mapped_column(String(60))
+    #: Founding date (成立日期): obligations (the 台账检查清单) start here, not at the
+    #: row's creation time. None = unknown: created_at stands in for it.
+    founded_on: Mapped[date | None] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

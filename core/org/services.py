@@ -14,13 +14,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import clock
 from core.audit.service import diff, record, snapshot
 from core.auth.scoping import can_keep_ledger, can_review, unit_ids_in_scope
 from core.org.unit_follow import follow_branches
 from core.org.models import CATEGORIES, GENDERS, MEMBER_STATUSES, Branch, Member, MemberTransfer, OrgNode
 
 NODE_FIELDS = ("code", "name", "kind", "parent_id", "unit_id", "active")
-BRANCH_FIELDS = ("code", "name", "category", "parent_id", "unit_id", "secretary_name", "active")
+BRANCH_FIELDS = ("code", "name", "category", "parent_id", "unit_id", "secretary_name", "founded_on", "active")
 MEMBER_FIELDS = ("name", "gender", "birth_date", "joined_on", "status", "post", "branch_id", "active")
 
 #: Minimum age to join the Party (党章: 年满十八岁).
@@ -221,6 +222,9 @@ def _check_branch(session: Session, values: dict, actor, branch: Branch | None =
         raise OrgError(gettext("支部编码“%(code)s”已被使用。", code=code), "code")
     if values["category"] not in CATEGORIES:
         raise OrgError(gettext("支部类别不正确。"), "category")
+    founded = values.get("founded_on")
+    if founded is not None and founded > clock.today():
+        raise OrgError(gettext("成立日期不能晚于今天。"), "founded_on")
     parent = session.get(OrgNode, values["parent_id"]) if values.get("parent_id") else None
     if parent is None or parent.id not in {n.id for n in parent_nodes_for(session, actor)}:
         raise OrgError(gettext("请选择您管理范围内在用的二级单位党委或党总支。"), "parent_id")
@@ -233,7 +237,8 @@ def create_branch(session: Session, values: dict, *, actor) -> Branch:
     parent = _check_branch(session, values, actor)
     branch = Branch(code=values["code"], name=values["name"], category=values["category"],
                     parent_id=parent.id, unit_id=parent.unit_id,
-                    secretary_name=values.get("secretary_name") or None, active=True, version=1)
+                    secretary_name=values.get("secretary_name") or None, founded_on=values.get("founded_on"),
+                    active=True, version=1)
     session.add(branch)
     session.flush()
     record(session, actor=actor, action="branch.create", obj=branch, new=snapshot(branch, BRANCH_FIELDS))
@@ -248,6 +253,7 @@ def update_branch(session: Session, branch: Branch, values: dict, *, version: in
     claim_version(session, branch, version)
     branch.code, branch.name, branch.category = values["code"], values["name"], values["category"]
     branch.secretary_name = values.get("secretary_name") or None
+    branch.founded_on = values.get("founded_on")
     branch.parent_id, branch.unit_id = parent.id, parent.unit_id
     old, new = diff(before, snapshot(branch, BRANCH_FIELDS))
     moved = follow_branches(session, [branch.id], branch.unit_id) if "unit_id" in new else {}

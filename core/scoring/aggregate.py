@@ -1,12 +1,14 @@
 """From evaluations to a window's total (SCORING.md "One formula for every window").
 
     ratio_i = Σ earned / Σ points  over the evaluations of index i in the window
-    score_i = W'_c,i × ratio_i     rounded half-up to 2 places
+    score_i = W'_c,i × ratio_i     exact (a fraction)
     base    = Σ score_i            (W' = W re-scaled to 100 over indices with Σ points > 0)
-    total   = clamp(base + bonus − deduction, 0, 100)
+    total   = clamp(base + bonus − deduction, 0, 100), rounded half-up once to 0.01
 
-Sums are integers (hundredths) from SQL; ratios, weights and rounding are Decimal here,
-so SQLite and PostgreSQL give the same digits.
+Sums are integers (hundredths) from SQL; the index scores and the base are exact
+fractions here, rounded once, so SQLite and PostgreSQL give the same digits and a
+branch earning every available point scores 100.00. The shown (stored) index scores
+are apportioned by the largest-remainder method so that they add up to the shown base.
 
 Decisions (README, scoring section):
 - earned of an evaluation = verified, else automatic, else 0 (an unverified manual item
@@ -27,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from math import lcm
 
 from flask_babel import gettext
 from sqlalchemy import Integer, case, func, select, type_coerce
@@ -79,8 +82,10 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
     return list(session.execute(stmt.order_by(Branch.code)))
 
 
-def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None) -> IndexSums:
-    """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index."""
+def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None, *, ruleset=None) -> IndexSums:
+    """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index.
+    The indicators are those of the periods' years, and `ruleset`'s (a draft of
+    another year scored in a what-if, core.scoring.whatif)."""
     sums: IndexSums = defaultdict(dict)
     if not period_ids:
         return sums
@@ -92,6 +97,8 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None)
     index_of = dict(session.execute(select(Indicator.id, Indicator.index_code)
                                     .join(RuleSet, RuleSet.id == Indicator.ruleset_id)
                                     .where(RuleSet.year.in_(years))).all())
+    if ruleset is not None:
+        index_of.update((i.id, i.index_code) for i in ruleset.indicators)
     if not index_of:
         return sums
     index_code = case(index_of, value=Evaluation.indicator_id)
@@ -188,33 +195,62 @@ class _Money(dict):
         return value
 
 
+def shown_indices(exact: dict[str, tuple[int, int]]) -> tuple[dict[str, int], int]:
+    """The exact index scores in hundredths, each a fraction (numerator, denominator >
+    0) → the shown ones and the shown base, in hundredths. base = Σ exact, rounded
+    half-up once; each index is its exact value rounded down, and the hundredths still
+    missing to reach the shown base go one each to the indices with the largest
+    remainders (largest-remainder method; ties in INDICES order), so the shown indices
+    add up to the shown base. Integer arithmetic over a common denominator (a close
+    calls this for every distinct branch input)."""
+    codes = sorted(exact, key=_INDEX_ORDER.__getitem__)
+    common = lcm(*(exact[i][1] for i in codes))
+    # each exact value as an integer over the common denominator: sums and comparisons exact
+    scaled = [exact[i][0] * (common // exact[i][1]) for i in codes]
+    floors = [x // common for x in scaled]
+    remainders = [x - f * common for x, f in zip(scaled, floors)]
+    base = sum(floors) + div_half_up(sum(remainders), common)
+    missing = base - sum(floors)
+    if missing > 0:
+        # sorted() is stable: equal remainders keep INDICES order
+        for n in sorted(range(len(codes)), key=lambda n: -remainders[n])[:missing]:
+            floors[n] += 1
+    return dict(zip(codes, floors)), base
+
+
+_INDEX_ORDER = {code: n for n, code in enumerate(INDICES)}
+
+
 def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | None, weights: dict[str, int],
           bonus_cap: Decimal, memo: dict | None = None, money: dict | None = None) -> BranchScore:
-    """Apply the one formula to one branch (pure function). Arithmetic is exact, in
-    integer hundredths (score_i = W'_i × Σ earned ÷ Σ points, rounded half-up once);
-    `memo` and `money` (optional, one per run) keep index scores and Decimals already
-    computed for the same integer inputs. `result.cents` holds the stored integers."""
+    """Apply the one formula to one branch (pure function). Arithmetic is exact: each
+    index score_i = W'_i × Σ earned ÷ Σ points is a fraction, base is their exact sum
+    rounded half-up once to hundredths, and the shown index scores are apportioned to
+    add up to it (`shown_indices`); bonus and deduction are whole hundredths, so the
+    total is exact too. `memo` (one per run and category: the weights are not in its
+    keys) and `money` (one per run) keep results and
+    Decimals already computed for the same integer inputs. `result.cents` holds the
+    stored integers."""
     money = _Money() if money is None else money
     memo = {} if memo is None else memo
     branch_id, unit_id, category, code = branch
     result = BranchScore(branch_id, unit_id, category, code)
     present = [i for i in INDICES if i in sums and sums[i][0] > 0]
-    weight_present = sum(weights.get(i, 0) for i in present)
     notes: dict = {}
     index_cents: dict[str, int | None] = dict.fromkeys(INDICES)
-    base = 0
-    for i in present:
+    key = (tuple(present), *[sums[i] for i in present])  # the weights are the category's
+    hit = memo.get(key)
+    if hit is None:
+        weight_present = sum(weights.get(i, 0) for i in present)
         if weight_present == 0:
-            index_cents[i] = 0
-            continue
-        pts, got = sums[i]
-        key = (weights.get(i, 0), got, weight_present, pts)
-        value = memo.get(key)
-        if value is None:
-            # W × 100 / W_present × got / pts points = that × 100 hundredths
-            value = memo[key] = div_half_up(key[0] * 10000 * got, weight_present * pts)
-        index_cents[i] = value
-        base += value
+            hit = ({i: 0 for i in present}, 0)
+        else:
+            # W × 100 / W_present × got / pts points = that × 100 hundredths, exactly
+            hit = shown_indices({i: (weights.get(i, 0) * 10000 * sums[i][1], weight_present * sums[i][0])
+                                 for i in present})
+        memo[key] = hit
+    shown, base = hit
+    index_cents.update(shown)
     if not present:
         notes["no_evaluations"] = True
     elif len(present) < len(INDICES):
@@ -224,6 +260,8 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     if adj.bonus_raw > bonus_cap:
         notes["bonus_capped_from"] = str(adj.bonus_raw)
     deduction = to_cents(adj.deduction) if adj.deduction else 0
+    # base is the exact base rounded once; bonus and deduction are whole hundredths and
+    # the bounds 0 and 100 too, so rounding the exact total gives the same digits
     raw_total = base + bonus - deduction
     total = 0 if raw_total < 0 else 10000 if raw_total > 10000 else raw_total
     if raw_total != total:
@@ -247,7 +285,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         from core.scoring.errors import ScoringError
         raise ScoringError(gettext("考核细则“%(name)s”缺少以下支部类别的指数权重：%(missing)s。",
                                    name=ruleset.name, missing='、'.join(CATEGORIES.get(c, c) for c in missing)))
-    memo: dict = {}
+    memos: dict = defaultdict(dict)  # per category: its weights are part of the inputs
     money = _Money()
     empty: dict = {}
     # Branches of one category with the same index sums and no bonus, deduction or veto
@@ -259,12 +297,12 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         branch_sums = sums.get(b[0], empty)
         adj = adjs.get(b[0])
         if adj is not None:
-            out.append(score(b, branch_sums, adj, weights[b[2]], bonus_cap, memo, money))
+            out.append(score(b, branch_sums, adj, weights[b[2]], bonus_cap, memos[b[2]], money))
             continue
         key = (b[2], *branch_sums.items())
         model = same.get(key)
         if model is None:
-            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memo, money)
+            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memos[b[2]], money)
             out.append(model)
             continue
         out.append(BranchScore(b[0], b[1], b[2], b[3], dict(model.index_scores), model.base, model.bonus,

@@ -1,15 +1,20 @@
 """Period close and lock (结账锁定), reopening, and recompute of open windows.
 
-- close_period: refuses a quarter whose months are not all closed (or whose previous
-  quarter of the same year is open — its stars feed 逐级晋升), and a year whose
-  quarters are not all closed. Scores the window with the active rule set of its year,
+- close_period: refuses a window that has not ended (today from core.clock, or
+  `today=`), a month whose previous month of the same year is open, a quarter whose
+  months are not all closed (or whose previous quarter of the same year is open — its
+  stars feed 逐级晋升), and a year whose quarters are not all closed. Unverified manual
+  items are listed and refused, or counted as the admin chooses with a reason
+  (core.scoring.manual). Scores the window with the active rule set of its year,
   stores evaluations and results, marks the Period closed with that rule set. Closing
   a closed window changes nothing (returns `already_closed`); reopening and closing
   again over unchanged evidence rewrites byte-identical rows.
 - reopen_period: needs a reason; refused while the parent window (quarter, year) is
   closed; reopening a year cancels its public notice. Audited.
-- recompute: stores evaluations and provisional results of an open window; refused
-  for a closed one (a ScoreResult is final only when its Period is closed).
+- recompute (试算): stores evaluations and provisional results of an open window,
+  scoring only the cycle periods that have ended before today (the others are 未到期
+  and count nothing); refused for a closed one (a ScoreResult is final only when its
+  Period is closed).
 The audit log gets one entry per close/reopen/recompute with the counts, not one per
 evaluation row.
 """
@@ -21,15 +26,18 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit.service import record
 from core.db import utcnow
+from core.formatting import cn_date
 from core.indicators.catalogue import active_ruleset
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
 from core.periods.locks import hold_windows, lock_windows
-from core.scoring import sources
-from core.scoring.compute import compute_window
-from core.scoring.errors import AlreadyClosed, CloseOrderError, NoActiveRuleSet, ReasonRequired
+from core.periods.services import get_or_create_period, get_period
+from core.scoring import manual, sources
+from core.scoring.compute import compute_window, cycle_keys
+from core.scoring.errors import AlreadyClosed, CloseOrderError, NoActiveRuleSet, ReasonRequired, ScoringError
 from core.scoring.models import Evaluation, ScoreResult
 
 
@@ -45,6 +53,12 @@ class CloseResult:
     results: int = 0
     stars: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    #: Unverified manual items found and the policy applied to them (close), or
+    #: counted 0 in a provisional result (trial).
+    unverified: int = 0
+    unverified_policy: str | None = None
+    #: Cycle periods of the window not yet due (trial of an unfinished window).
+    not_due: list = field(default_factory=list)
 
 
 def _key(key) -> PeriodKey:
@@ -62,7 +76,18 @@ def _closed_keys(session: Session, keys: list[str]) -> set[str]:
     return set(session.scalars(select(Period.key).where(Period.key.in_(keys), Period.status == "closed")))
 
 
+def check_ended(pk: PeriodKey, today) -> None:
+    """A window may be closed only after its last day."""
+    if pk.ends_on >= today:
+        raise CloseOrderError(gettext("%(pk)s尚未结束（截至 %(end)s），不能结账；可先试算查看到期部分的临时结果。",
+                                      pk=pk.label, end=cn_date(pk.ends_on)))
+
+
 def check_close_order(session: Session, pk: PeriodKey) -> None:
+    if pk.kind == "month" and pk.number > 1:
+        prev = pk.previous()
+        if prev.key not in _closed_keys(session, [prev.key]):
+            raise CloseOrderError(gettext("%(prev)s尚未结账；月份须按顺序结账。", prev=prev.label))
     children = pk.children()
     if children:
         closed = _closed_keys(session, [c.key for c in children])
@@ -101,41 +126,105 @@ def hold_period(session: Session, key) -> Period:
     return hold_windows(session, key)
 
 
-def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> CloseResult:
+@dataclass
+class CloseCheck:
+    """What the close page shows before a close: refusals (not ended, order, no rule
+    set) and the unverified manual items per unit."""
+
+    key: str
+    problems: list = field(default_factory=list)
+    unverified: manual.UnverifiedSummary | None = None
+    default_policy: str = "refuse"
+    closed: bool = False
+
+    @property
+    def can_close(self) -> bool:
+        return not self.problems and not self.closed
+
+
+def close_check(session: Session, key, *, kinds, today=None) -> CloseCheck:
+    """The close page's preflight for window `key` (writes nothing)."""
+    pk = _key(key)
+    check = CloseCheck(key=pk.key)
+    period = get_period(session, pk)
+    if period is not None and period.is_closed:
+        check.closed = True
+        return check
+    ruleset = None
+    for step in (lambda: check_ended(pk, today or clock.today()), lambda: check_close_order(session, pk)):
+        try:
+            step()
+        except ScoringError as exc:
+            check.problems.append(str(exc))
+    try:
+        ruleset = ruleset_for(session, pk.year)
+    except ScoringError as exc:
+        check.problems.append(str(exc))
+    if ruleset is not None:
+        check.default_policy = ruleset.setting("unverified_policy")
+        check.unverified = manual.unverified_items(session, pk, ruleset, sources.kinds_from(kinds))
+    return check
+
+
+def close_period(session: Session, key, *, kinds, actor=None, gates=None, today=None, unverified: str | None = None,
+                 reason: str | None = None, ruleset=None) -> CloseResult:
     """Score and lock window `key`. `kinds`: the plugin registry or a list of
-    IndicatorKind; `gates`: star gates (default: the registry's). Not committed."""
+    IndicatorKind; `gates`: star gates (default: the registry's). `unverified`: the
+    admin's choice for unverified manual items (refuse/self/zero; default the rule
+    set's setting) and `reason` its reason. `ruleset`: score with this rule set instead
+    of the year's active one (what-if only). Not committed."""
     pk = _key(key)
     period = hold_period(session, pk)
     if period.is_closed:
         n = session.scalar(select(func.count()).select_from(ScoreResult).where(ScoreResult.period_id == period.id))
         return CloseResult(key=pk.key, ruleset_id=period.ruleset_id, already_closed=True, results=n or 0)
+    check_ended(pk, today or clock.today())
     check_close_order(session, pk)
-    ruleset = ruleset_for(session, pk.year)
+    ruleset = ruleset or ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
-    run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True)
+    summary = manual.unverified_items(session, pk, ruleset, kinds_d)
+    policy, reason = manual.resolve_policy(ruleset, unverified, reason, summary)
+    changed = []
+
+    def settle(periods, open_keys):
+        if policy is not None:
+            ids = [periods[k.key].id for k in open_keys]
+            manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds_d, k.kind)]
+            changed.append(manual.apply_policy(session, ids, manual_ids, policy, reason, actor=actor))
+
+    run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True, after_evaluation=settle)
     period.status = "closed"
     period.ruleset_id = ruleset.id
     period.closed_at = utcnow()
     period.closed_by = getattr(actor, "id", None)
     result = _result_from(run, pk, ruleset)
-    record(session, actor=actor, action="period.close", obj=period,
-           new={"status": "closed", "ruleset_id": ruleset.id, "evaluations": result.evaluations,
-                "removed_evaluations": result.removed_evaluations, "results": result.results,
-                "stars": {str(k): v for k, v in result.stars.items()}})
+    result.unverified, result.unverified_policy = summary.count, policy
+    new = {"status": "closed", "ruleset_id": ruleset.id, "evaluations": result.evaluations,
+           "removed_evaluations": result.removed_evaluations, "results": result.results,
+           "stars": {str(k): v for k, v in result.stars.items()}}
+    if policy is not None:
+        new["unverified"] = {"policy": policy, "items": summary.count, "written": sum(changed),
+                             "per_unit": {str(u): n for u, n in summary.per_unit.items()}}
+    record(session, actor=actor, action="period.close", obj=period, new=new, reason=reason or None)
     session.flush()
     return result
 
 
-def recompute(session: Session, key, kinds, *, actor=None, gates=None) -> CloseResult:
-    """Evaluate and store an open window (provisional results). Refused when closed."""
+def recompute(session: Session, key, kinds, *, actor=None, gates=None, today=None) -> CloseResult:
+    """Evaluate and store an open window (provisional results), scoring only the cycle
+    periods ended before `today` (default core.clock). Refused when closed."""
     pk = _key(key)
     period = hold_period(session, pk)
     if period.is_closed:
         raise AlreadyClosed(gettext("%(pk)s已结账锁定，不能重新计算；如需更正，请先重新开启该期间。", pk=pk.label))
     ruleset = ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
-    run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True)
+    run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True, due_by=today or clock.today())
     result = _result_from(run, pk, ruleset)
+    result.not_due = list(run.not_due)
+    due = [k for k in cycle_keys(pk) if k.key not in run.not_due]
+    result.unverified = manual.unverified_items(session, pk, ruleset, kinds_d,
+                                                keys=manual.open_cycle_keys(session, due)).count
     record(session, actor=actor, action="period.recompute", object_type="periods", object_id=pk.key,
            new={"evaluations": result.evaluations, "removed_evaluations": result.removed_evaluations,
                 "results": result.results, "ruleset_id": ruleset.id})
@@ -184,7 +273,6 @@ def dump_rows(session: Session, key) -> list[tuple]:
     column tuples (for idempotence checks and tests)."""
     from sqlalchemy import text
 
-    from core.scoring.compute import cycle_keys
     keys = [k.key for k in cycle_keys(_key(key))]
     ids = list(session.scalars(select(Period.id).where(Period.key.in_(keys))))
     if not ids:
@@ -201,4 +289,4 @@ def _plain(v):
     return v if isinstance(v, (int, str, type(None), bool)) else str(v)
 
 
-__all__ = ["CloseResult", "close_period", "reopen_period", "recompute", "ruleset_for", "dump_rows", "Evaluation"]
+__all__ = ["CloseCheck", "CloseResult", "close_check", "close_period", "reopen_period", "recompute", "ruleset_for", "dump_rows", "Evaluation"]

@@ -21,16 +21,25 @@ def _key(text):
 
 @click.command("close")
 @click.argument("key")
+@click.option("--unverified", type=click.Choice(["refuse", "self", "zero"]),
+              help="未审核的人工评分项：refuse 拒绝结账，self 按自评计，zero 按 0 分计（缺省为考核细则的设置）。")
+@click.option("--reason", help="选择 self/zero 的理由（与考核细则设置不同时必填，记入审计日志）。")
 @with_appcontext
-def close_cmd(key):
-    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。"""
+def close_cmd(key, unverified, reason):
+    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。期间须已结束；结账前列出未审核的人工评分项。"""
     from core.scoring.close import close_period
+    from core.scoring.manual import UnverifiedItems
 
     session = get_session()
     pk = _key(key)
     try:
-        result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None)
+        result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None,
+                              unverified=unverified, reason=reason)
         session.commit()
+    except UnverifiedItems as exc:
+        session.rollback()
+        _echo_unverified(exc.summary)
+        raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -40,8 +49,30 @@ def close_cmd(key):
     click.echo(f"{pk.label}已结账：评分项 {result.evaluations} 条，支部结果 {result.results} 个。")
     if result.stars:
         click.echo("星级分布：" + "，".join(f"{s}星 {n} 个" for s, n in result.stars.items()))
+    if result.unverified_policy:
+        click.echo(f"未审核的人工评分项 {result.unverified} 项已按“{result.unverified_policy}”计入（已记入审计日志）。")
     for w in result.warnings:
         click.echo(f"提示：{w}")
+
+
+def _echo_unverified(summary) -> None:
+    """The unverified manual items per unit, then each item (branch, indicator, period)."""
+    from sqlalchemy import select
+
+    from core.indicators.models import Indicator
+    from core.org.models import Branch
+
+    session = get_session()
+    branches = dict(session.execute(select(Branch.id, Branch.code)).all())
+    indicators = dict(session.execute(select(Indicator.id, Indicator.code)
+                                      .where(Indicator.id.in_({i.indicator_id for i in summary.items}))).all())
+    click.echo(f"未审核的人工评分项 {summary.count} 项：", err=True)
+    for line in summary.lines():
+        click.echo(f"  {line}", err=True)
+    for item in summary.items:
+        self_value = "—" if item.self_earned is None else item.self_earned
+        click.echo(f"    {branches.get(item.branch_id, item.branch_id)}\t{indicators.get(item.indicator_id)}\t"
+                   f"{item.period_key}\t自评 {self_value}", err=True)
 
 
 @click.command("reopen")
@@ -108,6 +139,56 @@ def ruleset_seed(year):
         session.rollback()
         raise click.ClickException(str(exc)) from None
     click.echo(f"已生成“{rs.name}”：{len(rs.indicators)} 项指标，状态：{'启用' if rs.status == 'active' else '草稿'}。")
+
+
+@ruleset_group.command("whatif")
+@click.argument("draft", type=int)
+@click.argument("year", type=int)
+@click.option("--movers", default=30, show_default=True, help="列出的变动支部数。")
+@with_appcontext
+def ruleset_whatif(draft, year, movers):
+    """模拟：用考核细则 DRAFT（编号）重新计算已结账的 YEAR 年度，列出星级分布、排名和梯级的变化（不保存任何数据）。"""
+    from core.indicators.models import RuleSet
+    from core.scoring.whatif import run_whatif
+
+    session = get_session()
+    rs = session.get(RuleSet, draft)
+    if rs is None:
+        raise click.ClickException(f"没有编号为 {draft} 的考核细则。")
+    try:
+        report = run_whatif(session, rs, year, kinds=current_app.extensions["starbranch.plugins"])
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        session.rollback()
+    for line in whatif_lines(report, movers):
+        click.echo(line)
+
+
+def whatif_lines(report, movers: int = 30) -> list[str]:
+    """The what-if report as text lines (the CLI's output)."""
+    from core.org.models import CATEGORIES
+    from core.periods.keys import PeriodKey
+
+    def dist(d):
+        return "，".join(f"{s}星 {n}" for s, n in d.items()) or "—"
+
+    lines = [f"模拟：以“{report.draft_name}”重新计算 {report.year} 年度（未保存任何数据，用时 {report.seconds:.1f} 秒）"]
+    for key, (before, after) in report.distribution.items():
+        lines.append(f"{PeriodKey.parse(key).label}：现行 {dist(before)}；模拟 {dist(after)}")
+    lines.append(f"年度定级：升星 {len(report.gains)} 个，降星 {len(report.losses)} 个，"
+                 f"排名或梯级变化 {len(report.movers)} 个。")
+    if report.unverified:
+        lines.append(f"提示：{report.unverified} 项人工评分项在新细则中没有审核结果，按 0 分计。")
+    lines.append("单位 / 类别：支部数，升星，降星，平均分 现行 → 模拟")
+    for (unit, category), g in report.groups.items():
+        lines.append(f"  {unit} / {CATEGORIES.get(category, category)}：{g['branches']}，{g['gain']}，{g['loss']}，"
+                     f"{g['before_avg']} → {g['after_avg']}")
+    lines.append("变动支部（星级 现行 → 模拟，类别内排名，原因）：")
+    for m in report.movers[:movers]:
+        lines.append(f"  {m.code} {m.name}：{m.before.stars}星 → {m.after.stars}星，第 {m.before.rank} → "
+                     f"{m.after.rank} 名；{'；'.join(m.reasons)}")
+    return lines
 
 
 commands = [close_cmd, reopen_cmd, scores_cmd, ruleset_group]

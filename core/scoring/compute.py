@@ -1,10 +1,17 @@
 """One window computed end to end: evaluate its open cycle periods, aggregate every
-branch, rate stars, rank — stored (close, recompute) or as a preview (sheet)."""
+branch, rate stars, rank — stored (close, recompute) or as a preview (sheet).
+
+`due_by` (a date; None = everything is due): a cycle period that has not ended before
+it is not due — its items are not scored and count in no sum (the sheet shows them as
+未到期, never as 0); only its manual items are stored, so they can be self-assessed
+and verified from the window's start (core.scoring.manual). A close passes None (a
+window may be closed only after it has ended); a 试算 passes today."""
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -31,6 +38,8 @@ class WindowRun:
     evaluation: engine.EvaluationRun
     scores: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    #: Cycle periods of the window not yet due (not scored; shown as 未到期).
+    not_due: list = field(default_factory=list)
 
 
 def previous_stars(session: Session, window: PeriodKey, branch_ids=None) -> dict[int, int]:
@@ -63,33 +72,52 @@ CLOSE_WORK_MEM = "64MB"
 
 
 def compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, gates: dict, *,
-                   store: bool, branch_ids=None) -> WindowRun:
+                   store: bool, branch_ids=None, due_by: date | None = None, after_evaluation=None) -> WindowRun:
     if store and session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
     with _batch_gc():
-        return _compute_window(session, window, ruleset, kinds, gates, store=store, branch_ids=branch_ids)
+        return _compute_window(session, window, ruleset, kinds, gates, store=store, branch_ids=branch_ids,
+                               due_by=due_by, after_evaluation=after_evaluation)
+
+
+def is_due(pk: PeriodKey, due_by: date | None) -> bool:
+    """A cycle period is due once it has ended before `due_by` (None: always)."""
+    return due_by is None or pk.ends_on < due_by
 
 
 def _compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, gates: dict, *,
-                    store: bool, branch_ids=None) -> WindowRun:
-    """Evaluate the window's cycle periods that are not closed, then score every active
-    branch (or `branch_ids`, preview only). store=True writes Evaluation and
-    ScoreResult rows; store=False writes nothing and keeps everything on the run."""
+                    store: bool, branch_ids=None, due_by: date | None = None, after_evaluation=None) -> WindowRun:
+    """Evaluate the window's due cycle periods that are not closed, then score every
+    active branch (or `branch_ids`, preview only). store=True writes Evaluation and
+    ScoreResult rows; store=False writes nothing and keeps everything on the run.
+    `after_evaluation(periods, open_keys)` runs (stored runs) between the evaluation
+    and the sums: the close's unverified-item policy."""
     keys = cycle_keys(window)
     if store:
         periods = get_or_create_periods(session, keys)
     else:
         periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in keys])))}
-    open_keys = [k for k in keys if not (k.key in periods and periods[k.key].is_closed)]
+    due = [k for k in keys if is_due(k, due_by)]
+    open_keys = [k for k in due if not (k.key in periods and periods[k.key].is_closed)]
     run = WindowRun(window=window.key, evaluation=engine.evaluate_periods(
         session, open_keys, ruleset, kinds, store=store, periods=periods if store else None, branch_ids=branch_ids))
     run.warnings.extend(run.evaluation.warnings)
+    run.not_due = [k.key for k in keys if k not in due]
+    if store and run.not_due:
+        from core.scoring.manual import ensure_items
+        ensure_items(session, [k for k in keys if k not in due], ruleset, kinds)
+    if store and after_evaluation is not None:
+        after_evaluation(periods, open_keys)
+    if not due:  # nothing has ended yet: no provisional result (a trial removes stale ones)
+        if store:
+            _store_scores(session, periods[window.key], ruleset, [])
+        return run
 
     if store:
-        sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys])
+        sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in due], ruleset=ruleset)
     else:
-        closed_ids = [periods[k.key].id for k in keys if k not in open_keys]
-        sums = aggregate.index_sums_from_db(session, closed_ids, branch_ids)
+        closed_ids = [periods[k.key].id for k in due if k not in open_keys]
+        sums = aggregate.index_sums_from_db(session, closed_ids, branch_ids, ruleset=ruleset)
         _add_preview(session, sums, run.evaluation.preview, periods)
     branches = aggregate.branches_in_scope(session, branch_ids)
     adjs = aggregate.adjustments(session, window, ruleset, branch_ids)

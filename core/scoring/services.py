@@ -3,8 +3,8 @@
     branch_sheet(session, branch_id, key, kinds=None)   the explainable sheet (preview for open windows)
     self_assess(session, item, earned, note, actor, expected_version=None)
     verify_item(session, item, earned, reason, expected_version, actor)
-    recompute(session, key, kinds, actor=None)          store evaluations of an open window
-    close_period(session, key, kinds=…, actor=…)        score and lock
+    recompute(session, key, kinds, actor=None, today=…) store evaluations of an open window (due periods)
+    close_period(session, key, kinds=…, actor=…, unverified=…, reason=…, today=…)   score and lock
     reopen_period(session, key, reason, actor=…)        unlock, with a reason
     window_results(session, key)                        stored results in display order
     start_notice / file_objection / resolve_objection / finalise_grades / commendation_list

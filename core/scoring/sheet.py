@@ -124,9 +124,10 @@ class BranchSheet:
     warnings: list[str] = field(default_factory=list)
 
 
-def branch_sheet(session: Session, branch_id: int, key, *, kinds=None, gates=None) -> BranchSheet:
+def branch_sheet(session: Session, branch_id: int, key, *, kinds=None, gates=None, today=None) -> BranchSheet:
     """The sheet of `branch_id` for window `key`. Scoping is the caller's job (views
-    call core.auth.scoping.get_branch_or_404 first)."""
+    call core.auth.scoping.get_branch_or_404 first). A preview scores only the cycle
+    periods ended before `today` (default core.clock), as a trial does."""
     from core.scoring.compute import compute_window, cycle_keys
     from core.scoring.close import ruleset_for
     from core.scoring import sources
@@ -168,7 +169,9 @@ def branch_sheet(session: Session, branch_id: int, key, *, kinds=None, gates=Non
     else:
         ruleset = ruleset_for(session, pk.year)
         kinds_d, gates_d = sources.resolve(kinds, gates)
-        run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=False, branch_ids=[branch_id])
+        from core import clock
+        run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=False, branch_ids=[branch_id],
+                             due_by=today or clock.today())
         sheet.warnings = run.warnings
         previewed = {(p.indicator_id, p.period_key) for p in run.evaluation.preview}
         indicators = {i.id: i for i in session.scalars(select(Indicator).where(

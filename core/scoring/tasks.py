@@ -20,15 +20,18 @@ def _actor(user_id):
 
 
 @shared_task(name="scoring.close_period")
-def close_period_task(key: str, actor_id: int | None = None) -> dict:
-    """Close window `key` ('2026-03', '2026Q1', '2026'); returns the counts."""
+def close_period_task(key: str, actor_id: int | None = None, unverified: str | None = None,
+                      reason: str | None = None) -> dict:
+    """Close window `key` ('2026-03', '2026Q1', '2026') with the admin's choice for
+    unverified manual items (`unverified`, `reason`); returns the counts."""
     from flask import current_app
 
     from core.scoring.close import close_period
 
     session = get_session()
     try:
-        result = close_period(session, key, kinds=current_app.extensions["starbranch.plugins"], actor=_actor(actor_id))
+        result = close_period(session, key, kinds=current_app.extensions["starbranch.plugins"], actor=_actor(actor_id),
+                              unverified=unverified, reason=reason)
         session.commit()
     except Exception:
         session.rollback()

@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
 
+from core import clock
 from core.auth.access import requires
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
 from core.http_inputs import year_arg
-from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, Indicator
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STATUSES, UNVERIFIED_POLICIES, Indicator
 from core.ledger.models import POINT_KINDS, PointRecord
-from core.org.models import Branch, OrgNode
+from core.org.models import CATEGORIES, Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked
 from core.periods.models import Period
@@ -34,6 +35,7 @@ bp = Blueprint("scoring", __name__, url_prefix="/scoring", template_folder="temp
 
 MENU = [
     MenuItem("考核设置", "期间结账", "scoring.periods", roles=("admin",), order=20),
+    MenuItem("考核设置", "规则调整模拟", "scoring.whatif", roles=("admin",), order=25),
     MenuItem("台账与考核", "考核评分表", "scoring.sheets", order=30),
     MenuItem("台账与考核", "待审核队列", "scoring.queue", roles=("admin", "reviewer"), order=35),
     MenuItem("台账与考核", "年度定级公示", "scoring.notice_index", order=40),
@@ -60,11 +62,12 @@ def _registry():
 @requires("admin")
 def periods():
     db = get_session()
-    year = year_arg()
+    today = clock.today()
+    year = year_arg(default=today.year)
     rows = {p.key: p for p in list_periods(db, year=year)}
     keys = all_keys_of_year(year)
     ordered = sorted(keys, key=lambda k: ({"year": 0, "quarter": 1, "month": 2}[k.kind], k.starts_on))
-    return render_template("scoring/periods.html", year=year, keys=ordered, rows=rows,
+    return render_template("scoring/periods.html", year=year, keys=ordered, rows=rows, today=today,
                            tasks=_optional("core.scoring.tasks") is not None)
 
 
@@ -76,44 +79,70 @@ def _key_or_404(key: str) -> PeriodKey:
         abort(404)
 
 
-def _run_close(key: str):
+def _run_close(key: str, unverified: str | None, reason: str | None):
     """Close in-process by default; through Celery when the engine provides a task and a
     broker is configured (eager otherwise, which is in-process as well)."""
     tasks = _optional("core.scoring.tasks")
     task = getattr(tasks, "close_period_task", None) if tasks else None
     if task is not None and current_app.config.get("CELERY_BROKER_URL"):
-        async_result = task.delay(key, current_user.id)
+        async_result = task.delay(key, current_user.id, unverified, reason)
         return None, async_result.id
     from core.scoring.close import close_period
     db = get_session()
-    result = close_period(db, key, kinds=_registry(), actor=current_user)
+    result = close_period(db, key, kinds=_registry(), actor=current_user, unverified=unverified, reason=reason)
     db.commit()
     return result, None
 
 
-@bp.route("/periods/<key>/close", methods=["POST"])
+@bp.route("/periods/<key>/close", methods=["GET", "POST"])
 @requires("admin")
 def close(key):
+    """GET: the close page — what stands in the way and the unverified manual items per
+    unit, with the admin's choice for them; POST: the close."""
+    from core.scoring.close import close_check
+    from core.scoring.forms import CloseForm
     pk = _key_or_404(key)
     db = get_session()
-    try:
-        result, job_id = _run_close(pk.key)
-    except ScoringError as exc:
-        db.rollback()
-        flash(str(exc), "error")
+    form = CloseForm()
+    if request.method == "POST":
+        if not form.validate():
+            for errors in form.errors.values():
+                for e in errors:
+                    flash(str(e), "error")
+            return redirect(url_for("scoring.close", key=pk.key))
+        try:
+            result, job_id = _run_close(pk.key, form.unverified.data or None, form.reason.data)
+        except ScoringError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("scoring.close", key=pk.key))
+        if job_id:
+            flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")
+            return redirect(url_for("scoring.job", job_id=job_id))
+        if result.already_closed:
+            flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
+        else:
+            stars = "，".join(f"{s}星 {n} 个" for s, n in sorted(result.stars.items(), reverse=True) if s)
+            flash(_("%(p)s 已结账锁定：评分 %(e)s 项，%(r)s 个党支部出结果。%(s)s", p=pk.label, e=result.evaluations,
+                    r=result.results, s=stars), "success")
+            if result.unverified_policy:
+                flash(_("%(n)s 项未审核的人工评分项已按“%(p)s”计入（已记入审计日志）。", n=result.unverified,
+                        p=_(UNVERIFIED_POLICIES[result.unverified_policy])), "info")
+            for w in result.warnings:
+                flash(str(w), "info")
         return redirect(url_for("scoring.periods", year=pk.year))
-    if job_id:
-        flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")
-        return redirect(url_for("scoring.job", job_id=job_id))
-    elif result.already_closed:
-        flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
-    else:
-        stars = "，".join(f"{s}星 {n} 个" for s, n in sorted(result.stars.items(), reverse=True) if s)
-        flash(_("%(p)s 已结账锁定：评分 %(e)s 项，%(r)s 个党支部出结果。%(s)s", p=pk.label, e=result.evaluations,
-                r=result.results, s=stars), "success")
-        for w in result.warnings:
-            flash(str(w), "info")
-    return redirect(url_for("scoring.periods", year=pk.year))
+    check = close_check(db, pk, kinds=_registry())
+    if not form.unverified.data:
+        form.unverified.data = check.default_policy
+    names = {}
+    if check.unverified and check.unverified.items:
+        shown = check.unverified.items[:200]
+        names = {"branches": dict(db.execute(select(Branch.id, Branch.code + " " + Branch.name).where(
+                     Branch.id.in_({i.branch_id for i in shown}))).all()),
+                 "indicators": dict(db.execute(select(Indicator.id, Indicator.code + " " + Indicator.name).where(
+                     Indicator.id.in_({i.indicator_id for i in shown}))).all())}
+    return render_template("scoring/close.html", pk=pk, check=check, form=form, names=names,
+                           policies=UNVERIFIED_POLICIES)
 
 
 @bp.route("/periods/<key>/recompute", methods=["POST"])
@@ -127,7 +156,41 @@ def recompute(key):
     if done:
         flash(_("%(p)s 已试算：评分 %(e)s 项，%(r)s 个党支部（未锁定，结果为临时结果）。", p=pk.label,
                 e=result.evaluations, r=result.results), "success")
+        if result.not_due:
+            flash(_("以下期间尚未结束，其评分项显示为“未到期”，不计入试算结果：%(k)s。",
+                    k="、".join(PeriodKey.parse(k).label for k in result.not_due)), "info")
+        if result.unverified:
+            flash(_("%(n)s 项已到期的人工评分项尚未审核，试算暂按 0 分计；结账前须完成审核或由管理员选择处理方式。",
+                    n=result.unverified), "info")
     return redirect(url_for("scoring.periods", year=pk.year))
+
+
+@bp.route("/whatif", methods=["GET", "POST"])
+@requires("admin")
+def whatif():
+    """规则调整模拟: a rule set tried on a closed year; nothing is stored."""
+    from core.indicators.models import RuleSet
+    from core.scoring.forms import WhatIfForm
+    from core.scoring.whatif import run_whatif
+    db = get_session()
+    form = WhatIfForm()
+    rulesets = list(db.scalars(select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())))
+    form.ruleset_id.choices = [(rs.id, f"{rs.name}（{_(RULESET_STATUSES.get(rs.status, rs.status))}）") for rs in rulesets]
+    closed_years = sorted(db.scalars(select(Period.year).where(Period.kind == "year", Period.status == "closed")),
+                          reverse=True)
+    if request.method == "GET" and closed_years:
+        form.year.data = closed_years[0]
+    report, error = None, None
+    if form.validate_on_submit():
+        draft = db.get(RuleSet, form.ruleset_id.data)
+        try:
+            report = run_whatif(db, draft, form.year.data, kinds=_registry())
+        except ScoringError as exc:
+            error = str(exc)
+        finally:
+            db.rollback()
+    return render_template("scoring/whatif.html", form=form, report=report, error=error, closed_years=closed_years,
+                           categories=CATEGORIES)
 
 
 @bp.route("/periods/<key>/reopen", methods=["POST"])
@@ -221,16 +284,20 @@ def load_sheet(db, branch: Branch, pk: PeriodKey) -> dict:
                              periods[r[0].period_id].starts_on))
     by_index: dict[str, dict] = {i: {"items": [], "points": Decimal(0), "earned": Decimal(0)} for i in INDICES}
     unverified = 0
+    today = clock.today()
     for ev, ind in rows:
         group = by_index.setdefault(ind.index_code, {"items": [], "points": Decimal(0), "earned": Decimal(0)})
         period = periods[ev.period_id]
         locked = any(p.is_closed for p in periods.values()
                      if p.starts_on <= period.starts_on and p.ends_on >= period.ends_on)
-        group["items"].append({"ev": ev, "ind": ind, "period": period, "locked": locked,
+        # 未到期: the item's cycle period has not ended — shown, counted in no sum
+        not_due = not period.is_closed and period.ends_on >= today
+        group["items"].append({"ev": ev, "ind": ind, "period": period, "locked": locked, "not_due": not_due,
                                "words": describe(ev.evidence, ind, ruleset, kinds),
                                "evidence_url": _evidence_link(branch.id, ind, period)})
-        group["points"] += ev.points
-        group["earned"] += ev.earned
+        if not not_due:
+            group["points"] += ev.points
+            group["earned"] += ev.earned
         unverified += ev.verified_earned is None and not locked
     points = list(db.scalars(select(PointRecord).where(
         PointRecord.branch_id == branch.id, PointRecord.dated >= pk.starts_on, PointRecord.dated <= pk.ends_on)
@@ -322,6 +389,9 @@ def sheet(branch_id):
     db = get_session()
     br = get_branch_or_404(db, current_user, branch_id)
     pk = window_of(request.args.get("period"))
+    from core.scoring.manual import ensure_branch_items
+    if ensure_branch_items(db, br.id, pk, _registry()):
+        db.commit()
     data = load_sheet(db, br, pk)
     can_verify = can_review(current_user, br)
     following = None

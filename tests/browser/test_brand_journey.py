@@ -50,7 +50,7 @@ def seed(app):
     windows = windows_to_close(TODAY)
     last = [w for w in windows if w.kind == "month"][-1]
     for key in windows[:windows.index(last)]:
-        close_period(s, key, kinds=registry)
+        close_period(s, key, kinds=registry, unverified="zero", reason="历史期间：人工评分项按 0 分计")
     s.commit()
     ids = {"b1": b1.id, "last": last}
     s.close()

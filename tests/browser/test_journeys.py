@@ -1,13 +1,16 @@
 """Journeys in the browser, in Chinese, over the real engine (no inserted results):
 a secretary keeps her ledger and sees the checklist turn green; a reviewer verifies and
 adjusts an item with a reason; an admin closes the quarter on 期间结账 (three months,
-then the quarter); the dashboard shows the radar and the ranking shows the branch in its
+then the quarter once the reviewer has verified the unverified manual items the close
+page lists); the dashboard shows the radar and the ranking shows the branch in its
 place. The current month and quarter are today's: earlier quarters of the year are
-closed in the seed (history), the journey closes the running one."""
+closed in the seed (history); for the closing journeys the app's clock (TODAY) is set
+to the day after the running month or quarter, since a window closes only once it has
+ended."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -67,8 +70,8 @@ def close_earlier_quarters(s, registry, quarter):
     for q in range(1, quarter.number):
         earlier = PeriodKey(quarter.year, "quarter", q)
         for month in earlier.children():
-            close_period(s, month, kinds=registry)
-        close_period(s, earlier, kinds=registry)
+            close_period(s, month, kinds=registry, today=TODAY)
+        close_period(s, earlier, kinds=registry, today=TODAY, unverified="zero", reason="历史季度：服务群众按 0 分计")
 
 
 def row_of(page, label):
@@ -120,11 +123,12 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     app, base = live_app
     ids = seed(app, ledger=True)
     month = PeriodKey.of_date("month", TODAY)
+    app.config["TODAY"] = month.ends_on + timedelta(days=1)   # the month has ended: its items are due
 
     # the admin runs a provisional computation (试算) of the month: the sheet gets its items
     admin = new_page()
     log_in(admin, base, "zuzhibu")
-    admin.click("nav.sidebar >> text=期间结账")
+    admin.goto(f"{base}/scoring/periods?year={TODAY.year}")
     row_of(admin, month.label).locator("button", has_text="试算").click()
     admin.wait_for_load_state()
     assert "已试算" in admin.locator(".flash").first.inner_text()
@@ -165,31 +169,59 @@ def test_reviewer_verifies_and_adjusts_an_item_with_reason(live_app, new_page):
     assert mine.locator("form[action$='/verify']").count() == 0
 
 
-def test_admin_closes_the_quarter_then_dashboard_radar_and_ranking(live_app, new_page):
+def test_admin_closes_the_quarter_after_the_unverified_list_is_empty(live_app, new_page):
     from core.periods.keys import PeriodKey
 
     app, base = live_app
-    ids = seed(app, history=True, ledger=True)
     quarter = PeriodKey.of_date("quarter", TODAY)
+    ids = seed(app, history=True, ledger=True)
+    app.config["TODAY"] = quarter.ends_on + timedelta(days=1)   # the quarter has just ended
 
     admin = new_page()
     admin.on("dialog", lambda dialog: dialog.accept())   # 结账 asks for confirmation
     log_in(admin, base, "zuzhibu")
-    admin.click("nav.sidebar >> text=期间结账")
+    periods = f"{base}/scoring/periods?year={TODAY.year}"
+    admin.goto(periods)
     assert admin.locator("h1").inner_text().startswith(f"期间结账：{TODAY.year}")
 
-    # the quarter first: refused while its months are open, nothing locked
-    row_of(admin, quarter.label).locator("button", has_text="结账").first.click()
-    admin.wait_for_load_state()
-    assert "尚未结账" in admin.locator(".flash").first.inner_text()
-    assert "未结账" in row_of(admin, quarter.label).locator("td").nth(1).inner_text()
+    # the quarter first: its close page says its months are open and offers no close
+    row_of(admin, quarter.label).locator("a", has_text="结账…").click()
+    assert "尚未结账" in admin.locator("#close-problems").inner_text()
+    assert admin.locator("main form button", has_text="结账").count() == 0
 
     for month in quarter.children():
-        row_of(admin, month.label).locator("button", has_text="结账").first.click()
+        admin.goto(periods)
+        row_of(admin, month.label).locator("a", has_text="结账…").click()
+        assert "没有未审核的人工评分项" in admin.locator("#unverified-items").inner_text()
+        admin.locator("main form button", has_text="结账").click()
         admin.wait_for_load_state()
         assert "已结账锁定" in admin.locator(".flash").first.inner_text()
         assert "已结账（锁定）" in row_of(admin, month.label).locator("td").nth(1).inner_text()
-    row_of(admin, quarter.label).locator("button", has_text="结账").first.click()
+
+    # the quarter's manual item (服务群众) is unverified on both sheets: listed, the close refused
+    row_of(admin, quarter.label).locator("a", has_text="结账…").click()
+    unverified = admin.locator("#unverified-items").inner_text()
+    assert "共 2 项未审核" in unverified and "炼铁厂党委" in unverified
+    admin.locator("main form button", has_text="结账").click()      # the rule set's default: refuse
+    admin.wait_for_load_state()
+    assert "不能结账" in admin.locator(".flash").first.inner_text()
+
+    # the reviewer verifies both (one confirmed, one adjusted), from each sheet
+    reviewer = new_page()
+    log_in(reviewer, base, "shenhe")
+    for branch, earned, reason in ((ids["b1"], "5", "服务群众记录齐全，确认"), (ids["b2"], "3", "走访记录不全，酌减")):
+        reviewer.goto(f"{base}/scoring/sheet/{branch}?period={quarter.key}")
+        form = reviewer.locator("tr[id^=ev-]", has_text="服务群众").locator("form[action$='/verify']")
+        form.locator("input[name=earned]").fill(earned)
+        form.locator("input[name=reason]").fill(reason)
+        form.locator("button", has_text="确认/调整").click()
+        reviewer.wait_for_url(re.compile(r".*#ev-\d+-\d+-\d+$"))
+        assert "审核结果已保存" in reviewer.locator(".flash").first.inner_text()
+
+    # the list is empty now: the admin closes the quarter
+    admin.reload()
+    assert "没有未审核的人工评分项" in admin.locator("#unverified-items").inner_text()
+    admin.locator("main form button", has_text="结账").click()
     admin.wait_for_load_state()
     flash = admin.locator(".flash").first.inner_text()
     assert f"{quarter.label} 已结账锁定" in flash and "2 个党支部出结果" in flash
@@ -212,8 +244,6 @@ def test_admin_closes_the_quarter_then_dashboard_radar_and_ranking(live_app, new
     assert "1 / 2" in secretary.locator(".kpis").inner_text()
 
     # the ranking (newest closed window = this quarter): the branch keeping its ledger first
-    reviewer = new_page()
-    log_in(reviewer, base, "shenhe")
     reviewer.click("nav.sidebar >> text=排名")
     assert quarter.label in reviewer.content()
     rows = reviewer.locator("#ranking tr[data-branch]")

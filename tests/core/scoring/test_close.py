@@ -21,7 +21,9 @@ MANUAL_Q = {"index_code": "team", "points": 10, "cycle": "quarter", "method": "m
 @pytest.fixture
 def setup(db, make_branch, make_ruleset, add_record, add_points):
     branches = [make_branch(category=c) for c in ("production", "production", "market")]
-    rs = make_ruleset(indicators=[LEDGER, MANUAL_Q])
+    # unverified manual items count 0 here: these tests are about order and locks
+    # (the policies are tested in test_unverified_items.py)
+    rs = make_ruleset(indicators=[LEDGER, MANUAL_Q], settings={"unverified_policy": "zero"})
     add_record(branches[0], "committee_meeting", date(2026, 1, 5))
     add_record(branches[1], "committee_meeting", date(2026, 1, 6), late_days=20)
     add_points(branches[2], "bonus", 2, date(2026, 1, 9))

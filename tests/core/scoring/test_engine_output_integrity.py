@@ -49,7 +49,7 @@ def _setup(db, make_unit, make_branch, make_ruleset, add_record):
         {"index_code": "team", "points": 6, "cycle": "quarter", "method": "attendance",
          "params": {"record_types": ["member_meeting"]}, "categories": ["production"]},
         {"index_code": "service", "points": 5, "cycle": "quarter", "method": "manual"},
-    ])
+    ], settings={"unverified_policy": "zero"})
     for b in branches + [gone]:
         add_record(b, "committee_meeting", date(2026, 1, 6))
         add_record(b, "member_meeting", date(2026, 2, 10), present_full=7)

@@ -187,7 +187,8 @@ def test_target_completed_early_keeps_full_points(db, branch, make_ruleset, clos
 
 
 def test_branch_without_targets_due_has_no_target_evaluation(db, branch, make_ruleset, close, result_of):
-    rs = make_ruleset(indicators=[TARGET, {"index_code": "team", "points": 5, "cycle": "quarter"}])
+    rs = make_ruleset(indicators=[TARGET, {"index_code": "team", "points": 5, "cycle": "quarter"}],
+                      settings={"unverified_policy": "zero"})
     close.quarter("2026Q1")
     assert auto(db, branch, rs) is None
     assert result_of(branch, "2026Q1").performance is None
@@ -206,7 +207,8 @@ def test_plugin_indicator_only_where_plugin_enabled(db, make_unit, make_branch, 
     u1, u2 = make_unit(), make_unit()
     b1, b2 = make_branch(unit=u1), make_branch(unit=u2)
     enable_plugin(u1, "brands")
-    rs = make_ruleset(indicators=[{"index_code": "brand", "points": 5, "cycle": "month", "plugin": "brands"}])
+    rs = make_ruleset(indicators=[{"index_code": "brand", "points": 5, "cycle": "month", "plugin": "brands"}],
+                      settings={"unverified_policy": "zero"})
     close("2026-01")
     ids = set(db.scalars(select(Evaluation.branch_id).where(Evaluation.indicator_id == rs.indicators[0].id)))
     assert ids == {b1.id}

@@ -79,13 +79,16 @@ def test_index_without_evaluation_is_dropped_and_others_rescaled(make_branch, sc
     assert r.notes["rescaled"] == ["brand"]
 
 
-def test_index_scores_rounded_half_up_then_summed(make_branch, scored):
+def test_total_is_the_exact_sum_rounded_once_and_shown_indices_add_up_to_it(make_branch, scored):
     branch = make_branch()
-    # each index 1/3 of 20 = 6.666… → 6.67; five of them → 33.35 (not round(33.333))
+    # each index 1/3 of 20 = 6.666…; exact sum 33.333… → 33.33 (rounding each first gave 33.35);
+    # shown: 6.66 each plus the 3 hundredths missing to the base, by largest remainder
+    # (all equal: in index order)
     r = scored(branch, [manual(i, 3) for i in ("team", "management", "performance", "brand", "service")],
                {k: 1 for k in range(5)})
-    assert r.team == Decimal("6.67")
-    assert r.total == Decimal("33.35")
+    assert r.total == r.base == Decimal("33.33")
+    assert [r.team, r.management, r.performance, r.brand, r.service] == [
+        Decimal("6.67"), Decimal("6.67"), Decimal("6.67"), Decimal("6.66"), Decimal("6.66")]
 
 
 def test_ratio_pools_points_across_indicators_of_an_index(make_branch, scored):
@@ -170,9 +173,9 @@ def test_quarter_window_counts_monthly_and_quarterly_evaluations(db, make_branch
     assert result_of(branch, "2026-03").stars is None
 
 
-def test_unverified_manual_item_counts_zero(make_branch, scored):
+def test_unverified_manual_item_counts_zero_when_the_ruleset_says_so(make_branch, scored):
     branch = make_branch()
-    r = scored(branch, [manual("team", 10), manual("team", 10)], {0: 10})
+    r = scored(branch, [manual("team", 10), manual("team", 10)], {0: 10}, settings={"unverified_policy": "zero"})
     assert r.total == Decimal("50.00")
 
 

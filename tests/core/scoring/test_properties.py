@@ -131,6 +131,7 @@ def test_golden_digits_identical_on_every_database(db, make_branch, make_ruleset
            if key == "2026Q1"]
     # By hand (weights 20 → 33.33… each over the 3 indices present):
     # G0 management (3+4)/13 → 17.95, team (1+0+4.40)/16 → 11.25 (attendance 23/29), service 0, bonus 1.25
-    # G1 management 1.5/13 → 3.85, team (0+4+2.84)/16 → 14.25 (attendance 20/29), service 1/6 → 5.56
+    # G1 management 1.5/13 → 3.846…, team (0+4+2.84)/16 → 14.25 (attendance 20/29), service 1/6 → 5.555…:
+    # exact sum 23.651… → 23.65 (rounded once; rounding each index first gave 23.66)
     # G2 team 1/16 → 2.08 (member meeting 6 of 12: no quorum; attendance 10/21 < 0.5)
-    assert got == [("G0", "30.45", 1, 1), ("G1", "23.66", 1, 2), ("G2", "2.08", 1, 3)]
+    assert got == [("G0", "30.45", 1, 1), ("G1", "23.65", 1, 2), ("G2", "2.08", 1, 3)]

@@ -171,7 +171,7 @@ def test_quarter_close_needs_previous_quarter_closed(db, make_ruleset, registry,
     from core.scoring.close import close_period
     from core.scoring.errors import CloseOrderError
     make_ruleset(indicators=[Q_ITEM])
-    for m in ("2026-04", "2026-05", "2026-06"):
+    for m in ("2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"):
         close(m)
     with pytest.raises(CloseOrderError, match="2026年第一季度尚未结账"):
         close_period(db, "2026Q2", kinds=registry)

@@ -36,6 +36,7 @@ def closed_year(app, db, branch, members):
     seed_ruleset(db, 2025)
     db.commit()
     for key in all_keys_of_year(2025):
-        close_period(db, key, kinds=app.extensions["starbranch.plugins"])
+        close_period(db, key, kinds=app.extensions["starbranch.plugins"], unverified="zero",
+                     reason="测试：人工评分项按 0 分计")
     db.commit()
     return 2025

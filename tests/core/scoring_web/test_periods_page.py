@@ -13,6 +13,10 @@ def test_admin_closes_and_reopens_a_month(client, login, make_user, db, branch, 
     db.commit()
     login(make_user("admin"))
     assert "2026年3月" in client.get("/scoring/periods?year=2026").get_data(as_text=True)
+    r = client.post("/scoring/periods/2026-01/close", follow_redirects=True)
+    assert "已结账锁定" in r.get_data(as_text=True)
+    r = client.post("/scoring/periods/2026-02/close", follow_redirects=True)
+    assert "已结账锁定" in r.get_data(as_text=True)
     r = client.post("/scoring/periods/2026-03/close", follow_redirects=True)
     assert "已结账锁定" in r.get_data(as_text=True)
     db.expire_all()
@@ -39,7 +43,7 @@ def test_quarter_before_its_months_is_refused(client, login, make_user, db):
 
 def test_close_without_ruleset_explains(client, login, make_user, db):
     login(make_user("admin"))
-    r = client.post("/scoring/periods/2026-03/close", follow_redirects=True)
+    r = client.post("/scoring/periods/2026-01/close", follow_redirects=True)
     assert "没有启用的考核细则" in r.get_data(as_text=True)
 
 

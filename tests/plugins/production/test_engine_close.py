@@ -114,6 +114,7 @@ def test_beating_the_plan_earns_the_capped_bonus_above_points(db, world, put):
     output.params = {**output.params, "bonus_rate": "0.5", "bonus_cap": "0.1"}
     put(a, "output", "2026-04", plan=1000, actual=1100)
     db.commit()
-    close_all(db, world["registry"], "2026-04")
-    ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == a.id, Evaluation.indicator_id == output.id))
+    close_all(db, world["registry"], "2026-01", "2026-02", "2026-03", "2026-04")
+    ev = db.scalar(select(Evaluation).join(Period, Period.id == Evaluation.period_id)
+                   .where(Evaluation.branch_id == a.id, Evaluation.indicator_id == output.id, Period.key == "2026-04"))
     assert (ev.points, ev.auto_earned) == (D("10.00"), D("10.50"))
