@@ -50,7 +50,9 @@ def seed_world(session: Session, *, secretaries: int, reviewers: int, members: i
     session.flush()
     unit.unit_id = unit.id
     weights = {"team": 20, "management": 20, "performance": 20, "brand": 20, "service": 20}
-    rs = RuleSet(year=year, version=1, name=f"{year}细则", status="active", settings=dict(DEFAULT_SETTINGS))
+    # closes here never wait for reviewers: unverified manual items count 0
+    rs = RuleSet(year=year, version=1, name=f"{year}细则", status="active",
+                 settings={**DEFAULT_SETTINGS, "unverified_policy": "zero"})
     rs.weights = [IndexWeight(category="production", index_code=i, weight=w) for i, w in weights.items()]
     rs.bands = [StarBand(stars=s, min_score=Decimal(m)) for s, m in {5: 90, 4: 80, 3: 70, 2: 60, 1: 0}.items()]
     specs = [
