@@ -14,6 +14,7 @@ ENV_KEYS = {
     "STARBRANCH_UPLOAD_DIR": "UPLOAD_DIR",
     "STARBRANCH_ENV": "ENV",
     "STARBRANCH_PLUGINS": "PLUGINS",
+    "STARBRANCH_PUBLIC_URL": "PUBLIC_URL",
 }
 
 DEV_SECRET = "dev-only-not-secret"
@@ -38,6 +39,9 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "ATTACHMENT_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt"],
         # None = every plugin found through the starbranch.plugins entry points.
         "PLUGINS": None,
+        # The address printed in documents' QR codes (…/verify/<serial>); None = the
+        # address of the request that issues them (http://127.0.0.1:5000 from the CLI).
+        "PUBLIC_URL": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         "PAGE_SIZE": 50,

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from core.db import get_session
+from core.documents.demo_previous_year import build_closed_year
 from core.org import demodata
 from core.scoring.demo_periods import close_demo_periods
 
@@ -33,6 +34,7 @@ def demo(reset, seed, close_periods):
         demodata.enable_demo_plugins(session, registry, result)
         registry.hook.starbranch_demo_data(session=session, units=result.units, branches=result.branches)
         closed = close_demo_periods(session, registry, date.today()) if close_periods else []
+        closed = (build_closed_year(session, registry, result.units, result.branches) if close_periods else []) + closed
         session.commit()
     except demodata.DemoRefused as exc:
         session.rollback()

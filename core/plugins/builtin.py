@@ -68,3 +68,10 @@ def starbranch_default_indicators(ruleset):
 def starbranch_celery_tasks(celery):
     for _ in _core_modules("tasks"):
         pass  # importing core.*.tasks registers their @shared_task tasks
+
+
+@hookimpl
+def starbranch_document_types():
+    from core.documents.papers import CORE_TYPES
+
+    return list(CORE_TYPES)
