@@ -15,6 +15,7 @@ ENV_KEYS = {
     "STARBRANCH_ENV": "ENV",
     "STARBRANCH_PLUGINS": "PLUGINS",
     "STARBRANCH_PUBLIC_URL": "PUBLIC_URL",
+    "STARBRANCH_FONT_CACHE": "FONT_CACHE",
 }
 
 DEV_SECRET = "dev-only-not-secret"
@@ -42,6 +43,8 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         # The address printed in documents' QR codes (…/verify/<serial>); None = the
         # address of the request that issues them (http://127.0.0.1:5000 from the CLI).
         "PUBLIC_URL": None,
+        # Where the pre-subset document fonts are cached; None = <instance>/fonts.
+        "FONT_CACHE": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         "PAGE_SIZE": 50,

@@ -96,7 +96,7 @@ def fonts_command():
         if any(p in missing for p in ("fonts-arphic-ukai", "fonts-arphic-uming")):
             sys.exit(1)
     started = time.perf_counter()
-    paths = fonts.prepare(Path(current_app.instance_path) / "fonts")
+    paths = fonts.prepare(Path(current_app.config.get("FONT_CACHE") or Path(current_app.instance_path) / "fonts"))
     click.echo(f"文书字体已就绪（{time.perf_counter() - started:.1f} 秒）：" + "，".join(p.name for p in paths))
 
 

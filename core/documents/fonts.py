@@ -45,7 +45,7 @@ FONT_ROOTS = ("/usr/share/fonts", "/usr/local/share/fonts")
 #: 〔〕 of document numbers, quotes and dashes).
 BASE_EXTRA = "〇★☆〔〕【】“”‘’—…·•●○◎※№、。，；：？！（）《》「」『』　×÷±≤≥％"
 #: Bump when the subsetting below changes, so cached files are rebuilt.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 class FontError(RuntimeError):
@@ -79,7 +79,16 @@ def _open(path: Path, index: int, lazy: bool = True):
 
 @lru_cache(maxsize=None)
 def _cmap(path: Path, index: int) -> frozenset[int]:
-    return frozenset(_open(path, index).getBestCmap())
+    """The code points the font really draws: mapped in its cmap to a glyph with an
+    outline. (AR PL UKai maps 䶮 to an empty glyph: a cmap entry alone proves nothing.)"""
+    font = _open(path, index)
+    cmap = font.getBestCmap()
+    if "glyf" not in font:
+        return frozenset(cmap)
+    offsets = font["loca"].locations
+    order = font.getGlyphOrder()
+    drawn = {order[i] for i in range(min(len(order), len(offsets) - 1)) if offsets[i + 1] > offsets[i]}
+    return frozenset(cp for cp, name in cmap.items() if name in drawn)
 
 
 @lru_cache(maxsize=1)
@@ -95,9 +104,15 @@ def gb2312() -> frozenset[int]:
     return frozenset(out)
 
 
+#: Unicode categories that draw nothing: controls, format characters (joiners,
+#: variation selectors are Mn and are drawn with their base), separators.
+_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+
+
 def needs_glyph(char: str) -> bool:
-    """Characters a font must draw: not ASCII, not whitespace or control characters."""
-    return ord(char) >= 0x80 and unicodedata.category(char)[0] not in "CZ"
+    """Characters a font must draw: everything but ASCII and invisible characters —
+    unassigned and private-use code points too (no font of ours has them: refused)."""
+    return ord(char) >= 0x80 and unicodedata.category(char) not in _INVISIBLE
 
 
 def face_source(face: str) -> tuple[Path, int]:
@@ -176,6 +191,26 @@ def base_font(face: str, cache_dir: Path) -> Path:
     return target
 
 
+def batch_codepoints(face: str, charset: str) -> frozenset[int]:
+    """What a batch font of `charset` holds: ASCII and the charset's characters of the
+    face's base subset."""
+    return frozenset(range(0x20, 0x7F)) | (frozenset(ord(c) for c in charset) & base_codepoints(face))
+
+
+def batch_key(charset: str) -> str:
+    return _digest(CACHE_VERSION, "".join(sorted(set(charset))))
+
+
+def batch_font(face: str, cache_dir: Path, charset: str) -> Path:
+    """The face's base subset cut down to the characters of one batch of documents
+    (cached by character set). Embedding a font costs in proportion to its size, so a
+    bulk job's documents render about a third faster with it than with the GB2312 one."""
+    target = Path(cache_dir) / f"{face}-batch-{batch_key(charset)}.ttf"
+    if not target.exists():
+        _subset_to(base_font(face, cache_dir), 0, batch_codepoints(face, charset), target)
+    return target
+
+
 def prepare(cache_dir: Path) -> list[Path]:
     """Build (or find cached) every face's base subset; `make run` calls this."""
     return [base_font(face, cache_dir) for face in FACES]
@@ -189,10 +224,12 @@ class ExtraFont:
     path: Path
 
 
-def extras_for(face: str, text: str, cache_dir: Path) -> list[ExtraFont]:
-    """The extra fonts `text` needs with `face` (cached by character set), in fallback
-    order. Raises MissingGlyph naming the first character no installed font has."""
-    needed = sorted({ord(c) for c in text if needs_glyph(c)} - base_codepoints(face))
+def extras_for(face: str, text: str, cache_dir: Path, charset: str | None = None) -> list[ExtraFont]:
+    """The extra fonts `text` needs with `face` beyond its base (or batch) font (cached
+    by character set), in fallback order. Raises MissingGlyph naming the first
+    character no installed font has."""
+    covered = batch_codepoints(face, charset) if charset is not None else base_codepoints(face)
+    needed = sorted({ord(c) for c in text if needs_glyph(c)} - covered)
     if not needed:
         return []
     fonts = chain(face)

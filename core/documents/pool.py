@@ -17,8 +17,10 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import sys
 import threading
 import time
+import types
 
 from core.documents.render import RenderJob, RenderProblem, render_chunk, render_safe, warm_up
 
@@ -40,7 +42,15 @@ def _get_pool():
     with _lock:
         if _pool is None:
             _size = workers()
-            _pool = multiprocessing.get_context("spawn").Pool(_size, initializer=warm_up)
+            # `spawn` would re-run the parent's __main__ script in every worker (a script
+            # without an `if __name__ == "__main__"` guard would recurse); the workers
+            # need only core.documents.render, so they are started with a blank __main__.
+            real_main = sys.modules["__main__"]
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            try:
+                _pool = multiprocessing.get_context("spawn").Pool(_size, initializer=warm_up)
+            finally:
+                sys.modules["__main__"] = real_main
         return _pool
 
 

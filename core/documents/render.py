@@ -54,6 +54,9 @@ class RenderJob:
     #: The URL the QR code encodes; None = no QR code.
     qr_url: str | None = None
     max_pages: int = 50
+    #: The characters of the whole batch this job belongs to (None for a single
+    #: document): the main face is then embedded from a font cut down to them.
+    charset: str | None = None
     #: Several documents as one PDF (merged bulk issue): contexts rendered one after another.
     contexts: list[dict] = field(default_factory=list)
 
@@ -216,50 +219,64 @@ def qr_data_url(url: str) -> str:
     import segno
 
     buf = io.BytesIO()
-    segno.make(url, error="m", micro=False, mask=0).save(buf, kind="png", border=2, scale=1)
+    segno.make(url, error="m", micro=False, mask=0).save(buf, kind="png", border=4, scale=1)
     return data_url(buf.getvalue(), "image/png")
 
 
 # ------------------------------------------------------------------ fonts as CSS
 
-def _stack(first: str, second: str, extras) -> str:
-    names = [first, second] + [x.family for x in extras]
+def _families(face: str, cache_dir: Path, charset: str | None) -> dict[str, tuple[str, Path]]:
+    """face → (CSS family, font file): the base subsets, and for the document's main
+    face the batch font when a charset is given (its own family name: two files under
+    one family would let fontconfig pick either)."""
+    out = {}
+    for code, (family, _file, _index) in fonts.FACES.items():
+        if code == face and charset is not None:
+            out[code] = (f"{family} {fonts.batch_key(charset)}", fonts.batch_font(code, cache_dir, charset))
+        else:
+            out[code] = (family, fonts.base_font(code, cache_dir))
+    return out
+
+
+def _stack(names) -> str:
     return ", ".join(f'"{n}"' for n in names)
+
+
+def font_stacks(face: str, families, extras) -> dict[str, str]:
+    """CSS font-family stacks: the document's main face, `kai` and `ming`; each falls
+    back to the other face and then to the extra fonts."""
+    kai, ming = families["kai"][0], families["ming"][0]
+    tail = [x.family for x in extras]
+    return {"main": _stack(([kai, ming] if face == "kai" else [ming, kai]) + tail),
+            "kai": _stack([kai, ming] + tail), "ming": _stack([ming, kai] + tail)}
 
 
 _CSS_CACHE: dict = {}
 _FONT_CONFIG = {}
 
 
-def font_stack(face: str, extras) -> str:
-    kai, ming = fonts.FACES["kai"][0], fonts.FACES["ming"][0]
-    return _stack(kai, ming, extras) if face == "kai" else _stack(ming, kai, extras)
-
-
-def _font_css(face: str, cache_dir: Path, extras):
-    """(FontConfiguration, CSS) for the face with these extras; cached per process."""
+def _font_css(face: str, cache_dir: Path, extras, charset: str | None):
+    """(FontConfiguration, CSS, stacks) for the face with these extras; cached per process."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    key = (face, str(cache_dir), tuple(x.family for x in extras))
+    key = (face, str(cache_dir), tuple(x.family for x in extras), charset and fonts.batch_key(charset))
     if key in _CSS_CACHE:
         return _CSS_CACHE[key]
     fc = _FONT_CONFIG.setdefault(str(cache_dir), FontConfiguration())
-    faces = {f: fonts.base_font(f, cache_dir) for f in fonts.FACES}
-    rules = [f'@font-face {{ font-family: "{fonts.FACES[f][0]}"; src: url({ORIGIN}fonts/{p.name}); }}'
-             for f, p in faces.items()]
+    families = _families(face, cache_dir, charset)
+    rules = [f'@font-face {{ font-family: "{family}"; src: url({ORIGIN}fonts/{path.name}); }}'
+             for family, path in families.values()]
     rules += [f'@font-face {{ font-family: "{x.family}"; src: url({ORIGIN}fonts/{x.path.name}); }}' for x in extras]
-    kai, ming = fonts.FACES["kai"][0], fonts.FACES["ming"][0]
-    main = _stack(kai, ming, extras) if face == "kai" else _stack(ming, kai, extras)
-    rules += [f"html {{ font-family: {main}; }}",
-              f".kai {{ font-family: {_stack(kai, ming, extras)}; }}",
-              f".ming {{ font-family: {_stack(ming, kai, extras)}; }}"]
+    stacks = font_stacks(face, families, extras)
+    rules += [f"html {{ font-family: {stacks['main']}; }}", f".kai {{ font-family: {stacks['kai']}; }}",
+              f".ming {{ font-family: {stacks['ming']}; }}"]
     fetcher = _fetcher_class()(static_dir=str(cache_dir), font_dir=str(cache_dir))
     css = CSS(string="\n".join(rules), font_config=fc, url_fetcher=fetcher)
     if len(_CSS_CACHE) > 256:
         _CSS_CACHE.clear()
-    _CSS_CACHE[key] = (fc, css)
-    return fc, css
+    _CSS_CACHE[key] = (fc, css, stacks)
+    return _CSS_CACHE[key]
 
 
 # ------------------------------------------------------------------ the render
@@ -284,9 +301,9 @@ def render(job: RenderJob) -> bytes:
     html = parts[0] if len(parts) == 1 else _merge(parts)
     cache_dir = Path(job.cache_dir)
     try:
-        extras = fonts.extras_for(job.face, page_text(html), cache_dir)
-        fc, css = _font_css(job.face, cache_dir, extras)
-        html = html.replace(FONT_TOKEN, font_stack(job.face, extras).replace('"', "'"))
+        extras = fonts.extras_for(job.face, page_text(html), cache_dir, job.charset)
+        fc, css, stacks = _font_css(job.face, cache_dir, extras, job.charset)
+        html = html.replace(FONT_TOKEN, stacks["main"].replace('"', "'"))
     except fonts.MissingGlyph as exc:
         raise RenderProblem("glyph", f"字符“{exc.char}”（U+{ord(exc.char):04X}）在已安装的字体中都没有字形，"
                                      "不能出具文书。", char=exc.char) from None
@@ -303,11 +320,12 @@ def render(job: RenderJob) -> bytes:
         raise RenderProblem("url", f"文书引用了不允许的地址：{url}（只允许本系统的静态文件和 data: 地址）。") from None
     if len(document.pages) > job.max_pages * len(contexts):
         raise RenderProblem("size", f"文书超过 {job.max_pages * len(contexts)} 页，已停止。")
-    return document.write_pdf()
+    return document.write_pdf(**_PDF_OPTIONS)
 
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
 _STYLE_CACHE: dict = {}
+_PDF_OPTIONS: dict = {}
 
 
 def _split_styles(html: str, fc, fetcher):

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import record
 from core.db import utcnow
-from core.documents import pool, render as rendering
+from core.documents import fonts, pool, render as rendering
 from core.documents.models import DocumentTemplate, IssuedDocument
 from core.documents.types import DocumentRefused, DocumentType, IssueRequest, Paper
 from core.org.models import OrgNode
@@ -116,7 +116,7 @@ class RenderSettings:
     @classmethod
     def from_app(cls, app, verify_base: str | None = None) -> RenderSettings:
         base = verify_base or app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000/"
-        return cls(cache_dir=str(Path(app.instance_path) / "fonts"), static_dir=str(Path(app.root_path) / "static"),
+        return cls(cache_dir=app.config.get("FONT_CACHE") or str(Path(app.instance_path) / "fonts"), static_dir=str(Path(app.root_path) / "static"),
                    upload_dir=app.config["UPLOAD_DIR"], verify_base=base.rstrip("/") + "/verify/")
 
 
@@ -143,9 +143,28 @@ def _contexts(session, doc_type, papers, tpl, settings, today):
     return out
 
 
+def batch_charset(source: str, contexts) -> str:
+    """Every non-ASCII character the batch's documents can show: the template's and the
+    data's (a superset of what is rendered)."""
+    chars = set(source)
+    for ctx in contexts:
+        chars.update(json.dumps(ctx, ensure_ascii=False, default=str))
+    return "".join(sorted(c for c in chars if ord(c) >= 0x80))
+
+
 def render_jobs(doc_type: DocumentType, tpl: TemplateSettings, settings: RenderSettings, prepared) -> list:
+    """One render job per paper; a batch shares a font cut down to its characters
+    (made here once, so the workers find it cached)."""
+    charset = None
+    if len(prepared) > 1:
+        charset = batch_charset(tpl.source, [p[3] for p in prepared])
+        try:
+            fonts.batch_font(doc_type.face, Path(settings.cache_dir), charset)
+        except fonts.FontError:
+            charset = None  # the worker reports the missing font
     return [rendering.RenderJob(source=tpl.source, context=ctx, face=doc_type.face, cache_dir=settings.cache_dir,
-                                static_dir=settings.static_dir, qr_url=qr_url, max_pages=doc_type.max_pages)
+                                static_dir=settings.static_dir, qr_url=qr_url, max_pages=doc_type.max_pages,
+                                charset=charset)
             for _serial, _number, _seq, ctx, qr_url in prepared]
 
 
