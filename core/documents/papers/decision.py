@@ -48,7 +48,7 @@ def build(session, request) -> list[Paper]:
     title = f"关于表彰{period.year}年度先进星级党支部的决定"
     return [Paper(subject="group", recipient="各二级单位党委、党总支", title=title, period_key=period.key,
                   context={"year": period.year, "count": total, "categories": categories},
-                  fields=[("文书", "表彰决定"), ("标题", title),
+                  fields=[("文书", "表彰决定"),
                           ("受表彰党支部", f"{total} 个")])]
 
 

@@ -95,7 +95,7 @@ def build(session, request) -> list[Paper]:
                            "totals": {"s3": report.totals[3], "s4": report.totals[4], "s5": report.totals[5]},
                            "honoured": report.honoured, "branches": n,
                            "radar_svg": _document_fonts(radar), "bars_svg": _document_fonts(bars)},
-                  fields=[("文书", "年度星级报告"), ("标题", title),
+                  fields=[("文书", "年度星级报告"),
                           ("范围", scope), ("摘要", summary)])]
 
 
