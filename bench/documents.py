@@ -182,7 +182,11 @@ def main() -> None:
             named = sum(1 for _ in decision.documents)
             from core.scoring.notice import commendation_list
             count = sum(len(v) for v in commendation_list(session, 2025)[1].values())
-            print(f"decision_500_s={decision_s:.2f}  ({count} branches named, {named} decision, "
+            import io
+
+            import pypdf
+            pages = len(pypdf.PdfReader(io.BytesIO(decision.pdfs[0])).pages)
+            print(f"decision_500_s={decision_s:.2f}  ({count} branches named, {named} decision, {pages} pages, "
                   f"{len(decision.pdfs[0]) / 1024:.0f} KB)")
             print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             print(f"warm_s={warm_s:.3f} batch_1000_s={batch_s:.2f} max_kb={max(sizes) / 1024:.1f} "

@@ -146,7 +146,7 @@ def test_starbranch_db_upgrade_and_current_use_the_app_database(tmp_path, monkey
     assert result.exit_code == 0, result.output
     assert _diff(url) == []
     result = runner.invoke(main, ["db", "current"])
-    assert "core_0001" in result.output and "pending" not in result.output
+    assert "core: core_0" in result.output and "pending" not in result.output  # whichever core head
 
 
 def test_autogenerate_refused_on_a_database_behind_the_heads(tmp_path, monkeypatch):
