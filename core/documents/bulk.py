@@ -82,16 +82,20 @@ def run_job(session: Session, app, job_id: int, *, actor=None) -> DocumentJob:
         job.finished_at = utcnow()
         session.commit()
     except (DocumentRefused, RenderProblem) as exc:
-        session.rollback()
-        job = session.get(DocumentJob, job_id)
-        job.status, job.error, job.finished_at = "failed", str(exc), utcnow()
-        session.commit()
+        return _failed(session, job_id, str(exc))
     except Exception as exc:
-        session.rollback()
-        job = session.get(DocumentJob, job_id)
-        job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
-        session.commit()
+        _failed(session, job_id, f"{type(exc).__name__}: {exc}")
         raise
+    return job
+
+
+def _failed(session: Session, job_id: int, error: str) -> DocumentJob | None:
+    """Record the failure on the job row (nothing else of the job was written)."""
+    session.rollback()
+    job = session.get(DocumentJob, job_id)
+    if job is not None:  # None: the row itself is gone
+        job.status, job.error, job.finished_at = "failed", error, utcnow()
+        session.commit()
     return job
 
 
