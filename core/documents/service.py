@@ -152,9 +152,21 @@ def batch_charset(source: str, contexts) -> str:
     return "".join(sorted(c for c in chars if ord(c) >= 0x80))
 
 
+def prepare_fonts(settings: RenderSettings) -> None:
+    """Make sure the pre-subset fonts exist before rendering (seconds the first time on a
+    machine; `make run` does it): outside the render time limit, and once, not by every
+    worker at the same time."""
+    try:
+        fonts.prepare(Path(settings.cache_dir))
+    except fonts.FontError as exc:
+        raise DocumentRefused(gettext("缺少文书所需的字体文件 %(f)s：请运行 make run（或安装 %(p)s）。",
+                                      f=str(exc), p=" ".join(fonts.PACKAGES))) from None
+
+
 def render_jobs(doc_type: DocumentType, tpl: TemplateSettings, settings: RenderSettings, prepared) -> list:
     """One render job per paper; a batch shares a font cut down to its characters
     (made here once, so the workers find it cached)."""
+    prepare_fonts(settings)
     charset = None
     if len(prepared) > 1:
         charset = batch_charset(tpl.source, [p[3] for p in prepared])

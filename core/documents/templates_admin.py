@@ -25,8 +25,8 @@ from core.audit.service import record
 from core.db import utcnow
 from core.documents import pool, render as rendering
 from core.documents.models import DocumentTemplate
-from core.documents.service import RenderSettings, TemplateSettings, cn_date, template_settings
-from core.documents.types import DocumentType
+from core.documents.service import RenderSettings, TemplateSettings, cn_date, prepare_fonts, template_settings
+from core.documents.types import DocumentRefused, DocumentType
 
 SEAL_MAX_BYTES = 2 * 1024 * 1024
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -89,7 +89,10 @@ def preview(session: Session, doc_type: DocumentType, draft: Draft, settings: Re
                               static_dir=settings.static_dir, qr_url=settings.verify_base + "PREVIEW",
                               max_pages=doc_type.max_pages)
     try:
+        prepare_fonts(settings)
         return pool.render_one(job, timeout=pool.RENDER_SECONDS)
+    except DocumentRefused as exc:
+        raise TemplateRefused(str(exc)) from None
     except rendering.RenderProblem as exc:
         message = exc.message if exc.line is None else gettext("第 %(line)s 行：%(msg)s", line=exc.line, msg=exc.message)
         raise TemplateRefused(message, field="source", line=exc.line) from None
