@@ -15,20 +15,25 @@ _n = itertools.count(1)
 
 @pytest.fixture
 def graded_year(db):
-    """graded_year({branch: stars}, year=2025, notice="final"|"open"|None, top_n=3):
-    the year closed with those annual grades (totals descending in the given order)
-    and its notice in the given state. Returns the year's Period."""
+    """graded_year({branch: stars}, year=2025, notice="final"|"open"|None, top_n=3,
+    quarter=None, settings=None): the year (or its `quarter`) closed with those grades
+    (totals descending in the given order) and the year's notice in the given state;
+    `settings` go into the rule set's settings. Returns the window's Period."""
     from core.indicators.models import RuleSet
     from core.periods.models import Period
     from core.scoring.models import AnnualNotice, ScoreResult, tier_of
 
-    def factory(grades: dict, year: int = 2025, notice: str | None = "final", top_n: int = 3):
+    def factory(grades: dict, year: int = 2025, notice: str | None = "final", top_n: int = 3,
+                quarter: int | None = None, settings: dict | None = None):
+        from core.periods.keys import PeriodKey
+
         ruleset = RuleSet(year=year, version=next(_n), name=f"{year}年度考核细则", status="active",
-                          settings={"commendation_top_n": top_n})
+                          settings={"commendation_top_n": top_n, **(settings or {})})
         db.add(ruleset)
         db.flush()
-        period = Period(key=str(year), kind="year", year=year, number=0, starts_on=date(year, 1, 1),
-                        ends_on=date(year, 12, 31), status="closed", ruleset_id=ruleset.id, closed_at=utcnow())
+        pk = PeriodKey(year, "quarter", quarter) if quarter else PeriodKey(year, "year", 0)
+        period = Period(key=pk.key, kind=pk.kind, year=year, number=pk.number, starts_on=pk.starts_on,
+                        ends_on=pk.ends_on, status="closed", ruleset_id=ruleset.id, closed_at=utcnow())
         db.add(period)
         db.flush()
         for rank, (branch, stars) in enumerate(grades.items(), start=1):

@@ -108,40 +108,16 @@ def test_register_row_keeps_what_the_paper_shows_and_hashes(graded_year, issue_d
     assert doc.branch_id == a.id and doc.unit_id == unit.id and doc.period_key == "2025"
 
 
-def _closed_quarter(db, grades, quarter_certificates):
-    from datetime import date
-    from decimal import Decimal
-
-    from core.db import utcnow
-    from core.indicators.models import RuleSet
-    from core.periods.models import Period
-    from core.scoring.models import ScoreResult
-
-    ruleset = RuleSet(year=2025, version=77, name="2025年度考核细则", status="active",
-                      settings={"quarter_certificates": quarter_certificates})
-    db.add(ruleset)
-    db.flush()
-    period = Period(key="2025Q4", kind="quarter", year=2025, number=4, starts_on=date(2025, 10, 1),
-                    ends_on=date(2025, 12, 31), status="closed", ruleset_id=ruleset.id, closed_at=utcnow())
-    db.add(period)
-    db.flush()
-    for rank, (branch, stars) in enumerate(grades.items(), start=1):
-        db.add(ScoreResult(period_id=period.id, branch_id=branch.id, unit_id=branch.unit_id, category=branch.category,
-                           ruleset_id=ruleset.id, base=Decimal(90), bonus=Decimal(0), deduction=Decimal(0),
-                           total=Decimal(90), stars=stars, tier=1, rank=rank, vetoed=False, notes={}))
-    db.commit()
-
-
-def test_quarter_five_star_certificates_only_where_the_rule_set_says_so(db, issue_docs, three):
+def test_quarter_five_star_certificates_only_where_the_rule_set_says_so(graded_year, issue_docs, three):
     unit, (a, b, c) = three
-    _closed_quarter(db, {a: 5, b: 4}, quarter_certificates=True)
+    graded_year({a: 5, b: 4}, quarter=4, notice=None, settings={"quarter_certificates": True})
     result = issue_docs("certificate", "2025Q4")
     assert [d.recipient for d in result.documents] == [a.name]  # ★5 only
     assert "2025年第4季度" in pdf_text(result.pdfs[0])
 
 
-def test_quarter_certificates_refused_without_the_rule_set_switch(db, issue_docs, three):
+def test_quarter_certificates_refused_without_the_rule_set_switch(graded_year, issue_docs, three):
     unit, (a, b, c) = three
-    _closed_quarter(db, {a: 5}, quarter_certificates=False)
+    graded_year({a: 5}, quarter=4, notice=None)
     with pytest.raises(DocumentRefused, match="quarter_certificates"):
         issue_docs("certificate", "2025Q4")
