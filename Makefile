@@ -17,8 +17,11 @@ PYTEST_ARGS ?=
 CHROMIUM    ?= /usr/bin/chromium
 
 FONT_CHECK  := fc-list :lang=zh family | grep -q .
+# Fonts of PDF documents (core/documents/fonts.py): TrueType-outline CJK faces and the
+# Extension A/B fallback. Each line: Debian package, the file that proves it is there.
+DOC_FONTS   := fonts-arphic-ukai:ukai.ttc fonts-arphic-uming:uming.ttc fonts-hanazono:HanaMinB.ttf
 
-.PHONY: help run serve setup venv deps fonts translations compile-translations db demo \
+.PHONY: help run serve setup venv deps fonts pdf-tools document-fonts translations compile-translations db demo \
         test test-pg test-integration test-browser bench migrations clean
 
 help:
@@ -45,9 +48,21 @@ $(STAMP): setup.cfg pyproject.toml | $(PY)
 
 deps: $(STAMP)
 
-# A CJK font for PDF documents (WeasyPrint). Any installed Chinese font will do.
+# CJK fonts for PDF documents (WeasyPrint): a Chinese UI font, the document faces and
+# their fallback; then the pre-subset copies are prepared once (cached in instance/fonts).
 fonts:
 	@scripts/ensure_apt_package.sh fonts-wqy-microhei "$(FONT_CHECK)" "Chinese text in PDF documents"
+	@for spec in $(DOC_FONTS); do pkg=$${spec%%:*}; file=$${spec#*:}; \
+	  scripts/ensure_apt_package.sh $$pkg "find /usr/share/fonts /usr/local/share/fonts -name $$file 2>/dev/null | grep -q ." \
+	    "the fonts of PDF certificates and decisions" || exit 1; done
+
+# Tools the document tests read PDFs with: pdftotext/pdftoppm (poppler-utils), zbarimg (zbar-tools).
+pdf-tools:
+	@scripts/ensure_apt_package.sh poppler-utils "command -v pdftotext" "reading PDFs in the document tests"
+	@scripts/ensure_apt_package.sh zbar-tools "command -v zbarimg" "decoding QR codes in the document tests"
+
+document-fonts: deps fonts
+	@$(STARBRANCH) documents fonts
 
 compile-translations: deps
 	@$(PY) scripts/translations.py --compile >/dev/null
@@ -61,7 +76,7 @@ db: deps
 demo: db
 	$(PY) scripts/demo_if_empty.py
 
-setup: deps fonts compile-translations demo
+setup: deps fonts compile-translations demo document-fonts
 
 run: setup
 	@echo ">> serving on http://$(HOST):$(PORT)  (demo logins: see README.md)"
@@ -79,10 +94,10 @@ define run_pytest
 	if [ $$rc -eq 5 ]; then echo "ERROR: no tests were collected ($(2))" >&2; fi; exit $$rc
 endef
 
-test: deps fonts compile-translations
+test: deps fonts pdf-tools compile-translations
 	$(call run_pytest,,-m 'not browser' --ignore=tests/browser)
 
-test-pg: deps fonts compile-translations
+test-pg: deps fonts pdf-tools compile-translations
 	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
 	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL),-m 'not browser' --ignore=tests/browser)
 

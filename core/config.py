@@ -22,8 +22,9 @@ ENV_KEYS = {
     "STARBRANCH_SMTP_PASSWORD": "SMTP_PASSWORD",
     "STARBRANCH_SMTP_FROM": "SMTP_FROM",
     "STARBRANCH_SMTP_STARTTLS": "SMTP_STARTTLS",
-    "STARBRANCH_BASE_URL": "BASE_URL",
     "STARBRANCH_TODAY": "TODAY",
+    "STARBRANCH_PUBLIC_URL": "PUBLIC_URL",
+    "STARBRANCH_FONT_CACHE": "FONT_CACHE",
 }
 
 #: A production secret key must be at least this long (bytes).
@@ -54,6 +55,11 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "ATTACHMENT_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "txt"],
         # None = every plugin found through the starbranch.plugins entry points.
         "PLUGINS": None,
+        # The address printed in documents' QR codes (…/verify/<serial>); None = the
+        # address of the request that issues them (http://127.0.0.1:5000 from the CLI).
+        "PUBLIC_URL": None,
+        # Where the pre-subset document fonts are cached; None = <instance>/fonts.
+        "FONT_CACHE": None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         "PAGE_SIZE": 50,

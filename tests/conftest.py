@@ -50,6 +50,19 @@ def _pg_schema():
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _document_font_cache(tmp_path_factory):
+    """One cache of pre-subset document fonts for the whole run (building it takes
+    seconds; every app of the run reads STARBRANCH_FONT_CACHE)."""
+    old = os.environ.get("STARBRANCH_FONT_CACHE")
+    os.environ["STARBRANCH_FONT_CACHE"] = str(tmp_path_factory.getbasetemp() / "document-fonts")
+    yield
+    if old is None:
+        os.environ.pop("STARBRANCH_FONT_CACHE", None)
+    else:
+        os.environ["STARBRANCH_FONT_CACHE"] = old
+
+
 @pytest.fixture
 def app(request, tmp_path, _pg_schema):
     config = {

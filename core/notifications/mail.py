@@ -60,7 +60,7 @@ def send_digests(session: Session, config, now: datetime | None = None) -> int:
             smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
         for user_id, notes in by_user.items():
             smtp.send_message(_digest(prefs[user_id], config.get("SMTP_FROM") or "starbranch@localhost", notes,
-                                      config.get("BASE_URL") or ""))
+                                      config.get("PUBLIC_URL") or ""))
             for n in notes:
                 n.emailed_at = now
             session.commit()  # mailed is mailed: a later failure must not resend these

@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from core import clock
 from core.db import get_session
+from core.documents.demo_previous_year import build_closed_year
 from core.org import demodata
 from core.scoring.demo_periods import close_demo_periods
 
@@ -32,7 +33,10 @@ def demo(reset, seed, close_periods):
         result = demodata.build_demo(session, seed=seed, today=today)
         demodata.enable_demo_plugins(session, registry, result)
         registry.hook.starbranch_demo_data(session=session, units=result.units, branches=result.branches)
-        closed = close_demo_periods(session, registry, today) if close_periods else []
+        # the previous year first (closed, notice final, ready for documents), then this year
+        closed = (build_closed_year(session, registry, result.units, result.branches, today=today)
+                  if close_periods else [])
+        closed += close_demo_periods(session, registry, today) if close_periods else []
         session.commit()
     except demodata.DemoRefused as exc:
         session.rollback()

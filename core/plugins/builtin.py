@@ -75,3 +75,10 @@ def starbranch_audit_words():
     from core.audit.words import CORE_WORDS
 
     return CORE_WORDS
+
+
+@hookimpl
+def starbranch_document_types():
+    from core.documents.papers import CORE_TYPES
+
+    return list(CORE_TYPES)

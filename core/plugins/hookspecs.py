@@ -86,3 +86,24 @@ def starbranch_audit_words():
 
     Labels are Chinese msgids (translated when shown). Later plugins may add codes;
     a code given twice keeps the first label."""
+
+
+@hookspec
+def starbranch_document_types():
+    """Called when an app first needs its document types (the register, issue pages,
+    `starbranch documents`, /verify). Return a list of `core.documents.types.DocumentType`.
+
+    A type has: `code` (unique across plugins — a duplicate is an error), `label`
+    (Chinese, shown in menus and on /verify), `template` (the default Jinja/HTML source;
+    admins may replace it; it is rendered in a sandbox that sees only the paper's data,
+    and may use the classes `kai`/`ming` for the two faces and `{{ qr }}`, `{{ serial }}`,
+    `{{ issuer }}`, `{{ color }}`, `{{ seal }}`, `{{ number }}`, `{{ issued_on }}`,
+    `{{ issued_on_cn }}`, `{{ title }}`, `{{ recipient }}`), `build(session, request) ->
+    list[Paper]` (the data builder: reads, never writes, returns plain JSON-able data and
+    the (label, value) fields printed on the paper — /verify shows exactly those —, and
+    raises `DocumentRefused(message)` when the data is not final), `may_issue(user) ->
+    bool` (default: admins only; the register also checks every paper's branch against
+    the user's scope), `sample` (a context for the template editor's preview), `face`,
+    `numbered` (takes a 文号), `max_pages`, `bulk` (one per branch, offered for bulk
+    issue) and `plugin` (the plugin's name: its types are offered only where it is
+    enabled). See core/documents/types.py."""

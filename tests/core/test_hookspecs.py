@@ -188,3 +188,35 @@ def test_plugin_audit_words_name_its_actions_on_the_audit_page(app, db, client, 
     login(admin)
     page = client.get("/audit/").get_data(as_text=True)
     assert "测试插件操作" in page and "测试对象" in page and "戳的次数" in page
+
+
+@with_dummy
+@exercises("starbranch_document_types")
+def test_plugin_document_type_is_issued_and_verified(app, db, client, make_unit, make_user, login, enable_plugin):
+    import shutil
+
+    from core.documents.service import RenderSettings, issue
+    from core.documents.types import IssueRequest, document_types
+
+    types = document_types(app)
+    assert types["dummy_note"].plugin == "dummy" and "certificate" in types  # the core's come through the hook too
+    result = issue(db, types, IssueRequest(doc_type="dummy_note", period_key="2026"),
+                   RenderSettings.from_app(app, "http://verify.test/"))
+    db.commit()
+    doc = result.documents[0]
+    if shutil.which("pdftotext"):
+        from tests.core.documents.pdf_tools import pdf_text
+        text = pdf_text(result.pdfs[0])
+        assert "测试插件文书内容" in text and doc.serial in text
+    assert "测试插件文书" in client.get(f"/verify/{doc.serial}").get_data(as_text=True)
+    import re
+
+    def issue_choices():
+        page = client.get("/documents").get_data(as_text=True)
+        return re.search(r'<select id="issue-doc_type".*?</select>', page, re.S).group(0)
+
+    unit = make_unit()
+    login(make_user("admin"))
+    assert 'value="dummy_note"' not in issue_choices() and 'value="certificate"' in issue_choices()
+    enable_plugin(unit, "dummy")  # a plugin's types are offered where it is enabled
+    assert 'value="dummy_note"' in issue_choices()

@@ -11,6 +11,8 @@ PUBLIC = {
     "static",          # CSS/JS
     "auth.login",      # the login form itself
     "auth.language",   # switching the UI language before logging in
+    "documents.verify",       # checking a paper by its QR code: shows only what the paper shows
+    "documents.verify_form",  # the serial-number form of the same check
 }
 
 

@@ -99,3 +99,21 @@ def starbranch_audit_words():
 
     return AuditWords(actions={"dummy.poke": "测试插件操作"}, fields={"pokes": "戳的次数"},
                       objects={"dummy_things": "测试对象"})
+
+
+def _dummy_papers(session, request):
+    from core.documents.types import Paper
+
+    return [Paper(subject="group", recipient="测试对象", title="测试插件文书", period_key=request.period_key,
+                  context={"note": "测试插件文书内容"}, fields=[("文书", "测试插件文书")])]
+
+
+@hookimpl
+def starbranch_document_types():
+    from core.documents.types import DocumentType
+
+    CALLS.append(("starbranch_document_types", {}))
+    source = ('<html><head><style>@page { size: A5; }</style></head><body><h1>{{ title }}</h1>'
+              '<p>{{ note }}</p><p>{{ issuer }} {{ serial }}</p><img src="{{ qr }}" style="width: 30mm"></body></html>')
+    return [DocumentType(code="dummy_note", label="测试插件文书", template=source, build=_dummy_papers,
+                         plugin="dummy", sample={"note": "预览内容"})]
