@@ -13,6 +13,7 @@ from core.auth.access import requires, writer_required
 from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_branch_or_404,
                                visible_branches, visible_units)
 from core.db import get_session
+from core.http_inputs import year_arg
 from core.indicators.models import CYCLES
 from core.ledger import storage
 from core.ledger.checklist import checklists
@@ -94,7 +95,7 @@ def export():
     from core.xlsx import write_workbook, xlsx_response
 
     db = get_session()
-    year = request.args.get("year", type=int) or date.today().year
+    year = year_arg()
     records = select(ActivityRecord).where(branch_clause(current_user, ActivityRecord.branch_id),
                                            ActivityRecord.held_on.between(date(year, 1, 1), date(year, 12, 31)))
     points = select(PointRecord).where(branch_clause(current_user, PointRecord.branch_id),

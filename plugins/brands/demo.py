@@ -22,7 +22,8 @@ _SLOGANS = ["一名党员一面旗，一个支部一座堡垒", "把支部建在
 _TYPES_BY_CATEGORY = {"production": ["manufacturing", "efficiency"], "auxiliary": ["efficiency", "service"],
                       "market": ["marketing"], "management": ["service"], "nonpublic": ["diversified", "marketing"]}
 #: (final stage, weight): the spread of the demo's brands.
-_SPREAD = [(None, 25), ("declared", 15), ("cultivating", 22), ("proposed", 6), ("accepted", 10), ("named", 18),
+#: "一支部一品牌": nearly every branch is creating one; most have got past declaring.
+_SPREAD = [(None, 4), ("declared", 6), ("cultivating", 22), ("proposed", 8), ("accepted", 18), ("named", 38),
            ("withdrawn", 4)]
 _PATH = {"declared": ["declare"], "cultivating": ["declare", "cultivate"],
          "proposed": ["declare", "cultivate", "propose"],
@@ -45,7 +46,7 @@ def add_demo(session, units, branches, *, today: date | None = None, seed: int =
     today = today or date.today()
     enabled = set(session.scalars(select(UnitPlugin.unit_id).where(UnitPlugin.plugin == PLUGIN)))
     rng = random.Random(seed)
-    start = today - timedelta(days=300)
+    start = today - timedelta(days=720)  # brands take years: most stages were reached before this year
     stages, weights = zip(*_SPREAD)
     made: list[tuple[Brand, object]] = []
     for branch in branches:

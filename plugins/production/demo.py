@@ -36,9 +36,9 @@ def add_demo(session, units, branches, year: int | None = None, seed: int = 5521
     """Plans for every month of the year and actuals up to the last full month."""
     seed_measures(session)
     enabled = set(session.scalars(select(UnitPlugin.unit_id).where(UnitPlugin.plugin == PLUGIN)))
-    from core import clock  # the demo's today (STARBRANCH_TODAY), as the core demo parts use
+    from core.plugins.api import today as app_today  # the demo's today (STARBRANCH_TODAY)
 
-    today = clock.today()
+    today = app_today()
     year = year or today.year
     last_month = 12 if year < today.year else max(today.month - 1, 0)
     rng = random.Random(seed)

@@ -54,10 +54,10 @@ def test_branch_form_saves_the_founding_date_and_refuses_a_future_one(client, lo
 
 def test_branch_import_reads_the_founding_date(client, login, world, db):
     login(world.admin)
-    r = _upload(client, "branches", _xlsx("支部", BRANCH_COLUMNS, [
-        ["A-11", "原料二作业区党支部", "生产类", "A", "赵敏", "2009-09-09"],
-        ["A-12", "原料三作业区党支部", "生产类", "A", None, None],
+    _html, r = _upload(client, "branches", _xlsx("支部", BRANCH_COLUMNS, [
+        ["A-11", "原料二作业区党支部", "生产类", "A", "赵敏", None, "2009-09-09"],
+        ["A-12", "原料三作业区党支部", "生产类", "A", None, None, None],
     ]))
-    assert r.status_code == 302
+    assert r is not None and r.status_code == 302
     assert db.scalar(select(Branch.founded_on).where(Branch.code == "A-11")) == date(2009, 9, 9)
     assert db.scalar(select(Branch.founded_on).where(Branch.code == "A-12")) is None

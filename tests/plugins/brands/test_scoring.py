@@ -96,10 +96,11 @@ def test_brand_points_hand_computed_through_a_real_close(db, world, walk, scored
     assert (r.management, r.brand, r.total) == (D("57.14"), D("31.43"), D("88.57"))
     r = result(db, "2026-03", a)
     assert (r.management, r.brand, r.total) == (D("57.14"), D("42.86"), D("100.00"))
-    # Q1: brand ratio (5 + 11 + 15) / 45 → 15 × 31/45 × 100/35 = 29.5238 → 29.52; the engine
-    # sums the indices rounded half-up (README, Scoring): 57.14 + 29.52 = 86.66.
+    # Q1: brand ratio (5 + 11 + 15) / 45 → 15 × 31/45 × 100/35 = 29.5238; the total is exact
+    # and rounded once (README, Scoring): 57.1429 + 29.5238 = 86.6667 → 86.67; the shown
+    # indices are apportioned by largest remainder (.52 beats .14): 57.14 + 29.53 = 86.67.
     r = result(db, "2026Q1", a)
-    assert (r.management, r.brand, r.total) == (D("57.14"), D("29.52"), D("86.66"))
+    assert (r.management, r.brand, r.total) == (D("57.14"), D("29.53"), D("86.67"))
     # No brand file in an enabled unit: 0 points, the brand index counts (and drags).
     e = brand_eval(db, "2026-01", a2)
     assert e.auto_earned == D("0.00") and e.evidence["stage"] == "none"
