@@ -113,3 +113,29 @@ def result_of(db):
 
 
 D = date
+
+
+@pytest.fixture
+def rate(db, registry, result_of):
+    """rate({branch: total}, '2026Q1', gates=…) → {branch: ScoreResult}: closes the
+    months, recomputes the quarter, verifies the rule set's one quarterly item to
+    `total`, closes."""
+    from sqlalchemy import select
+
+    from core.periods.keys import PeriodKey
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import close_period, recompute
+    from core.scoring.models import Evaluation
+
+    def run(values, key="2026Q1", gates=None):
+        for m in PeriodKey.parse(key).children():
+            close_period(db, m, kinds=registry)
+        recompute(db, key, registry)
+        for branch, total in values.items():
+            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id).order_by(Evaluation.period_id.desc()))
+            verify_item(db, ev.ident, total, "核实", ev.version)
+        close_period(db, key, kinds=registry, gates=gates)
+        db.commit()
+        return {b: result_of(b, key) for b in values}
+
+    return run
