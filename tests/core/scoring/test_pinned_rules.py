@@ -164,3 +164,35 @@ def test_annual_grade_at_the_veto_cap_gets_no_veto_step(make_ruleset):
     assert "steps" not in at_cap.notes and "steps" not in below.notes
     assert above.notes["steps"] == [{"rule": "veto", "from": 4, "to": 2}]
     assert (at_cap.tier, above.tier, below.tier) == (3, 3, 3)
+
+
+# ranking: the application's order is ranking.ordered's -----------------------------------
+def test_stored_results_come_in_ranking_order(db, make_branch, make_ruleset, registry):
+    # broken: ranking.display_key ordering performance ascending, or by code first
+    from sqlalchemy import select
+
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import close_period, recompute
+    from core.scoring.models import Evaluation
+    from core.scoring.services import window_results
+    rs = make_ruleset(weights={"team": 50, "performance": 50, "management": 0, "brand": 0, "service": 0},
+                      indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"},
+                                  {"index_code": "performance", "points": 10, "cycle": "month", "method": "manual"}])
+    team_only, perf_only, half = (make_branch(code=c) for c in ("C1", "C2", "C3"))
+    top, market_top, market = (make_branch(code="C9"), make_branch(code="A0", category="market"),
+                               make_branch(code="A1", category="market"))
+    values = {team_only: (10, 0), perf_only: (0, 10), half: (5, 5), top: (10, 10), market_top: (10, 10),
+              market: (0, 0)}
+    recompute(db, "2026-01", registry)
+    for branch, (team, perf) in values.items():
+        for ind, value in zip(rs.indicators, (team, perf)):
+            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id,
+                                                    Evaluation.indicator_id == ind.id))
+            verify_item(db, ev.ident, value, "核实", ev.version)
+    close_period(db, "2026-01", kinds=registry)
+    db.commit()
+    rows = window_results(db, "2026-01")
+    # category (market before production), then rank, then performance, then code
+    assert [(b.code, r.rank, r.total) for r, b, _unit in rows] == [
+        ("A0", 1, Decimal("100.00")), ("A1", 2, Decimal("0.00")), ("C9", 1, Decimal("100.00")), ("C2", 2, Decimal("50.00")),
+        ("C3", 2, Decimal("50.00")), ("C1", 2, Decimal("50.00"))]
