@@ -47,9 +47,11 @@ def test_admin_seeds_ruleset_for_a_year(admin_client, db):
     assert "组织生活" in admin_client.get(f"/catalogue/{rs.id}").get_data(as_text=True)
 
 
-def test_non_admin_cannot_open_catalogue(client, login, make_user, make_unit):
+def test_non_admin_cannot_open_catalogue(client, login, make_user, make_unit, unchanged):
     login(make_user("reviewer", units=[make_unit()]))
     assert client.get("/catalogue/").status_code == 404
+    with unchanged():
+        assert client.post("/catalogue/seed", data={"year": "2027"}).status_code == 404
 
 
 def test_copy_as_new_version_and_activate(admin_client, rs, db):

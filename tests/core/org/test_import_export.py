@@ -1,5 +1,7 @@
 import io
 
+import pytest
+
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -136,6 +138,14 @@ def test_exported_branches_read_back_through_the_import(client, login, world, db
     assert db.scalar(select(Branch).where(Branch.code == "B-01")).unit_id == world.b.id
 
 
-def test_secretary_and_viewer_cannot_import(client, login, world):
-    login(world.secretary)
+@pytest.mark.parametrize("role", ["secretary", "viewer"])
+def test_secretary_and_viewer_cannot_import(app, login, world, unchanged, role):
+    client = app.test_client()
+    login(getattr(world, role), c=client)
     assert client.get("/org/import/members").status_code == 404
+    with unchanged():  # a sheet the admin's import would accept
+        r = _upload(client, "members", _xlsx("党员", MEMBER_COLUMNS, [
+            ["A-01", "陈静", "女", "1990-02-03", "2015-06-30", "正式", "点检员"]]))
+        assert r.status_code == 404
+        r = _upload(client, "branches", _xlsx("支部", BRANCH_COLUMNS, [["A-10", "原料作业区党支部", "生产类", "A", None]]))
+        assert r.status_code == 404
