@@ -52,3 +52,9 @@ def test_points_type_stores_rounded_hundredths(db, make_branch):
 @pytest.mark.parametrize("num,den,expected", [(5, 2, 3), (4, 2, 2), (7, 3, 2), (1, 3, 0), (3, 2, 2), (0, 9, 0)])
 def test_div_half_up(num, den, expected):
     assert div_half_up(num, den) == expected
+
+
+@pytest.mark.parametrize("value,expected", [("-0.01", "0"), ("0", "0"), ("7.5", "7.5"), ("10", "10"), ("10.01", "10")])
+def test_clamp(value, expected):
+    from core.points import clamp
+    assert clamp(Decimal(value), Decimal("0"), Decimal("10")) == Decimal(expected)
