@@ -3,6 +3,7 @@ layer, the periods, the points and the ledger's scoring methods, one module grou
 time, each with only the tests that exercise it.
 
     python scripts/mutation.py run [GROUP …]     mutate and test (all groups by default)
+    python scripts/mutation.py retest [GROUP …]  test the survivors again (after adding tests)
     python scripts/mutation.py report [--survivors]
     python scripts/mutation.py show MUTANT        the diff of one mutant
 
@@ -113,6 +114,19 @@ def run(groups: list[str], children: int) -> int:
     return report(groups)
 
 
+def forget_survivors(groups: list[str]) -> None:
+    """Mark every surviving mutant of `groups` as not tested, so the next run tests it
+    again (with the tests added since; mutmut learns which new test reaches what)."""
+    for group in groups:
+        for meta in (WORK / group / "mutants").rglob("*.py.meta"):
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            codes = data["exit_code_by_key"]
+            for name, code in codes.items():
+                if code is not None and code not in KILLED:
+                    codes[name] = None
+            meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+
+
 def equivalents() -> dict[str, str]:
     out = {}
     if EQUIVALENTS.exists():
@@ -174,7 +188,7 @@ def show(name: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "report", "show"):
+    if not argv or argv[0] not in ("run", "retest", "report", "show"):
         print(__doc__)
         return 2
     command, args = argv[0], argv[1:]
@@ -189,6 +203,8 @@ def main(argv: list[str]) -> int:
     if command == "report":
         return report(groups, survivors="--survivors" in flags)
     children = int(os.environ.get("MUTATION_CHILDREN", "2"))
+    if command == "retest":
+        forget_survivors(groups or list(GROUPS))
     return run(groups or list(GROUPS), children)
 
 

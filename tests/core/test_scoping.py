@@ -108,3 +108,52 @@ def test_no_page_shows_a_user_without_scope_any_branch(app, client, login, world
             assert secret not in body, (kind, url)
         shown += r.status_code == 200
     assert shown > 5  # the user does reach pages: they are only empty
+
+
+def test_an_object_that_is_not_a_logged_in_user_sees_nothing(db, world):
+    stranger = SimpleNamespace(role="admin", unit_ids=set(), branch_id=None)  # no is_authenticated at all
+    assert scoping.unit_ids_in_scope(db, stranger) == set()
+    assert scoping.unit_ids_in_scope(db, None) == set()
+    assert db.scalars(select(Branch).where(scoping.branch_clause(stranger))).all() == []
+    assert db.scalars(select(OrgNode).where(scoping.unit_clause(stranger))).all() == []
+
+
+def test_rights_on_a_branch(db, world, make_user, make_branch, make_unit):
+    unit, branch = world
+    sibling = make_branch(unit, code="SIBLING")
+    elsewhere = make_branch(make_unit(code="ELSE-U"), code="ELSE-B")
+    secretary, reviewer = make_user("secretary", branch=branch), make_user("reviewer", units=[unit])
+    viewer, admin = make_user("viewer", units=[unit]), make_user("admin")
+    assert scoping.can_keep_ledger(secretary, branch) and not scoping.can_review(secretary, branch)
+    assert not scoping.can_keep_ledger(secretary, sibling)
+    assert scoping.can_keep_ledger(reviewer, sibling) and scoping.can_review(reviewer, sibling)
+    assert not scoping.can_keep_ledger(reviewer, elsewhere)
+    assert not scoping.can_keep_ledger(viewer, branch) and not scoping.can_review(viewer, branch)
+    assert scoping.can_keep_ledger(admin, elsewhere) and scoping.can_review(admin, elsewhere)
+    # a reviewer bound to a branch id (never made by the forms) is not its secretary
+    reviewer.branch_id = sibling.id
+    assert not scoping.can_keep_ledger(reviewer, elsewhere)
+    assert [b.code for b in db.scalars(scoping.visible_branches(secretary))] == [SECRET_CODE]
+    assert scoping.unit_ids_in_scope(db, secretary) == {unit.id}
+    assert [u.id for u in db.scalars(scoping.visible_units(secretary))] == [unit.id]
+
+
+def test_units_are_units_only_and_404_outside_scope(db, world, make_unit, make_user):
+    from werkzeug.exceptions import NotFound
+    unit, branch = world
+    general = make_unit(code="SECRET-Z", kind="general_branch", parent=unit)
+    other = make_unit(code="OTHER-U")
+    reviewer = make_user("reviewer", units=[unit])
+    assert [u.id for u in db.scalars(scoping.visible_units(reviewer))] == [unit.id]
+    assert general.unit_id == unit.id
+    assert scoping.get_unit_or_404(db, reviewer, unit.id).id == unit.id
+    for unit_id in (other.id, general.id, 999_999):
+        with pytest.raises(NotFound):
+            scoping.get_unit_or_404(db, reviewer, unit_id)
+    member = db.scalar(select(Member).where(Member.branch_id == branch.id))
+    assert scoping.get_member_or_404(db, reviewer, member.id).id == member.id
+    with pytest.raises(NotFound):
+        scoping.get_member_or_404(db, make_user("reviewer", units=[other]), member.id)
+    with pytest.raises(NotFound):
+        scoping.get_branch_or_404(db, make_user("viewer", units=[unit]), branch.id, may=scoping.can_review)
+    assert scoping.get_branch_or_404(db, reviewer, branch.id, may=scoping.can_review).id == branch.id
