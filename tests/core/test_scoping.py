@@ -114,6 +114,13 @@ def test_an_object_that_is_not_a_logged_in_user_sees_nothing(db, world):
     stranger = SimpleNamespace(role="admin", unit_ids=set(), branch_id=None)  # no is_authenticated at all
     assert scoping.unit_ids_in_scope(db, stranger) == set()
     assert scoping.unit_ids_in_scope(db, None) == set()
+    # a role the platform does not know, even bound to a branch or units, sees nothing
+    _unit, branch = world
+    odd = SimpleNamespace(role="guest", branch_id=branch.id, unit_ids={branch.unit_id}, is_authenticated=True)
+    assert scoping.unit_ids_in_scope(db, odd) == set()
+    assert db.scalars(scoping.visible_branches(odd)).all() == []
+    assert db.scalars(scoping.visible_units(odd)).all() == []
+    assert not scoping.can_keep_ledger(odd, branch) and not scoping.can_review(odd, branch)
     assert db.scalars(select(Branch).where(scoping.branch_clause(stranger))).all() == []
     assert db.scalars(select(OrgNode).where(scoping.unit_clause(stranger))).all() == []
 
@@ -129,6 +136,8 @@ def test_rights_on_a_branch(db, world, make_user, make_branch, make_unit):
     assert scoping.can_keep_ledger(reviewer, sibling) and scoping.can_review(reviewer, sibling)
     assert not scoping.can_keep_ledger(reviewer, elsewhere)
     assert not scoping.can_keep_ledger(viewer, branch) and not scoping.can_review(viewer, branch)
+    assert scoping.unit_ids_in_scope(db, viewer) == {unit.id}
+    assert {b.code for b in db.scalars(scoping.visible_branches(viewer))} == {SECRET_CODE, "SIBLING"}
     assert scoping.can_keep_ledger(admin, elsewhere) and scoping.can_review(admin, elsewhere)
     # a reviewer bound to a branch id (never made by the forms) is not its secretary
     reviewer.branch_id = sibling.id
