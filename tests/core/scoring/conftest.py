@@ -139,3 +139,19 @@ def rate(db, registry, result_of):
         return {b: result_of(b, key) for b in values}
 
     return run
+
+
+@pytest.fixture
+def preview(db, registry):
+    """preview(ruleset, '2026-01') → {(branch_id, indicator_id): earned}: the evaluators
+    of one cycle period, computed and not stored; full=True gives the PreviewEvaluation
+    rows (earned and evidence)."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.engine import evaluate_periods
+    from core.scoring.sources import kinds_from
+
+    def run(rs, key, full=False):
+        done = evaluate_periods(db, [PeriodKey.parse(key)], rs, kinds_from(registry), store=False)
+        return {(p.branch_id, p.indicator_id): p if full else p.auto_earned for p in done.preview}
+
+    return run

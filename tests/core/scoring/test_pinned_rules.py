@@ -13,20 +13,6 @@ Q_ITEM = {"index_code": "team", "points": 100, "cycle": "quarter", "method": "ma
 ZERO_REST = {"performance": 0, "brand": 0, "service": 0}
 
 
-@pytest.fixture
-def preview(db, registry):
-    """preview(ruleset, '2026-01') → {(branch_id, indicator_id): earned}: the evaluators
-    of one cycle period, computed and not stored."""
-    from core.scoring.engine import evaluate_periods
-    from core.scoring.sources import kinds_from
-
-    def run(rs, key):
-        done = evaluate_periods(db, [PeriodKey.parse(key)], rs, kinds_from(registry), store=False)
-        return {(p.branch_id, p.indicator_id): p.auto_earned for p in done.preview}
-
-    return run
-
-
 # 1 ------------------------------------------------------------------------------------
 def test_equal_index_sums_in_two_categories_get_each_categorys_weights(make_ruleset):
     # broken: score_all's same-result key without the category (`key = (*branch_sums.items(),)`)
