@@ -84,8 +84,9 @@ def test_weights_not_summing_to_100_rerender_with_field_errors(admin_client, rs,
                                                       IndexWeight.index_code == "team")) == 20
 
 
-def test_weight_not_a_number_is_a_field_error(admin_client, rs):
-    r = admin_client.post(f"/catalogue/{rs.id}/weights", data=_weights(rs, w_production_team="abc"))
+def test_weight_not_a_number_is_a_field_error(admin_client, rs, unchanged):
+    with unchanged():
+        r = admin_client.post(f"/catalogue/{rs.id}/weights", data=_weights(rs, w_production_team="abc"))
     assert r.status_code == 200 and "has-error" in r.get_data(as_text=True)
 
 
