@@ -44,7 +44,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                 ["tests/core/test_scoping.py", "tests/core/test_access_matrix.py"]),
     "periods": (["core/periods/keys.py", "core/periods/locks.py", "core/periods/services.py"],
                 ["tests/core/test_periods.py", "tests/core/ledger/test_open_periods.py",
-                 "tests/core/ledger/test_records.py", "tests/core/scoring/test_close.py"]),
+                 "tests/core/scoring/test_close.py"]),
     "ledger_kinds": (["core/ledger/kinds.py"],
                      ["tests/core/scoring/test_ledger_kinds.py", "tests/core/scoring/test_evaluators.py",
                       "tests/core/scoring/test_pinned_rules.py", "tests/core/scoring/test_kind_bounds.py"]),
