@@ -155,6 +155,8 @@ def test_units_are_units_only_and_404_outside_scope(db, world, make_unit, make_u
     reviewer = make_user("reviewer", units=[unit])
     assert [u.id for u in db.scalars(scoping.visible_units(reviewer))] == [unit.id]
     assert general.unit_id == unit.id
+    # an admin sees every unit, and only units (not general branches)
+    assert {u.id for u in db.scalars(scoping.visible_units(make_user("admin")))} == {unit.id, other.id}
     assert scoping.get_unit_or_404(db, reviewer, unit.id).id == unit.id
     for unit_id in (other.id, general.id, 999_999):
         with pytest.raises(NotFound):
