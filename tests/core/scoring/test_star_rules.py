@@ -106,3 +106,19 @@ def test_year_grade_is_band_and_veto_only():
     assert [x.stars for x in s] == [5, 2, 2]
     assert [x.notes["band_star"] for x in s] == [5, 5, 2]
     assert [x.tier for x in s] == [1, 3, 3]
+
+
+def test_ranks_on_stored_integers_and_on_decimals():
+    from core.scoring.ranking import assign_ranks, by_category
+    s = scores(80, "79.99", 80, 100) + scores(10, category="market")
+    s[-1].branch_id = 9
+    for x in s:   # BranchScores carry their integers once scored
+        x.cents = (None, None, None, None, None, 0, 0, 0, int(x.total * 100))
+    assign_ranks(s)
+    assert [x.rank for x in s] == [2, 4, 2, 1, 1]
+    plain = [SimpleNamespace(category="c", total=Decimal(t), code=c, index_scores={}, rank=0)
+             for t, c in (("5", "b"), ("7", "a"), ("5", "c"))]
+    assign_ranks(plain)
+    assert [x.rank for x in plain] == [2, 1, 2]
+    assert {k: [x.code for x in v] for k, v in by_category(s).items()} == {
+        "production": ["C01", "C02", "C03", "C04"], "market": ["C01"]}
