@@ -117,12 +117,13 @@ def run(groups: list[str], children: int) -> int:
 def forget_survivors(groups: list[str]) -> None:
     """Mark every surviving mutant of `groups` as not tested, so the next run tests it
     again (with the tests added since; mutmut learns which new test reaches what)."""
+    equiv = equivalents()
     for group in groups:
         for meta in (WORK / group / "mutants").rglob("*.py.meta"):
             data = json.loads(meta.read_text(encoding="utf-8"))
             codes = data["exit_code_by_key"]
             for name, code in codes.items():
-                if code is not None and code not in KILLED:
+                if code is not None and code not in KILLED and name not in equiv:
                     codes[name] = None
             meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
 
