@@ -137,6 +137,7 @@ def test_rights_on_a_branch(db, world, make_user, make_branch, make_unit):
     assert not scoping.can_keep_ledger(reviewer, elsewhere)
     assert not scoping.can_keep_ledger(viewer, branch) and not scoping.can_review(viewer, branch)
     assert scoping.unit_ids_in_scope(db, viewer) == {unit.id}
+    assert [u.id for u in db.scalars(scoping.visible_units(viewer))] == [unit.id]
     assert {b.code for b in db.scalars(scoping.visible_branches(viewer))} == {SECRET_CODE, "SIBLING"}
     assert scoping.can_keep_ledger(admin, elsewhere) and scoping.can_review(admin, elsewhere)
     # a reviewer bound to a branch id (never made by the forms) is not its secretary
