@@ -112,18 +112,24 @@ def test_attendance_with_nobody_expected_is_zero(make_ruleset, add_record, previ
     assert rows[(b.id, rs.indicators[0].id)].evidence["records"] == 1
 
 
-def test_appraisal_evidence_and_no_results(db, make_ruleset, add_record, make_member, preview, two):
+def test_appraisal_evidence_and_no_results(db, make_ruleset, make_branch, add_record, make_member, preview, two):
     from core.ledger.models import AppraisalResult
     b, none = two
     rs = make_ruleset(indicators=[{"index_code": "team", "points": 9, "cycle": "quarter", "method": "appraisal"}])
+    third = make_branch(code="K3")
     rec = add_record(b, "appraisal", date(2026, 2, 5))
-    late = add_record(b, "appraisal", date(2026, 4, 5))   # next quarter
-    for r, result in ((rec, "excellent"), (rec, "basic"), (rec, "qualified"), (late, "unqualified")):
+    late = add_record(b, "appraisal", date(2026, 4, 5))    # next quarter
+    early = add_record(b, "appraisal", date(2025, 12, 31))  # previous quarter
+    theirs = add_record(third, "appraisal", date(2026, 3, 1))
+    for r, result in ((rec, "excellent"), (rec, "basic"), (rec, "qualified"), (late, "unqualified"),
+                      (early, "unqualified"), (theirs, "excellent")):
         db.add(AppraisalResult(record_id=r.id, member_id=make_member(b).id, result=result))
     db.commit()
     rows = preview(rs, "2026Q1", full=True)
     ind = rs.indicators[0].id
     assert rows[(b.id, ind)].auto_earned == Decimal("6.00")   # 9 × 2/3
     assert rows[(b.id, ind)].evidence == {"rated": 3, "excellent_or_qualified": 2}
+    assert rows[(third.id, ind)].evidence == {"rated": 1, "excellent_or_qualified": 1}
+    assert rows[(third.id, ind)].auto_earned == Decimal("9.00")
     assert rows[(none.id, ind)].auto_earned == Decimal("0.00")
     assert rows[(none.id, ind)].evidence == {"rated": 0, "excellent_or_qualified": 0}

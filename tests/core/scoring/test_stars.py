@@ -138,9 +138,11 @@ def test_display_order_among_equals_by_performance_then_code():
     from core.scoring.ranking import assign_ranks, ordered
     mk = lambda code, perf: S(category="production", total=Decimal("80"), code=code, rank=0,  # noqa: E731
                               index_scores={"performance": perf})
-    rows = [mk("B3", Decimal("20")), mk("B1", Decimal("10")), mk("B2", Decimal("20")), mk("B0", None)]
+    rows = [mk("B3", Decimal("20")), mk("B1", Decimal("10")), mk("B2", Decimal("20")), mk("B0", None),
+            mk("B9", Decimal("0"))]
     assign_ranks(rows)
-    assert [r.code for r in ordered(rows)] == ["B2", "B3", "B1", "B0"]
+    # an index of 0.00 is above an absent one (B9 before B0 although its code is after)
+    assert [r.code for r in ordered(rows)] == ["B2", "B3", "B1", "B9", "B0"]
     assert {r.rank for r in rows} == {1}
 
 
