@@ -82,3 +82,27 @@ def test_adjustments_of_a_window(db, make_branch, make_ruleset, add_points):
     only = adjustments(db, PeriodKey.parse("2026Q1"), rs, branch_ids=[other.id])
     assert dict(only) == {}
     assert adjustments(db, PeriodKey.parse("2026-02"), rs, branch_ids=[b.id])[b.id].bonus_raw == Decimal("0")
+
+
+def test_index_sums_per_branch_and_index(db, make_branch, make_ruleset, registry):
+    from sqlalchemy import select
+
+    from core.periods.models import Period
+    from core.scoring.adjust import verify_item
+    from core.scoring.aggregate import index_sums_from_db
+    from core.scoring.close import recompute
+    from core.scoring.models import Evaluation
+    rs = make_ruleset(indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"},
+                                  {"index_code": "team", "points": 5, "cycle": "month", "method": "manual"},
+                                  {"index_code": "service", "points": 4, "cycle": "month", "method": "manual"}])
+    a, b = make_branch(), make_branch()
+    recompute(db, "2026-01", registry)
+    ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == a.id, Evaluation.indicator_id == rs.indicators[0].id))
+    verify_item(db, ev.ident, "7.5", "核实", ev.version)
+    db.commit()
+    period_id = db.scalar(select(Period.id).where(Period.key == "2026-01"))
+    sums = index_sums_from_db(db, [period_id])
+    assert sums[a.id] == {"team": (1500, 750), "service": (400, 0)}
+    assert sums[b.id] == {"team": (1500, 0), "service": (400, 0)}
+    assert dict(index_sums_from_db(db, [period_id], branch_ids=[b.id])) == {b.id: sums[b.id]}
+    assert dict(index_sums_from_db(db, [])) == {}
