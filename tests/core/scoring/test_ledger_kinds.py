@@ -117,11 +117,12 @@ def test_appraisal_evidence_and_no_results(db, make_ruleset, make_branch, add_re
     b, none = two
     rs = make_ruleset(indicators=[{"index_code": "team", "points": 9, "cycle": "quarter", "method": "appraisal"}])
     third = make_branch(code="K3")
-    rec = add_record(b, "appraisal", date(2026, 2, 5))
-    late = add_record(b, "appraisal", date(2026, 4, 5))    # next quarter
+    rec = add_record(b, "appraisal", date(2026, 1, 1))      # the quarter's first day
+    last = add_record(b, "appraisal", date(2026, 3, 31))    # and its last
+    late = add_record(b, "appraisal", date(2026, 4, 1))     # next quarter
     early = add_record(b, "appraisal", date(2025, 12, 31))  # previous quarter
     theirs = add_record(third, "appraisal", date(2026, 3, 1))
-    for r, result in ((rec, "excellent"), (rec, "basic"), (rec, "qualified"), (late, "unqualified"),
+    for r, result in ((rec, "excellent"), (rec, "basic"), (last, "qualified"), (late, "unqualified"),
                       (early, "unqualified"), (theirs, "excellent")):
         db.add(AppraisalResult(record_id=r.id, member_id=make_member(b).id, result=result))
     db.commit()
