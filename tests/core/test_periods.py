@@ -54,7 +54,8 @@ def test_bounds(key, starts, ends):
 def test_of_date(day, month, quarter):
     assert PeriodKey.of_date("month", day).key == month
     assert PeriodKey.of_date("quarter", day).key == quarter
-    assert PeriodKey.of_date("year", day).key == "2026"
+    assert PeriodKey.of_date("year", day) == PeriodKey(2026, "year", 0)
+    assert PeriodKey.of_date("month", day) == P(month) and PeriodKey.of_date("quarter", day) == P(quarter)
 
 
 def test_children_and_sub_periods():
@@ -77,7 +78,7 @@ def test_children_and_sub_periods():
     ("2026Q1", "2025Q4"), ("2026Q2", "2026Q1"), ("2026Q4", "2026Q3"), ("2026", "2025"),
 ])
 def test_previous(key, previous):
-    assert P(key).previous().key == previous
+    assert P(key).previous() == P(previous)
 
 
 def test_order_and_labels():
@@ -91,6 +92,7 @@ def test_all_keys_of_year_in_close_order():
     keys = [k.key for k in all_keys_of_year(2026)]
     assert keys[:4] == ["2026-01", "2026-02", "2026-03", "2026Q1"]
     assert keys[-2:] == ["2026Q4", "2026"] and len(keys) == 17
+    assert all_keys_of_year(2026)[-1] == PeriodKey(2026, "year", 0) == P("2026")
 
 
 def test_period_rows_are_made_once_and_listed(db):
@@ -108,3 +110,26 @@ def test_period_rows_are_made_once_and_listed(db):
     assert [p.key for p in list_periods(db, year=2026)] == ["2026-03", "2026Q1"]
     assert [p.key for p in list_periods(db, kind="quarter")] == ["2026Q1"]
     assert [p.key for p in list_periods(db, status="open", year=2026)] == ["2026-03"]
+
+
+def test_periods_listed_newest_first_then_longest_first(db):
+    get_or_create_periods(db, ["2026-01"])
+    get_or_create_periods(db, ["2026Q1"])
+    get_or_create_periods(db, ["2026"])
+    get_or_create_periods(db, ["2026-03"])
+    # 2026-01, 2026Q1 and 2026 all start on 1 January: the longer window first
+    assert [p.key for p in list_periods(db)] == ["2026-03", "2026", "2026Q1", "2026-01"]
+
+
+def test_a_lock_names_the_earliest_starting_closed_window(db):
+    from core.periods.locks import PeriodLocked, closed_period_containing, ensure_open
+    rows = {}
+    for key in ("2026", "2026Q1", "2026-03"):  # made in this order
+        rows.update(get_or_create_periods(db, [key]))
+        rows[key].status = "closed"
+    db.commit()
+    assert closed_period_containing(db, date(2026, 3, 5)).key == "2026Q1"
+    with pytest.raises(PeriodLocked, match="2026年第一季度"):
+        ensure_open(db, date(2026, 3, 5))
+    assert closed_period_containing(db, date(2026, 5, 5)).key == "2026"
+    assert closed_period_containing(db, date(2027, 1, 1)) is None
