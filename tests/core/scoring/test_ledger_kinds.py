@@ -134,3 +134,28 @@ def test_appraisal_evidence_and_no_results(db, make_ruleset, make_branch, add_re
     assert rows[(third.id, ind)].auto_earned == Decimal("9.00")
     assert rows[(none.id, ind)].auto_earned == Decimal("0.00")
     assert rows[(none.id, ind)].evidence == {"rated": 0, "excellent_or_qualified": 0}
+
+
+def test_quorum_is_asked_of_branch_member_meetings_only(make_ruleset, add_record, preview, two):
+    b, _other = two
+    rs = make_ruleset(indicators=[ledger(10, types=("committee_meeting",)),
+                                  ledger(10, types=("member_meeting",))])
+    add_record(b, "committee_meeting", date(2026, 1, 5), expected_full=10, present_full=3)
+    add_record(b, "member_meeting", date(2026, 1, 6), expected_full=10, present_full=5)
+    rows = preview(rs, "2026-01", full=True)
+    committee, meeting = (i.id for i in rs.indicators)
+    assert rows[(b.id, committee)].auto_earned == Decimal("10.00")
+    assert rows[(b.id, meeting)].auto_earned == Decimal("0.00")
+    assert rows[(b.id, meeting)].evidence["not_counted"] == 1
+
+
+def test_attendance_per_branch_from_the_first_day(make_ruleset, add_record, preview, two):
+    b, other = two
+    rs = make_ruleset(indicators=[attendance(4)])
+    add_record(b, "group_meeting", date(2026, 1, 1), expected_full=10, present_full=9)
+    add_record(other, "group_meeting", date(2026, 1, 15), expected_full=10, present_full=7)
+    rows = preview(rs, "2026-01", full=True)
+    ind = rs.indicators[0].id
+    assert rows[(b.id, ind)].auto_earned == Decimal("4.00")      # 90 %
+    assert rows[(other.id, ind)].auto_earned == Decimal("2.00")  # 70 %
+    assert rows[(b.id, ind)].evidence["records"] == 1 and rows[(other.id, ind)].evidence["present"] == 7
