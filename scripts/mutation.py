@@ -98,26 +98,32 @@ def prepare(group: str) -> Path:
     return folder
 
 
-def run(groups: list[str], children: int) -> int:
+def run(groups: list[str], children: int, only: dict[str, list[str]] | None = None) -> int:
+    """mutmut run per group; `only`: group → the mutant names to test (retest)."""
     mutmut = Path(sys.executable).with_name("mutmut")
     if not mutmut.exists():
         print("mutmut is missing: pip install -e '.[mutation]' (make mutation does it)", file=sys.stderr)
         return 2
     for group in groups:
+        if only is not None and not only.get(group):
+            continue
         folder = prepare(group)
         print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        code = subprocess.call([str(mutmut), "run", "--max-children", str(children)], cwd=folder, env=env,
+        code = subprocess.call([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
+                               cwd=folder, env=env,
                                stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
         if code:
             print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
     return report(groups)
 
 
-def forget_survivors(groups: list[str]) -> None:
-    """Mark every surviving mutant of `groups` as not tested, so the next run tests it
-    again (with the tests added since; mutmut learns which new test reaches what)."""
+def forget_survivors(groups: list[str]) -> dict[str, list[str]]:
+    """Mark every surviving mutant of `groups` as not tested, so that it is tested again
+    (with the tests added since; mutmut learns which new test reaches what); returns
+    their names by group."""
     equiv = equivalents()
+    names: dict[str, list[str]] = {}
     for group in groups:
         for meta in (WORK / group / "mutants").rglob("*.py.meta"):
             data = json.loads(meta.read_text(encoding="utf-8"))
@@ -125,7 +131,9 @@ def forget_survivors(groups: list[str]) -> None:
             for name, code in codes.items():
                 if code is not None and code not in KILLED and name not in equiv:
                     codes[name] = None
+                    names.setdefault(group, []).append(name)
             meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    return names
 
 
 def equivalents() -> dict[str, str]:
@@ -205,7 +213,7 @@ def main(argv: list[str]) -> int:
         return report(groups, survivors="--survivors" in flags)
     children = int(os.environ.get("MUTATION_CHILDREN", "2"))
     if command == "retest":
-        forget_survivors(groups or list(GROUPS))
+        return run(groups or list(GROUPS), children, only=forget_survivors(groups or list(GROUPS)))
     return run(groups or list(GROUPS), children)
 
 
