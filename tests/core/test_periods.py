@@ -97,6 +97,8 @@ def test_all_keys_of_year_in_close_order():
 
 def test_period_rows_are_made_once_and_listed(db):
     assert get_period(db, "2026-03") is None
+    assert set(get_or_create_periods(db, ["2024"])) == {"2024"}
+    assert set(get_or_create_periods(db, ["2024-05"])) == {"2024-05"}   # only the rows asked for
     made = get_or_create_period(db, "2026-03")
     assert (made.key, made.kind, made.year, made.number, made.status) == ("2026-03", "month", 2026, 3, "open")
     assert (made.starts_on, made.ends_on) == (date(2026, 3, 1), date(2026, 3, 31))
@@ -106,9 +108,10 @@ def test_period_rows_are_made_once_and_listed(db):
     rows["2026Q1"].status = "closed"
     db.commit()
     assert get_period(db, P("2026Q1")).status == "closed"
-    assert [p.key for p in list_periods(db)] == ["2026-03", "2026Q1", "2025"]
+    assert [p.key for p in list_periods(db)] == ["2026-03", "2026Q1", "2025", "2024-05", "2024"]
     assert [p.key for p in list_periods(db, year=2026)] == ["2026-03", "2026Q1"]
     assert [p.key for p in list_periods(db, kind="quarter")] == ["2026Q1"]
+    assert [p.key for p in list_periods(db, kind="year")] == ["2025", "2024"]
     assert [p.key for p in list_periods(db, status="open", year=2026)] == ["2026-03"]
 
 
