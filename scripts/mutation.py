@@ -29,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -151,8 +152,18 @@ def results(group: str) -> dict[str, int | None]:
     """mutant name → mutmut exit code (None: not tested yet) of one group."""
     out: dict[str, int | None] = {}
     for meta in sorted((WORK / group / "mutants").rglob("*.py.meta")):
-        out.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
+        out.update(_read_meta(meta)["exit_code_by_key"])
     return out
+
+
+def _read_meta(path: Path, tries: int = 20) -> dict:
+    """A mutmut .meta file; a run in progress may be rewriting it: read again."""
+    for _ in range(tries - 1):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            time.sleep(0.1)
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def report(groups: list[str] | None = None, survivors: bool = False) -> int:
