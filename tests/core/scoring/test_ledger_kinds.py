@@ -159,3 +159,12 @@ def test_attendance_per_branch_from_the_first_day(make_ruleset, add_record, prev
     assert rows[(b.id, ind)].auto_earned == Decimal("4.00")      # 90 %
     assert rows[(other.id, ind)].auto_earned == Decimal("2.00")  # 70 %
     assert rows[(b.id, ind)].evidence["records"] == 1 and rows[(other.id, ind)].evidence["present"] == 7
+
+
+def test_an_invalid_record_is_not_counted_even_when_late(make_ruleset, add_record, preview, two):
+    b, _other = two
+    rs = make_ruleset(indicators=[ledger(10, need=2)])
+    add_record(b, "committee_meeting", date(2026, 1, 5), late_days=20, valid=False)
+    add_record(b, "committee_meeting", date(2026, 1, 6), late_days=20)
+    row = preview(rs, "2026-01", full=True)[(b.id, rs.indicators[0].id)]
+    assert (row.evidence["late"], row.evidence["not_counted"], row.auto_earned) == (1, 1, Decimal("2.50"))
