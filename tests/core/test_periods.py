@@ -136,3 +136,8 @@ def test_a_lock_names_the_earliest_starting_closed_window(db):
         ensure_open(db, date(2026, 3, 5))
     assert closed_period_containing(db, date(2026, 5, 5)).key == "2026"
     assert closed_period_containing(db, date(2027, 1, 1)) is None
+
+
+def test_a_missing_key_is_named_in_the_refusal():
+    with pytest.raises(ValueError, match="''"):
+        P(None)

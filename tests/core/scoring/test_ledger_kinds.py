@@ -168,3 +168,18 @@ def test_an_invalid_record_is_not_counted_even_when_late(make_ruleset, add_recor
     add_record(b, "committee_meeting", date(2026, 1, 6), late_days=20)
     row = preview(rs, "2026-01", full=True)[(b.id, rs.indicators[0].id)]
     assert (row.evidence["late"], row.evidence["not_counted"], row.auto_earned) == (1, 1, Decimal("2.50"))
+
+
+def test_a_late_factor_with_three_decimals(make_ruleset, add_record, preview, two):
+    b, _other = two
+    rs = make_ruleset(indicators=[ledger(8)], settings={"late_factor": "0.125"})
+    add_record(b, "committee_meeting", date(2026, 1, 5), late_days=9)
+    assert preview(rs, "2026-01")[(b.id, rs.indicators[0].id)] == Decimal("1.00")
+
+
+def test_an_indicator_without_record_types_scores_zero(make_ruleset, add_record, preview, two):
+    b, _other = two
+    rs = make_ruleset(indicators=[{"index_code": "team", "points": 5, "cycle": "month", "method": "attendance",
+                                   "params": {}}])
+    add_record(b, "group_meeting", date(2026, 1, 5))
+    assert preview(rs, "2026-01")[(b.id, rs.indicators[0].id)] == Decimal("0.00")
