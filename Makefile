@@ -22,7 +22,7 @@ FONT_CHECK  := fc-list :lang=zh family | grep -q .
 DOC_FONTS   := fonts-arphic-ukai:ukai.ttc fonts-arphic-uming:uming.ttc fonts-hanazono:HanaMinB.ttf
 
 .PHONY: help run serve setup venv deps fonts pdf-tools document-fonts translations compile-translations db demo \
-        test test-pg test-integration test-browser bench migrations clean
+        test test-pg test-integration test-browser bench mutation migrations clean
 
 help:
 	@echo "make run               set everything up (venv, deps, font, translations, DB, demo) and serve on http://$(HOST):$(PORT)"
@@ -31,6 +31,7 @@ help:
 	@echo "make test-integration  PostgreSQL + a real Celery worker on Redis ($(TEST_REDIS_URL))"
 	@echo "make test-browser      Playwright journeys on Debian's chromium"
 	@echo "make bench             benchmarks (print figures)"
+	@echo "make mutation          mutation testing of the rules (mutmut; prints the score per module group)"
 	@echo "make migrations        pre-release: rewrite the initial Alembic revisions from the models"
 	@echo "make translations      re-extract messages, update and compile the English catalog"
 
@@ -113,6 +114,17 @@ test-browser: deps fonts compile-translations
 	  echo ">> SKIPPED browser tests: tests/browser has no test files yet"; exit 0; fi; \
 	set +e; $(PY) -m pytest tests/browser -m browser $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "ERROR: tests/browser has test files but no browser test was collected" >&2; fi; exit $$rc
+
+# Mutation testing (scripts/mutation.py): MUTATION_GROUPS=points scoping … limits the groups.
+MUTATION_GROUPS ?=
+MUTATION_STAMP := $(VENV)/.starbranch-mutation
+
+$(MUTATION_STAMP): setup.cfg | $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	@touch $(MUTATION_STAMP)
+
+mutation: deps compile-translations $(MUTATION_STAMP)
+	nice -n 10 $(PY) scripts/mutation.py run $(MUTATION_GROUPS)
 
 bench: deps
 	@for script in bench/*.py; do echo ">> $$script"; $(PY) $$script || exit $$?; done

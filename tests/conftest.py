@@ -228,3 +228,12 @@ def make_honour(db):
         db.commit()
         return h
     return factory
+
+
+@pytest.fixture
+def unchanged(db):
+    """`with unchanged(): client.post(…)` — the block writes nothing to any table
+    (tests/db_state.py). Enter it after logging in."""
+    from tests.db_state import nothing_written
+
+    return lambda what="": nothing_written(db, what)

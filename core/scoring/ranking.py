@@ -38,6 +38,14 @@ def assign_ranks(scores) -> None:
             s.rank = rank
 
 
-def ordered(scores) -> list:
-    """Scores in display order: category, then rank, then display key."""
-    return sorted(scores, key=lambda s: (s.category, s.rank, display_key(s)))
+def ordered(items, of=None) -> list:
+    """Items in display order: category, then rank, then display key. `of(item)` gives
+    the score an item carries (category, rank, total, code, index_scores); default
+    the item itself."""
+    score_of = of or (lambda item: item)
+
+    def key(item):
+        s = score_of(item)
+        return (s.category, s.rank, display_key(s))
+
+    return sorted(items, key=key)

@@ -27,7 +27,7 @@ from core.scoring.close import CloseResult, close_period, recompute, reopen_peri
 from core.scoring.models import ScoreResult
 from core.scoring.notice import (commendation_list, current_notice, file_objection, finalise_grades,
                                  resolve_objection, start_notice)
-from core.scoring.ranking import display_key
+from core.scoring.ranking import ordered
 from core.scoring.sheet import BranchSheet, branch_sheet
 
 
@@ -42,12 +42,15 @@ def window_results(session: Session, key, *, branch_clause=None) -> list[tuple[S
     if branch_clause is not None:
         stmt = stmt.where(branch_clause)
     rows = [tuple(r) for r in session.execute(stmt).all()]
+    return ordered(rows, of=lambda row: _RankedResult(*row[:2]))
 
-    class _K:  # display_key reads these
-        def __init__(self, sr, b):
-            self.total, self.code, self.index_scores = sr.total, b.code, sr.index_scores()
 
-    return sorted(rows, key=lambda t: (t[0].category, t[0].rank, display_key(_K(t[0], t[1]))))
+class _RankedResult:
+    """A stored result as ranking.ordered reads it (the code is the branch's)."""
+
+    def __init__(self, result: ScoreResult, branch: Branch):
+        self.category, self.rank, self.total = result.category, result.rank, result.total
+        self.code, self.index_scores = branch.code, result.index_scores()
 
 
 __all__ = ["BranchSheet", "CloseResult", "branch_sheet", "self_assess", "verify_item", "recompute",

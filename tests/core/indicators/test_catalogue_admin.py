@@ -47,9 +47,11 @@ def test_admin_seeds_ruleset_for_a_year(admin_client, db):
     assert "组织生活" in admin_client.get(f"/catalogue/{rs.id}").get_data(as_text=True)
 
 
-def test_non_admin_cannot_open_catalogue(client, login, make_user, make_unit):
+def test_non_admin_cannot_open_catalogue(client, login, make_user, make_unit, unchanged):
     login(make_user("reviewer", units=[make_unit()]))
     assert client.get("/catalogue/").status_code == 404
+    with unchanged():
+        assert client.post("/catalogue/seed", data={"year": "2027"}).status_code == 404
 
 
 def test_copy_as_new_version_and_activate(admin_client, rs, db):
@@ -82,8 +84,9 @@ def test_weights_not_summing_to_100_rerender_with_field_errors(admin_client, rs,
                                                       IndexWeight.index_code == "team")) == 20
 
 
-def test_weight_not_a_number_is_a_field_error(admin_client, rs):
-    r = admin_client.post(f"/catalogue/{rs.id}/weights", data=_weights(rs, w_production_team="abc"))
+def test_weight_not_a_number_is_a_field_error(admin_client, rs, unchanged):
+    with unchanged():
+        r = admin_client.post(f"/catalogue/{rs.id}/weights", data=_weights(rs, w_production_team="abc"))
     assert r.status_code == 200 and "has-error" in r.get_data(as_text=True)
 
 

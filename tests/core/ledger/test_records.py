@@ -99,7 +99,7 @@ def test_secretary_cannot_open_other_branch_ledger(client, login, secretary, mak
 
 
 def test_secretary_cannot_open_other_branch_record(client, login, make_user, make_branch, unit, secretary,
-                                                    branch, members, db):
+                                                    branch, members, db, unchanged):
     login(secretary)
     client.post(f"/ledger/branch/{branch.id}/new", data=_form(members, members))
     rec = db.scalar(select(ActivityRecord))
@@ -107,7 +107,9 @@ def test_secretary_cannot_open_other_branch_record(client, login, make_user, mak
     c2 = client.application.test_client()
     login(other_secretary, c2)
     assert c2.get(f"/ledger/record/{rec.id}").status_code == 404
-    assert c2.post(f"/ledger/record/{rec.id}/delete").status_code == 404
+    with unchanged():
+        assert c2.post(f"/ledger/record/{rec.id}/delete").status_code == 404
+        assert c2.post(f"/ledger/record/{rec.id}/edit", data=_form(members, members[:1])).status_code == 404
 
 
 def test_viewer_reads_but_cannot_write(client, login, make_user, unit, secretary, branch, members, db):

@@ -1,5 +1,7 @@
 import io
 
+import pytest
+
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -292,8 +294,10 @@ def test_apply_refuses_when_the_data_changed_after_the_preview(client, login, wo
     assert "预览之后数据已有变化" in r.get_data(as_text=True)
 
 
-def test_secretary_and_viewer_cannot_import(client, login, world):
-    login(world.secretary)
+@pytest.mark.parametrize("role", ["secretary", "viewer"])
+def test_secretary_and_viewer_cannot_import(app, login, world, unchanged, role):
+    client = app.test_client()
+    login(getattr(world, role), c=client)
     assert client.get("/org/import/members").status_code == 404
     r = client.post("/org/import/members?step=preview", data={"file": (xlsx({"党员": [M_HEAD]}), "x.xlsx")},
                     content_type="multipart/form-data")

@@ -149,5 +149,43 @@ def graded(db, make_branch, make_ruleset, registry, close, add_points):
                 verify_item(db, ev.ident, earned[index], "年度核实", ev.version)
         close("2026")
         return branches
+@pytest.fixture
+def rate(db, registry, result_of):
+    """rate({branch: total}, '2026Q1', gates=…) → {branch: ScoreResult}: closes the
+    months, recomputes the quarter, verifies the rule set's one quarterly item to
+    `total`, closes."""
+    from sqlalchemy import select
+
+    from core.periods.keys import PeriodKey
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import close_period, recompute
+    from core.scoring.models import Evaluation
+
+    def run(values, key="2026Q1", gates=None):
+        for m in PeriodKey.parse(key).children():
+            close_period(db, m, kinds=registry)
+        recompute(db, key, registry)
+        for branch, total in values.items():
+            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id).order_by(Evaluation.period_id.desc()))
+            verify_item(db, ev.ident, total, "核实", ev.version)
+        close_period(db, key, kinds=registry, gates=gates)
+        db.commit()
+        return {b: result_of(b, key) for b in values}
+
+    return run
+
+
+@pytest.fixture
+def preview(db, registry):
+    """preview(ruleset, '2026-01') → {(branch_id, indicator_id): earned}: the evaluators
+    of one cycle period, computed and not stored; full=True gives the PreviewEvaluation
+    rows (earned and evidence)."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.engine import evaluate_periods
+    from core.scoring.sources import kinds_from
+
+    def run(rs, key, full=False):
+        done = evaluate_periods(db, [PeriodKey.parse(key)], rs, kinds_from(registry), store=False)
+        return {(p.branch_id, p.indicator_id): p if full else p.auto_earned for p in done.preview}
 
     return run

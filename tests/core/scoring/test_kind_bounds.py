@@ -98,3 +98,33 @@ def test_a_sql_form_with_nothing_to_score(db, make_branch, make_ruleset, indicat
     result = close_period(db, "2026-01", kinds=[empty])
     db.commit()
     assert result.evaluations == 0 and db.scalar(select(Evaluation.auto_earned)) is None
+
+
+def test_rows_gives_each_forms_results_as_eval_rows(db, make_branch, make_ruleset, indicator):
+    from sqlalchemy import Text, cast, literal, null
+    from sqlalchemy import select as sql_select
+
+    from core.periods.keys import PeriodKey
+    from core.scoring.kinds import EvalContext
+    b = make_branch()
+    rs = make_ruleset(indicators=[indicator])
+    ind = rs.indicators[0]
+    ctx = EvalContext(session=db, period=PeriodKey.parse("2026-01"), ruleset=rs, indicators=[ind],
+                      applicable={ind.id: sql_select(literal(b.id))})
+    python_form = fixed_kind("7.5")
+    assert list(python_form.rows(ctx)) == [EvalRow(b.id, ind.id, Decimal("7.5"), {"raw": "7.5"})]
+    sql_form = IndicatorKind("sql", "SQL", None, select=lambda c: [
+        sql_select(literal(b.id), literal(ind.id), literal(150), cast(null(), Text)),
+        sql_select(literal(b.id), literal(ind.id), literal(5), literal('{"n":1}', Text))])
+    assert list(sql_form.rows(ctx)) == [EvalRow(b.id, ind.id, Decimal("1.50"), {}),
+                                        EvalRow(b.id, ind.id, Decimal("0.05"), {"n": 1})]
+    manual = IndicatorKind("m", "人工", None)
+    assert manual.is_manual and list(manual.rows(ctx)) == []
+    assert not python_form.is_manual and not sql_form.is_manual
+
+
+def test_app_sources_is_the_apps_registry(app):
+    from core.scoring.sources import app_sources, kinds_from
+    assert app_sources() is app.extensions["starbranch.plugins"]
+    assert app_sources(app) is app.extensions["starbranch.plugins"]
+    assert {"manual", "ledger_count", "attendance", "appraisal"} <= set(kinds_from(app_sources()))

@@ -3,34 +3,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from core.scoring.gates import StarGate
-from core.scoring.models import Evaluation
 
 Q_ITEM = {"index_code": "team", "points": 100, "cycle": "quarter", "method": "manual"}
-
-
-@pytest.fixture
-def rate(db, registry, result_of):
-    """rate({branch: total}, '2026Q1', gates=…) → {branch: ScoreResult}: closes the
-    months, recomputes the quarter, verifies the one quarterly item to `total`, closes."""
-    from core.periods.keys import PeriodKey
-    from core.scoring.adjust import verify_item
-    from core.scoring.close import close_period, recompute
-
-    def run(values, key="2026Q1", gates=None):
-        for m in PeriodKey.parse(key).children():
-            close_period(db, m, kinds=registry)
-        recompute(db, key, registry)
-        for branch, total in values.items():
-            ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == branch.id).order_by(Evaluation.period_id.desc()))
-            verify_item(db, ev.ident, total, "核实", ev.version)
-        close_period(db, key, kinds=registry, gates=gates)
-        db.commit()
-        return {b: result_of(b, key) for b in values}
-
-    return run
 
 
 def test_band_gives_star(make_branch, make_ruleset, rate):
@@ -161,9 +137,11 @@ def test_display_order_among_equals_by_performance_then_code():
     from core.scoring.ranking import assign_ranks, ordered
     mk = lambda code, perf: S(category="production", total=Decimal("80"), code=code, rank=0,  # noqa: E731
                               index_scores={"performance": perf})
-    rows = [mk("B3", Decimal("20")), mk("B1", Decimal("10")), mk("B2", Decimal("20")), mk("B0", None)]
+    rows = [mk("B3", Decimal("20")), mk("B1", Decimal("10")), mk("B2", Decimal("20")), mk("B0", None),
+            mk("B9", Decimal("0"))]
     assign_ranks(rows)
-    assert [r.code for r in ordered(rows)] == ["B2", "B3", "B1", "B0"]
+    # an index of 0.00 is above an absent one (B9 before B0 although its code is after)
+    assert [r.code for r in ordered(rows)] == ["B2", "B3", "B1", "B9", "B0"]
     assert {r.rank for r in rows} == {1}
 
 

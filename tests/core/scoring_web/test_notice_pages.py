@@ -40,17 +40,21 @@ def test_notice_start_objection_and_resolution(app, client, login, make_user, re
     assert db.get(Objection, objection.id).status == "rejected"
 
 
-def test_secretary_cannot_object_for_other_branch(client, login, make_user, make_branch, unit, closed_year, db):
+def test_secretary_cannot_object_for_other_branch(client, login, make_user, make_branch, unit, branch, closed_year,
+                                                  db, unchanged):
     from core.scoring.notice import start_notice
     start_notice(db, 2025, starts_on=date(2026, 1, 12))
     db.commit()
-    other = make_branch(unit=unit)
+    other = branch  # graded in the notice: an unguarded objection would be stored
     mine = make_branch(unit=unit)
     login(make_user("secretary", branch=mine))
-    assert client.post("/scoring/notice/2025/objections", data={"obj-branch_id": other.id, "obj-text": "x"}).status_code == 404
+    with unchanged():
+        r = client.post("/scoring/notice/2025/objections", data={"obj-branch_id": other.id, "obj-text": "评分有误"})
+        assert r.status_code == 404
 
 
-def test_viewer_cannot_start_notice(client, login, make_user, unit, closed_year):
+def test_viewer_cannot_start_notice(client, login, make_user, unit, closed_year, unchanged):
     login(make_user("viewer", units=[unit]))
     assert client.get("/scoring/notice/2025").status_code == 200
-    assert client.post("/scoring/notice/2025/start").status_code == 404
+    with unchanged():
+        assert client.post("/scoring/notice/2025/start").status_code == 404

@@ -47,7 +47,13 @@ def test_close_without_ruleset_explains(client, login, make_user, db):
     assert "没有启用的考核细则" in r.get_data(as_text=True)
 
 
-def test_reviewer_cannot_close(client, login, reviewer):
+def test_reviewer_cannot_close_or_reopen(client, login, reviewer, db, branch, close_period, unchanged):
+    seed_ruleset(db, 2026)  # with a rule set, an unguarded close would write
+    db.commit()
+    close_period("2026-02")
     login(reviewer)
     assert client.get("/scoring/periods").status_code == 404
-    assert client.post("/scoring/periods/2026-03/close").status_code == 404
+    with unchanged():
+        assert client.post("/scoring/periods/2026-03/close").status_code == 404
+        assert client.post("/scoring/periods/2026-03/recompute").status_code == 404
+        assert client.post("/scoring/periods/2026-02/reopen", data={"reason": "越权"}).status_code == 404

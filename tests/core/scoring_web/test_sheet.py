@@ -101,12 +101,13 @@ def test_locked_period_refuses_self_assessment(client, login, secretary, branch,
     assert scored.get(Evaluation, ev.ident).self_earned is None
 
 
-def test_secretary_cannot_verify(client, login, secretary, branch, scored):
+def test_secretary_cannot_verify(client, login, secretary, branch, scored, unchanged):
     ev = _item(scored, branch, "S-SERVICE")
     login(secretary)
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
-                    data={"earned": "5", "reason": "自己审核", "version": str(ev.version)})
-    assert r.status_code == 404
+    with unchanged():
+        r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
+                        data={"earned": "5", "reason": "自己审核", "version": str(ev.version)})
+        assert r.status_code == 404
 
 
 def test_secretary_cannot_open_other_branch_sheet(client, login, secretary, make_branch, unit):
@@ -114,12 +115,16 @@ def test_secretary_cannot_open_other_branch_sheet(client, login, secretary, make
     assert client.get(f"/scoring/sheet/{make_branch(unit=unit).id}").status_code == 404
 
 
-def test_reviewer_of_other_unit_cannot_verify(client, login, make_user, make_unit, branch, scored):
+def test_reviewer_of_other_unit_cannot_verify_or_self_assess(client, login, make_user, make_unit, branch, scored,
+                                                              unchanged):
     ev = _item(scored, branch, "S-SERVICE")
     login(make_user("reviewer", units=[make_unit()]))
-    r = client.post(f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}/verify",
-                    data={"earned": "5", "reason": "越权", "version": str(ev.version)})
-    assert r.status_code == 404
+    item = f"/scoring/sheet/{branch.id}/items/{ev.period_id}/{ev.indicator_id}"
+    with unchanged():
+        r = client.post(f"{item}/verify", data={"earned": "5", "reason": "越权", "version": str(ev.version)})
+        assert r.status_code == 404
+        r = client.post(f"{item}/self", data={"earned": "5", "note": "越权", "version": str(ev.version)})
+        assert r.status_code == 404
 
 
 def test_sheets_list_for_reviewer(client, login, reviewer, branch, scored):

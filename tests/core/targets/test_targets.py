@@ -50,9 +50,10 @@ def test_reviewer_cannot_decompose_to_other_unit(client, login, reviewer, make_b
     assert db.scalar(select(func.count()).select_from(Target)) == 0
 
 
-def test_secretary_cannot_create_targets(client, login, secretary, branch, db):
+def test_secretary_cannot_create_targets(client, login, secretary, branch, db, unchanged):
     login(secretary)
-    assert client.post("/targets/new", data=_data([branch])).status_code == 404
+    with unchanged():
+        assert client.post("/targets/new", data=_data([branch])).status_code == 404
 
 
 def _target(db, branch, deadline=date(2026, 6, 30)):
@@ -128,11 +129,13 @@ def test_future_month_progress_is_refused(db, branch):
         record_progress(db, target=t, actor=None, month="2026-12", completion="10", today=date(2026, 11, 24))
 
 
-def test_other_branch_secretary_cannot_see_target(client, login, make_user, make_branch, unit, branch, db):
+def test_other_branch_secretary_cannot_see_target(client, login, make_user, make_branch, unit, branch, db,
+                                                  unchanged):
     t = _target(db, branch)
     login(make_user("secretary", branch=make_branch(unit=unit)))
     assert client.get(f"/targets/{t.id}").status_code == 404
-    assert client.post(f"/targets/{t.id}", data={"month": "2026-03", "completion": "5"}).status_code == 404
+    with unchanged():
+        assert client.post(f"/targets/{t.id}", data={"month": "2026-03", "completion": "5"}).status_code == 404
 
 
 def test_viewer_cannot_enter_progress(client, login, make_user, unit, branch, db):

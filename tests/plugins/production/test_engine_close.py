@@ -88,12 +88,14 @@ def test_quarter_counts_the_monthly_evaluations_and_the_veto_caps_the_star(db, w
     assert (rb.total, rb.stars) == (D("100.00"), 5)
 
 
-def test_locked_months_refuse_production_writes(db, world, client, make_user, api_token, prod_unit):
+def test_locked_months_refuse_production_writes(db, world, client, make_user, api_token, prod_unit, unchanged):
     close_all(db, world["registry"], "2026-01")
     admin = make_user("admin")
-    r = client.post("/api/v1/production/actuals", headers={"Authorization": f"Bearer {api_token(admin)}"},
-                    json={"actuals": [{"branch": "A001", "measure": "产量", "month": "2026-01", "value": 1000}]})
-    assert r.status_code == 409 and "2026年1月已结账锁定" in r.json["errors"][0]["message"]
+    token = api_token(admin)
+    with unchanged():
+        r = client.post("/api/v1/production/actuals", headers={"Authorization": f"Bearer {token}"},
+                        json={"actuals": [{"branch": "A001", "measure": "产量", "month": "2026-01", "value": 1000}]})
+        assert r.status_code == 409 and "2026年1月已结账锁定" in r.json["errors"][0]["message"]
 
 
 def test_closing_twice_is_identical_with_the_plugin(db, world):

@@ -71,18 +71,20 @@ def test_a_different_value_updates_and_is_audited(client, db, branch, mes):
     assert entry.user_id is not None
 
 
-def test_no_token_is_401_and_a_bad_token_too(client, branch):
-    assert client.post(URL, json={"actuals": [item()]}).status_code == 401
-    r = client.post(URL, json={"actuals": [item()]}, headers={"Authorization": "Bearer wrong"})
-    assert r.status_code == 401 and r.json["error"] == "unauthorized"
+def test_no_token_is_401_and_a_bad_token_too(client, branch, unchanged):
+    with unchanged():
+        assert client.post(URL, json={"actuals": [item()]}).status_code == 401
+        r = client.post(URL, json={"actuals": [item()]}, headers={"Authorization": "Bearer wrong"})
+        assert r.status_code == 401 and r.json["error"] == "unauthorized"
 
 
 def test_a_token_without_rights_on_the_branch_is_refused(client, db, branch, make_user, make_unit,
-                                                         enable_plugin, api_token):
+                                                         enable_plugin, api_token, unchanged):
     other = make_unit()
     enable_plugin(other, "production")
-    stranger = make_user("reviewer", units=[other])
-    r = client.post(URL, json={"actuals": [item()]}, headers={"Authorization": f"Bearer {api_token(stranger)}"})
+    headers = {"Authorization": f"Bearer {api_token(make_user('reviewer', units=[other]))}"}
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item()]}, headers=headers)
     assert r.status_code == 422
     assert n_actuals(db) == 0
     # Out of scope and non-existent read alike: no way to learn which codes exist.
@@ -103,40 +105,42 @@ def test_hostile_numbers_and_nesting_are_clear_refusals(client, db, branch, mes)
     assert n_actuals(db) == 0
 
 
-def test_a_token_whose_units_have_no_plugin_gets_404(client, branch, make_user, make_unit, api_token):
-    user = make_user("reviewer", units=[make_unit()])
-    r = client.post(URL, json={"actuals": [item()]}, headers={"Authorization": f"Bearer {api_token(user)}"})
+def test_a_token_whose_units_have_no_plugin_gets_404(client, branch, make_user, make_unit, api_token, unchanged):
+    headers = {"Authorization": f"Bearer {api_token(make_user('reviewer', units=[make_unit()]))}"}
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item()]}, headers=headers)
     assert r.status_code == 404 and r.json["error"] == 404
 
 
-def test_viewer_tokens_are_refused(client, branch, make_user, prod_unit, api_token):
-    viewer = make_user("viewer", units=[prod_unit])
-    r = client.post(URL, json={"actuals": [item()]}, headers={"Authorization": f"Bearer {api_token(viewer)}"})
+def test_viewer_tokens_are_refused(client, branch, make_user, prod_unit, api_token, unchanged):
+    headers = {"Authorization": f"Bearer {api_token(make_user('viewer', units=[prod_unit]))}"}
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item()]}, headers=headers)
     assert r.status_code == 404
 
 
-def test_locked_period_refuses_the_whole_payload(client, db, branch, mes, put):
+def test_locked_period_refuses_the_whole_payload(client, db, branch, mes, put, unchanged):
     put(branch, "output", "2026-02", plan=1000)
     db.add(Period(key="2026Q1", kind="quarter", year=2026, number=1, starts_on=date(2026, 1, 1),
                   ends_on=date(2026, 3, 31), status="closed"))
     db.commit()
-    r = client.post(URL, json={"actuals": [item(), item(month="2026-02")]}, headers=mes)
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item(), item(month="2026-02")]}, headers=mes)
     assert r.status_code == 409 and r.json["error"] == "locked"
     assert {e["code"] for e in r.json["errors"]} == {"locked"}
     assert "已结账锁定" in r.json["errors"][0]["message"]
-    assert n_actuals(db) == 0
 
 
 def test_disabled_unit_refuses_the_whole_payload(client, db, branch, mes, make_branch, make_unit, make_user,
-                                                 api_token, prod_unit):
+                                                 api_token, prod_unit, unchanged):
     off = make_branch(unit=make_unit(), category="production", code="OFF1")
     admin = make_user("admin")
     headers = {"Authorization": f"Bearer {api_token(admin)}"}
-    r = client.post(URL, json={"actuals": [item(), item(branch="OFF1")]}, headers=headers)
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item(), item(branch="OFF1")]}, headers=headers)
     assert r.status_code == 422
     assert r.json["errors"] == [{"index": 1, "field": "branch", "code": "disabled",
                                  "message": "支部“OFF1”所在单位未启用生产经营指标插件。"}]
-    assert n_actuals(db) == 0
 
 
 @pytest.mark.parametrize("bad, field, message", [
@@ -148,24 +152,26 @@ def test_disabled_unit_refuses_the_whole_payload(client, db, branch, mes, make_b
     ({"branch": "NOPE"}, "branch", "支部编码“NOPE”不存在、已停用或不在您的管理范围内。"),
     ({"measure": "利润"}, "measure", None),
 ])
-def test_bad_items_are_refused_with_their_index(client, db, branch, mes, bad, field, message):
-    r = client.post(URL, json={"actuals": [item(measure="cost"), item(**bad)]}, headers=mes)
+def test_bad_items_are_refused_with_their_index(client, db, branch, mes, bad, field, message, unchanged):
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item(measure="cost"), item(**bad)]}, headers=mes)
     assert r.status_code == 422, r.json
     err = r.json["errors"][0]
     assert (err["index"], err["field"]) == (1, field)
     if message:
         assert err["message"] == message
-    assert n_actuals(db) == 0
 
 
-def test_duplicate_items_in_one_payload(client, db, branch, mes):
-    r = client.post(URL, json={"actuals": [item(), item(measure="output")]}, headers=mes)
+def test_duplicate_items_in_one_payload(client, db, branch, mes, unchanged):
+    with unchanged():
+        r = client.post(URL, json={"actuals": [item(), item(measure="output")]}, headers=mes)
     assert r.status_code == 422 and r.json["errors"][0]["code"] == "duplicate"
 
 
 @pytest.mark.parametrize("body", ["not json", "[]", '{"actuals": []}', '{"actuals": {}}'])
-def test_malformed_bodies(client, branch, mes, body):
-    r = client.post(URL, data=body, headers={**mes, "Content-Type": "application/json"})
+def test_malformed_bodies(client, branch, mes, body, unchanged):
+    with unchanged():
+        r = client.post(URL, data=body, headers={**mes, "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json["ok"] is False
 
 

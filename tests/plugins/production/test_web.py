@@ -73,22 +73,25 @@ def test_secretary_cannot_report_without_a_plan_nor_set_plans(client, db, login,
     assert count(db, Plan) == 0 and count(db, Actual) == 0
 
 
-def test_form_errors_rerender(client, db, login, reviewer, branch, measures):
+def test_form_errors_rerender(client, db, login, reviewer, branch, measures, unchanged):
     login(reviewer)
     out = measures["production.output"]
-    r = client.post(f"/production/branch/{branch.id}", data={"month": "三月", f"actual_{out.id}": "-3"})
+    with unchanged():
+        r = client.post(f"/production/branch/{branch.id}", data={"month": "三月", f"actual_{out.id}": "-3"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "月份格式应为 2026-03" in html and count(db, Actual) == 0
 
 
-def test_viewer_cannot_post(client, db, login, make_user, prod_unit, branch, measures):
+def test_viewer_cannot_post(client, db, login, make_user, prod_unit, branch, measures, unchanged):
     login(make_user("viewer", units=[prod_unit]))
     assert client.get(f"/production/branch/{branch.id}").status_code == 200
     out = measures["production.output"]
-    r = client.post(f"/production/branch/{branch.id}", data={"month": "2026-03", f"actual_{out.id}": "1"})
-    assert r.status_code == 404
-    assert client.post(f"/production/branch/{branch.id}/incidents",
-                       data={"occurred_on": "2026-03-01", "severity": "major", "description": "x"}).status_code == 404
+    with unchanged():
+        r = client.post(f"/production/branch/{branch.id}", data={"month": "2026-03", f"actual_{out.id}": "1"})
+        assert r.status_code == 404
+        assert client.post(f"/production/branch/{branch.id}/incidents",
+                           data={"occurred_on": "2026-03-01", "severity": "major", "description": "重大事故"}
+                           ).status_code == 404
 
 
 def test_major_incident_from_the_form_creates_a_veto(client, db, login, make_user, branch, reviewer):

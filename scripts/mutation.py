@@ -1,0 +1,232 @@
+"""Mutation testing of the rules (`make mutation`): mutmut over the engine, the scoping
+layer, the periods, the points and the ledger's scoring methods, one module group at a
+time, each with only the tests that exercise it.
+
+    python scripts/mutation.py run [GROUP …]     mutate and test (all groups by default)
+    python scripts/mutation.py retest [GROUP …]  test the survivors again (after adding tests)
+    python scripts/mutation.py report [--survivors]
+    python scripts/mutation.py show MUTANT        the diff of one mutant
+
+Each group runs in its own folder `.mutation/<group>/` (git-ignored) holding links to
+core/, plugins/ and tests/ and a setup.cfg written here: mutmut copies the code into
+`mutants/` there, runs the group's tests once to learn which test reaches which
+function, then runs, for each mutant, only the tests that reach the mutated function
+(stopping at the first failure). A second `run` only tests what is not yet tested or
+whose source changed; delete `.mutation/<group>/` to start a group afresh.
+
+The report prints, per group and overall, killed ÷ (mutants − equivalents): mutants
+listed in tests/mutation_equivalents.txt (one per line: name, then the reason) change
+no behaviour and are left out; a mutant no selected test reaches counts as surviving.
+It is a benchmark-like figure, not a pass/fail step of .ci/run. Decisions:
+- Lines that only build a user message (gettext(…), _l(…)) are not mutated: wording is
+  the pages' tests' business, not a rule (`SKIP_LINES`).
+- core/scoring's views, commands, tasks, export, sheet and demo periods are UI and CLI
+  glue with their own page tests; they are not in the groups.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutation"
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
+
+#: group → (files to mutate, test paths run against them)
+GROUPS: dict[str, tuple[list[str], list[str]]] = {
+    "points": (["core/points.py"],
+               ["tests/core/test_points.py", "tests/core/scoring/test_formula.py"]),
+    "scoping": (["core/auth/scoping.py"],
+                ["tests/core/test_scoping.py", "tests/core/test_access_matrix.py"]),
+    "periods": (["core/periods/keys.py", "core/periods/locks.py", "core/periods/services.py"],
+                ["tests/core/test_periods.py", "tests/core/ledger/test_open_periods.py",
+                 "tests/core/scoring/test_close.py"]),
+    "ledger_kinds": (["core/ledger/kinds.py"],
+                     ["tests/core/scoring/test_ledger_kinds.py", "tests/core/scoring/test_evaluators.py",
+                      "tests/core/scoring/test_pinned_rules.py", "tests/core/scoring/test_kind_bounds.py"]),
+    "scoring_rules": (["core/scoring/aggregate.py", "core/scoring/ranking.py", "core/scoring/stars.py",
+                       "core/scoring/gates.py", "core/scoring/sqlfuncs.py", "core/scoring/kinds.py",
+                       "core/scoring/sources.py"],
+                      ["tests/core/scoring"]),
+    "scoring_engine": (["core/scoring/engine.py", "core/scoring/compute.py", "core/scoring/bulk.py"],
+                       ["tests/core/scoring"]),
+    "scoring_close": (["core/scoring/close.py", "core/scoring/adjust.py", "core/scoring/notice.py"],
+                      ["tests/core/scoring"]),
+}
+
+#: Regular expressions of source lines left unmutated (mutmut's do_not_mutate_patterns).
+SKIP_LINES = [r"gettext\(", r"\b_l?\(\"", r"ngettext\("]
+
+KILLED = {1, 3, 36, -24, 24, 152, 255}   # mutmut: failing test, pytest error, timeout
+UNTESTED = {None}                         # not checked yet
+
+
+def _setup_cfg(files: list[str], tests: list[str]) -> str:
+    pytest_section = _section(ROOT / "setup.cfg", "tool:pytest")
+    lines = ["[mutmut]", "source_paths =", "    core", "    plugins", "only_mutate ="]
+    lines += [f"    {f}" for f in files]
+    lines += ["do_not_mutate_patterns ="] + [f"    {p}" for p in SKIP_LINES]
+    lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
+    return "\n".join(lines) + "\n\n" + pytest_section
+
+
+def _section(path: Path, name: str) -> str:
+    """One [section] of an ini file, verbatim."""
+    out, inside = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            inside = line.strip() == f"[{name}]"
+        if inside:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def prepare(group: str) -> Path:
+    files, tests = GROUPS[group]
+    folder = WORK / group
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("core", "plugins", "tests"):
+        link = folder / name
+        if not link.exists():
+            link.symlink_to(ROOT / name)
+    (folder / "setup.cfg").write_text(_setup_cfg(files, [t for t in tests if (ROOT / t).exists()]),
+                                      encoding="utf-8")
+    return folder
+
+
+def run(groups: list[str], children: int, only: dict[str, list[str]] | None = None) -> int:
+    """mutmut run per group; `only`: group → the mutant names to test (retest)."""
+    mutmut = Path(sys.executable).with_name("mutmut")
+    if not mutmut.exists():
+        print("mutmut is missing: pip install -e '.[mutation]' (make mutation does it)", file=sys.stderr)
+        return 2
+    for group in groups:
+        if only is not None and not only.get(group):
+            continue
+        folder = prepare(group)
+        print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        code = subprocess.call([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
+                               cwd=folder, env=env,
+                               stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
+        if code:
+            print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
+    return report(groups)
+
+
+def forget_survivors(groups: list[str]) -> dict[str, list[str]]:
+    """Mark every surviving mutant of `groups` as not tested, so that it is tested again
+    (with the tests added since; mutmut learns which new test reaches what); returns
+    their names by group."""
+    equiv = equivalents()
+    names: dict[str, list[str]] = {}
+    for group in groups:
+        for meta in (WORK / group / "mutants").rglob("*.py.meta"):
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            codes = data["exit_code_by_key"]
+            for name, code in codes.items():
+                if code is not None and code not in KILLED and name not in equiv:
+                    codes[name] = None
+                    names.setdefault(group, []).append(name)
+            meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    return names
+
+
+def equivalents() -> dict[str, str]:
+    out = {}
+    if EQUIVALENTS.exists():
+        for line in EQUIVALENTS.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                name, _, reason = line.partition(" ")
+                out[name] = reason.strip()
+    return out
+
+
+def results(group: str) -> dict[str, int | None]:
+    """mutant name → mutmut exit code (None: not tested yet) of one group."""
+    out: dict[str, int | None] = {}
+    for meta in sorted((WORK / group / "mutants").rglob("*.py.meta")):
+        out.update(_read_meta(meta)["exit_code_by_key"])
+    return out
+
+
+def _read_meta(path: Path, tries: int = 20) -> dict:
+    """A mutmut .meta file; a run in progress may be rewriting it: read again."""
+    for _ in range(tries - 1):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            time.sleep(0.1)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def report(groups: list[str] | None = None, survivors: bool = False) -> int:
+    groups = groups or list(GROUPS)
+    equiv = equivalents()
+    total = Counter()
+    print(f"{'group':<16}{'mutants':>8}{'equiv':>7}{'killed':>8}{'survived':>10}{'pending':>9}{'score':>9}")
+    for group in groups:
+        res = results(group)
+        c = Counter()
+        for name, code in res.items():
+            c["mutants"] += 1
+            if name in equiv:
+                c["equiv"] += 1
+            elif code in UNTESTED:
+                c["pending"] += 1
+            elif code in KILLED:
+                c["killed"] += 1
+            else:
+                c["survived"] += 1
+                if survivors:
+                    print(f"   survived: {name}")
+        total.update(c)
+        print(_row(group, c))
+    print(_row("overall", total))
+    return 0
+
+
+def _row(name: str, c: Counter) -> str:
+    judged = c["killed"] + c["survived"]
+    score = f"{100 * c['killed'] / judged:.1f} %" if judged else "–"
+    return (f"{name:<16}{c['mutants']:>8}{c['equiv']:>7}{c['killed']:>8}{c['survived']:>10}{c['pending']:>9}"
+            f"{score:>9}")
+
+
+def show(name: str) -> int:
+    for group in GROUPS:
+        if name in results(group):
+            return subprocess.call([str(Path(sys.executable).with_name("mutmut")), "show", name], cwd=WORK / group)
+    print(f"no mutant {name}", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "retest", "report", "show"):
+        print(__doc__)
+        return 2
+    command, args = argv[0], argv[1:]
+    if command == "show":
+        return show(args[0])
+    flags = [a for a in args if a.startswith("--")]
+    groups = [a for a in args if not a.startswith("--")]
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        print(f"unknown groups {unknown}; groups: {', '.join(GROUPS)}", file=sys.stderr)
+        return 2
+    if command == "report":
+        return report(groups, survivors="--survivors" in flags)
+    children = int(os.environ.get("MUTATION_CHILDREN", "2"))
+    if command == "retest":
+        return run(groups or list(GROUPS), children, only=forget_survivors(groups or list(GROUPS)))
+    return run(groups or list(GROUPS), children)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
