@@ -102,6 +102,12 @@ def hold_period(session: Session, period: Period) -> None:
     session.refresh(period)
 
 
+def _refuse_if_fanned_out(session: Session, pk: PeriodKey) -> None:
+    """One lock: a fanned-out close of the window in progress refuses this one."""
+    from core.scoring.fanout import refuse_if_running
+    refuse_if_running(session, pk)
+
+
 def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> CloseResult:
     """Score and lock window `key`. `kinds`: the plugin registry or a list of
     IndicatorKind; `gates`: star gates (default: the registry's). Not committed."""
@@ -111,6 +117,7 @@ def close_period(session: Session, key, *, kinds, actor=None, gates=None) -> Clo
     if period.is_closed:
         n = session.scalar(select(func.count()).select_from(ScoreResult).where(ScoreResult.period_id == period.id))
         return CloseResult(key=pk.key, ruleset_id=period.ruleset_id, already_closed=True, results=n or 0)
+    _refuse_if_fanned_out(session, pk)
     check_close_order(session, pk)
     ruleset = ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
@@ -135,6 +142,7 @@ def recompute(session: Session, key, kinds, *, actor=None, gates=None) -> CloseR
     hold_period(session, period)
     if period.is_closed:
         raise AlreadyClosed(gettext("%(pk)s已结账锁定，不能重新计算；如需更正，请先重新开启该期间。", pk=pk.label))
+    _refuse_if_fanned_out(session, pk)
     ruleset = ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
     run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True)
