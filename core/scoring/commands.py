@@ -21,19 +21,30 @@ def _key(text):
 
 @click.command("close")
 @click.argument("key")
+@click.option("--wait", is_flag=True, help="配置了消息队列时：等待后台结账完成，并显示进度（已完成单位/单位总数）。")
+@click.option("--in-process", "in_process", is_flag=True, help="即使配置了消息队列，也在本进程内结账。")
 @with_appcontext
-def close_cmd(key):
-    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。"""
+def close_cmd(key, wait, in_process):
+    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。
+
+    配置了消息队列（STARBRANCH_CELERY_BROKER_URL）时按二级单位分发给各 worker 并行结账。"""
+    from core.jobs.service import broker_configured
     from core.scoring.close import close_period
 
     session = get_session()
     pk = _key(key)
+    if broker_configured(current_app) and not in_process:
+        return _close_on_workers(session, pk, wait)
     try:
         result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None)
         session.commit()
     except ValueError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
+    _echo_result(pk, result)
+
+
+def _echo_result(pk, result) -> None:
     if result.already_closed:
         click.echo(f"{pk.label}已结账，无需重复结账（{result.results} 个支部结果保持不变）。")
         return
@@ -42,6 +53,48 @@ def close_cmd(key):
         click.echo("星级分布：" + "，".join(f"{s}星 {n} 个" for s, n in result.stars.items()))
     for w in result.warnings:
         click.echo(f"提示：{w}")
+
+
+def _close_on_workers(session, pk, wait: bool) -> None:
+    """Start the fanned-out close; with `wait`, print progress until it ends."""
+    import time
+
+    from core.jobs.models import Job
+    from core.scoring.close import CloseResult
+    from core.scoring.fanout import start_close
+
+    try:
+        job = start_close(session, pk, actor=None)
+        job_id = job.id if job is not None else None
+        session.commit()
+    except ValueError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    if job_id is None:
+        return _echo_result(pk, CloseResult(key=pk.key, already_closed=True))
+    click.echo(f"{pk.label}已提交后台结账（任务 {job_id}，{job.total} 个单位）。")
+    if not wait:
+        click.echo(f"查看进度：starbranch jobs status，或网页 /jobs/{job_id}")
+        return
+    shown = None
+    while True:
+        session.expire_all()
+        job = session.get(Job, job_id)
+        state = (job.status, job.done)
+        session.rollback()  # no snapshot held while the workers write
+        if state != shown:
+            shown = state
+            click.echo(f"进度：{job.done}/{job.total} 个单位")
+        if job.status == "failed":
+            raise click.ClickException(f"后台结账失败：{job.error}")
+        if job.status == "done":
+            r = job.result or {}
+            result = CloseResult(key=pk.key, already_closed=bool(r.get("already_closed")),
+                                 evaluations=r.get("evaluations", 0), results=r.get("results", 0),
+                                 stars={int(k): v for k, v in (r.get("stars") or {}).items()},
+                                 warnings=r.get("warnings", []))
+            return _echo_result(pk, result)
+        time.sleep(0.5)
 
 
 @click.command("reopen")
