@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
@@ -51,6 +51,10 @@ class Job(Base):
     result: Mapped[dict | None] = mapped_column(JSON)
     #: Why it failed, in words.
     error: Mapped[str | None] = mapped_column(Text)
+    #: The file a job produced (an export), kept in the database so that a worker on
+    #: another machine hands it to the web server; and its download name.
+    output: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    output_name: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -15,6 +15,7 @@ from core.db import get_session
 from core.jobs.models import KINDS, Job
 from core.jobs.service import progress
 from core.plugins.web import MenuItem
+from core.xlsx import xlsx_response
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs", template_folder="templates")
 
@@ -32,10 +33,25 @@ def index():
     return render_template("jobs/index.html", jobs=jobs, kinds=KINDS, progress=progress)
 
 
-@bp.route("/<job_id>")
-@requires()
-def show(job_id):
+def _job_or_404(job_id) -> Job:
     job = get_session().get(Job, job_id)
     if job is None or not (_is_admin() or job.created_by == current_user.id):
         abort(404)
+    return job
+
+
+@bp.route("/<job_id>")
+@requires()
+def show(job_id):
+    job = _job_or_404(job_id)
     return render_template("jobs/job.html", job=job, kinds=KINDS, percent=progress(job))
+
+
+@bp.route("/<job_id>/download")
+@requires()
+def download(job_id):
+    """The file a finished job produced (an export)."""
+    job = _job_or_404(job_id)
+    if job.status != "done" or job.output is None:
+        abort(404)
+    return xlsx_response(job.output, job.output_name or f"{job.id}.xlsx")

@@ -29,6 +29,8 @@ def upgrade() -> None:
     sa.Column('params', sa.JSON(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('output', sa.LargeBinary(), nullable=True),
+    sa.Column('output_name', sa.String(length=200), nullable=True),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('finished_at', sa.DateTime(), nullable=True),

@@ -62,10 +62,11 @@ def test_job_page_shows_progress_result_and_failure(db, client, login, make_user
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "1 / 4（25%）" in page and 'http-equiv="refresh"' in page
     assert job.id in client.get("/jobs/").get_data(as_text=True)
-    job.status, job.result = "done", {"url": "/scoring/periods"}
+    job.status, job.result, job.output, job.output_name = "done", {"download": True, "rows": 3}, b"PK..", "x.xlsx"
     db.commit()
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert 'href="/scoring/periods"' in page and 'http-equiv="refresh"' not in page
+    assert f'href="/jobs/{job.id}/download"' in page and 'http-equiv="refresh"' not in page
+    assert client.get(f"/jobs/{job.id}/download").data == b"PK.."
     fail_job(db, job.id, "too late")  # a done job stays done
     assert db.get(Job, job.id).status == "done"
     other = create_job(db, "import", total=2, actor=owner)
