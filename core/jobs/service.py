@@ -95,6 +95,22 @@ def fail_job(session: Session, job_id: str, error: str) -> None:
         session.commit()
 
 
+def run_or_fail(job_id: str, fn):
+    """For a task: run `fn(session)` and commit; on an error roll back, record why on
+    the job (committed), and re-raise (the task then fails as well)."""
+    from core.db import get_session
+
+    session = get_session()
+    try:
+        out = fn(session)
+        session.commit()
+        return out
+    except Exception as exc:
+        session.rollback()
+        fail_job(session, job_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
 def progress(job: Job) -> int:
     """Percent done (0–100)."""
     if job.status == "done":

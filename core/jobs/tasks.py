@@ -27,14 +27,6 @@ def export_task(job_id: str) -> dict | None:
     """Build an export job's file (core.jobs.exports.run_export); a failure is recorded
     on the job in words."""
     from core.jobs.exports import run_export
-    from core.jobs.service import fail_job
+    from core.jobs.service import run_or_fail
 
-    session = get_session()
-    try:
-        out = run_export(session, job_id)
-        session.commit()
-        return out
-    except Exception as exc:
-        session.rollback()
-        fail_job(session, job_id, f"{type(exc).__name__}: {exc}")
-        raise
+    return run_or_fail(job_id, lambda session: run_export(session, job_id))

@@ -55,30 +55,16 @@ def recompute_task(key: str, actor_id: int | None = None) -> dict:
     return {"key": result.key, "evaluations": result.evaluations, "results": result.results}
 
 
-def _fail_job_on_error(job_id: str, fn):
-    """Run `fn(session)` and commit; on an error roll back, record why on the job, re-raise."""
-    from core.jobs.service import fail_job
-
-    session = get_session()
-    try:
-        out = fn(session)
-        session.commit()
-        return out
-    except Exception as exc:
-        session.rollback()
-        fail_job(session, job_id, f"{type(exc).__name__}: {exc}")
-        raise
-
-
 @shared_task(name="scoring.close_unit")
 def close_unit_task(job_id: str, key: str, unit_id: int) -> dict:
     """One unit of a fanned-out close (core.scoring.fanout.close_unit)."""
     from flask import current_app
 
+    from core.jobs.service import run_or_fail
     from core.scoring.fanout import close_unit
 
-    return _fail_job_on_error(job_id, lambda s: close_unit(s, job_id, key, unit_id,
-                                                          current_app.extensions["starbranch.plugins"]))
+    return run_or_fail(job_id, lambda s: close_unit(s, job_id, key, unit_id,
+                                                    current_app.extensions["starbranch.plugins"]))
 
 
 @shared_task(name="scoring.close_finish", bind=True, max_retries=120)
