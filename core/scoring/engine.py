@@ -132,7 +132,8 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                                     f"{'、'.join(i.code for i in inds)} 未评分。")
                 continue
             ctx = EvalContext(session=session, period=pk, ruleset=ruleset, indicators=inds,
-                              applicable={i.id: applicable_select(i, kind.plugin, branch_ids, unit_id) for i in inds})
+                              applicable={i.id: applicable_select(i, kind.plugin, branch_ids, unit_id) for i in inds},
+                              unit_id=unit_id)
             if kind.is_manual:
                 statements = [ctx.applicable[i.id].add_columns(literal(i.id), cast(null(), BigInteger), cast(null(), Text))
                               for i in inds]
