@@ -30,13 +30,16 @@ Decisions (README, "Jobs"):
   nothing on a window already closed (fired twice).
 - Units are every unit holding a branch (active or not: a deactivated branch's old
   rows are in its unit's scope and removed there, as the in-process close removes them).
+- A branch added, or moved into a unit already scored, while the units run has no
+  result: the callback then fails the job in words ("请重新结账") rather than close
+  without it.
 """
 from __future__ import annotations
 
 import json
 
 from flask_babel import gettext
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.audit.service import record
@@ -209,6 +212,10 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
     _kinds, gates_d = sources.resolve(kinds, gates)
     scores = _stored_scores(session, period.id)
+    active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
+    if active != len(scores):  # a branch added or moved to a unit already scored
+        raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
+                                   n=active, m=len(scores)))
     result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=len(scores))
     for data in steps.values():
         result.evaluations += data.get("evaluations", 0)

@@ -163,3 +163,18 @@ def test_start_refuses_what_the_close_refuses(db, group, registry):
     fanout.close_in_units(db, "2026-01", registry)
     assert fanout.close_in_units(db, "2026-01", registry).already_closed
     assert PeriodKey.parse("2026-01")
+
+
+def test_a_branch_added_while_the_units_run_fails_the_close_in_words(db, group, registry, make_branch):
+    from core.scoring.errors import ScoringError
+
+    sent = []
+    fanout.start_close(db, "2026-01", dispatch=lambda *a: sent.append(a))
+    db.commit()
+    job_id, key, units, _ = sent[0]
+    for u in units:
+        fanout.close_unit(db, job_id, key, u, registry)
+        db.commit()
+    make_branch(unit=group[0][0])
+    with pytest.raises(ScoringError, match="请重新结账"):
+        fanout.finish_close(db, job_id, key, registry)
