@@ -12,6 +12,8 @@ ENV_KEYS = {
     "STARBRANCH_SECRET_KEY": "SECRET_KEY",
     "STARBRANCH_CELERY_BROKER_URL": "CELERY_BROKER_URL",
     "STARBRANCH_CELERY_RESULT_BACKEND": "CELERY_RESULT_BACKEND",
+    "STARBRANCH_CELERY_QUEUE": "CELERY_QUEUE",
+    "STARBRANCH_CELERY_VISIBILITY_TIMEOUT": "CELERY_VISIBILITY_TIMEOUT",
     "STARBRANCH_UPLOAD_DIR": "UPLOAD_DIR",
     "STARBRANCH_ENV": "ENV",
     "STARBRANCH_PLUGINS": "PLUGINS",
@@ -47,6 +49,11 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         # None = tasks run in-process (Celery eager mode): nothing to install.
         "CELERY_BROKER_URL": None,
         "CELERY_RESULT_BACKEND": None,
+        #: The queue tasks are sent to (workers: `celery worker -Q` the same name).
+        "CELERY_QUEUE": "celery",
+        #: Seconds after which Redis hands an unacknowledged task (its worker killed)
+        #: to another worker; longer than the longest task.
+        "CELERY_VISIBILITY_TIMEOUT": 3600,
         "UPLOAD_DIR": str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,

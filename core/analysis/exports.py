@@ -46,3 +46,16 @@ def star_report_sheets(report, summary: str) -> list[Sheet]:
     return [Sheet("年度星级报告", ["二级单位", "类别", "三星级支部", "四星级支部", "五星级支部", "获市级以上荣誉的党组织（按单位）"],
                   rows, widths=[28, 14, 12, 12, 12, 30]),
             Sheet("总结", ["年度总结"], [[summary]], widths=[100])]
+
+
+def rankings_workbook(session, user, args: dict):
+    """The rankings page's export for `user` with the page's filters `args`:
+    (xlsx bytes, file name, rows). Used by the page and by an export job."""
+    from core.analysis import queries
+    from core.periods.models import Period
+    from core.xlsx import write_workbook
+
+    period = session.get(Period, int(args["period_id"]))
+    filters = queries.RankingFilters.from_args(args)
+    rows = list(session.execute(queries.ranking_stmt(user, period.id, filters)))
+    return write_workbook([ranking_sheet(f"{period.label}排名", rows)]), f"{period.label}排名.xlsx", len(rows)

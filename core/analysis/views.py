@@ -8,12 +8,13 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.analysis import exports, queries, reports
 from core.auth.access import requires
 from core.auth.scoping import get_branch_or_404
 from core.db import get_session
+from core.jobs.exports import as_job_if_large
 from core.indicators.models import INDICES
 from core.org.models import CATEGORIES
 from core.periods.keys import PeriodKey
@@ -122,9 +123,14 @@ def rankings_export():
     period, _choices, filters = _ranking_context(session)
     if period is None:
         abort(404)
-    rows = session.execute(queries.ranking_stmt(current_user, period.id, filters))
-    data = write_workbook([exports.ranking_sheet(f"{period.label}排名", rows)])
-    return xlsx_response(data, f"{period.label}排名.xlsx")
+    args = {**request.args.to_dict(), "period_id": period.id}
+    stmt = queries.ranking_stmt(current_user, period.id, filters)
+    n = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    job = as_job_if_large(session, "rankings", n, args, f"{period.label}排名")
+    if job is not None:
+        return job
+    data, filename, _rows = exports.rankings_workbook(session, current_user, args)
+    return xlsx_response(data, filename)
 
 
 # ------------------------------------------------------------------ tier ladder

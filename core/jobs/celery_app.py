@@ -27,6 +27,9 @@ def init_celery(app) -> Celery:
         task_acks_late=True,  # a worker killed mid-task: the task is redelivered
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        task_default_queue=app.config.get("CELERY_QUEUE") or "celery",
+        broker_transport_options={"visibility_timeout": int(app.config.get("CELERY_VISIBILITY_TIMEOUT") or 3600)},
+        result_expires=7 * 24 * 3600,
         task_serializer="json",
         accept_content=["json"],
         timezone=app.config.get("TIME_ZONE") or "Asia/Shanghai",

@@ -20,3 +20,13 @@ def count_branches() -> int:
     from core.org.models import Branch
 
     return get_session().scalar(select(func.count(Branch.id)))
+
+
+@shared_task(name="jobs.export")
+def export_task(job_id: str) -> dict | None:
+    """Build an export job's file (core.jobs.exports.run_export); a failure is recorded
+    on the job in words."""
+    from core.jobs.exports import run_export
+    from core.jobs.service import run_or_fail
+
+    return run_or_fail(job_id, lambda session: run_export(session, job_id))

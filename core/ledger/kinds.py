@@ -81,8 +81,10 @@ def select_ledger_count(ctx: EvalContext) -> list:
                   # no branch filter: the indicators LEFT JOIN from their applicable branches
                   .where(type_col.in_(sorted({t for ind in inds for t in _types(ind)})),
                          ActivityRecord.held_on >= start, ActivityRecord.held_on <= end)
-                  .group_by(ActivityRecord.branch_id, ActivityRecord.type)
-                  .cte(f"ledger_counts_{n}").prefix_with("MATERIALIZED"))
+                  .group_by(ActivityRecord.branch_id, ActivityRecord.type))
+        if ctx.unit_id is not None:  # one unit of a fanned-out close: its records only
+            counts = counts.where(ActivityRecord.branch_id.in_(ctx.unit_branches()))
+        counts = counts.cte(f"ledger_counts_{n}").prefix_with("MATERIALIZED")
         for ind in inds:
             types = _types(ind)
             if len(types) == 1:  # already one row per branch

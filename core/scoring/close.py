@@ -126,6 +126,12 @@ def hold_period(session: Session, key) -> Period:
     return hold_windows(session, key)
 
 
+def _refuse_if_fanned_out(session: Session, pk: PeriodKey) -> None:
+    """One lock: a fanned-out close of the window in progress refuses this one."""
+    from core.scoring.fanout import refuse_if_running
+    refuse_if_running(session, pk)
+
+
 @dataclass
 class CloseCheck:
     """What the close page shows before a close: refusals (not ended, order, no rule
@@ -178,6 +184,7 @@ def close_period(session: Session, key, *, kinds, actor=None, gates=None, today=
     if period.is_closed:
         n = session.scalar(select(func.count()).select_from(ScoreResult).where(ScoreResult.period_id == period.id))
         return CloseResult(key=pk.key, ruleset_id=period.ruleset_id, already_closed=True, results=n or 0)
+    _refuse_if_fanned_out(session, pk)
     check_ended(pk, today or clock.today())
     check_close_order(session, pk)
     ruleset = ruleset or ruleset_for(session, pk.year)
@@ -217,6 +224,7 @@ def recompute(session: Session, key, kinds, *, actor=None, gates=None, today=Non
     period = hold_period(session, pk)
     if period.is_closed:
         raise AlreadyClosed(gettext("%(pk)s已结账锁定，不能重新计算；如需更正，请先重新开启该期间。", pk=pk.label))
+    _refuse_if_fanned_out(session, pk)
     ruleset = ruleset_for(session, pk.year)
     kinds_d, gates_d = sources.resolve(kinds, gates)
     run = compute_window(session, pk, ruleset, kinds_d, gates_d, store=True, due_by=today or clock.today())

@@ -24,14 +24,22 @@ def _key(text):
 @click.option("--unverified", type=click.Choice(["refuse", "self", "zero"]),
               help="未审核的人工评分项：refuse 拒绝结账，self 按自评计，zero 按 0 分计（缺省为考核细则的设置）。")
 @click.option("--reason", help="选择 self/zero 的理由（与考核细则设置不同时必填，记入审计日志）。")
+@click.option("--wait", is_flag=True, help="配置了消息队列时：等待后台结账完成，并显示进度（已完成单位/单位总数）。")
+@click.option("--in-process", "in_process", is_flag=True, help="即使配置了消息队列，也在本进程内结账。")
 @with_appcontext
-def close_cmd(key, unverified, reason):
-    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。期间须已结束；结账前列出未审核的人工评分项。"""
+def close_cmd(key, unverified, reason, wait, in_process):
+    """结账并锁定期间：2026-03（月）、2026Q1（季）或 2026（年）。期间须已结束；结账前列出未审核的人工评分项。
+
+    配置了消息队列（STARBRANCH_CELERY_BROKER_URL）时按二级单位分发给各 worker 并行结账
+    （须先审核完人工评分项，或在本进程内用 --unverified 结账）。"""
+    from core.jobs.service import broker_configured
     from core.scoring.close import close_period
     from core.scoring.manual import UnverifiedItems
 
     session = get_session()
     pk = _key(key)
+    if broker_configured(current_app) and not in_process and unverified is None:
+        return _close_on_workers(session, pk, wait)
     try:
         result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None,
                               unverified=unverified, reason=reason)
@@ -43,6 +51,10 @@ def close_cmd(key, unverified, reason):
     except ValueError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
+    _echo_result(pk, result)
+
+
+def _echo_result(pk, result) -> None:
     if result.already_closed:
         click.echo(f"{pk.label}已结账，无需重复结账（{result.results} 个支部结果保持不变）。")
         return
@@ -73,6 +85,48 @@ def _echo_unverified(summary) -> None:
         self_value = "—" if item.self_earned is None else item.self_earned
         click.echo(f"    {branches.get(item.branch_id, item.branch_id)}\t{indicators.get(item.indicator_id)}\t"
                    f"{item.period_key}\t自评 {self_value}", err=True)
+
+
+def _close_on_workers(session, pk, wait: bool) -> None:
+    """Start the fanned-out close; with `wait`, print progress until it ends."""
+    import time
+
+    from core.jobs.models import Job
+    from core.scoring.close import CloseResult
+    from core.scoring.fanout import start_close
+
+    try:
+        job = start_close(session, pk, actor=None)
+        job_id = job.id if job is not None else None
+        session.commit()
+    except ValueError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    if job_id is None:
+        return _echo_result(pk, CloseResult(key=pk.key, already_closed=True))
+    click.echo(f"{pk.label}已提交后台结账（任务 {job_id}，{job.total} 个单位）。")
+    if not wait:
+        click.echo(f"查看进度：starbranch jobs status，或网页 /jobs/{job_id}")
+        return
+    shown = None
+    while True:
+        session.expire_all()
+        job = session.get(Job, job_id)
+        state = (job.status, job.done)
+        session.rollback()  # no snapshot held while the workers write
+        if state != shown:
+            shown = state
+            click.echo(f"进度：{job.done}/{job.total} 个单位")
+        if job.status == "failed":
+            raise click.ClickException(f"后台结账失败：{job.error}")
+        if job.status == "done":
+            r = job.result or {}
+            result = CloseResult(key=pk.key, already_closed=bool(r.get("already_closed")),
+                                 evaluations=r.get("evaluations", 0), results=r.get("results", 0),
+                                 stars={int(k): v for k, v in (r.get("stars") or {}).items()},
+                                 warnings=r.get("warnings", []))
+            return _echo_result(pk, result)
+        time.sleep(0.5)
 
 
 @click.command("reopen")

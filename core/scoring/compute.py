@@ -159,10 +159,12 @@ def _add_preview(session, sums, preview, periods) -> None:
                            to_cents(earned) if earned is not None else 0)
 
 
-def _store_scores(session, period: Period, ruleset, scores) -> None:
+def _store_scores(session, period: Period, ruleset, scores, *, extra_scope: str = "") -> None:
+    """Upsert `scores` as the period's results (`extra_scope`: an SQL condition to
+    append, limiting the rows replaced — one unit's, core.scoring.fanout)."""
     as_json = bulk.JsonCache(by_repr=True)
     period_id, ruleset_id = period.id, ruleset.id  # plain ints: not an ORM attribute read per row
     rows = [(period_id, s.branch_id, s.unit_id, s.category, ruleset_id, *s.cents,
              s.stars, s.tier, s.rank, bool(s.vetoed), as_json(s.notes or None))
             for s in scores]
-    bulk.upsert(session, bulk.SCORE_RESULTS, rows, scope=f"period_id = {int(period_id)}")
+    bulk.upsert(session, bulk.SCORE_RESULTS, rows, scope=f"period_id = {int(period_id)}{extra_scope}")

@@ -1,9 +1,9 @@
 """Celery tasks of the scoring engine. They take period keys and ids, never objects,
 and are idempotent (closing a closed window changes nothing).
 
-Design: one task runs the whole close. The close is already set-based (a handful of
-statements over all branches); fanning it out per unit would multiply statements and
-need a second barrier step for stars, proportions and ranks, which are category-wide.
+`scoring.close_period` runs the whole close in one task; `scoring.close_unit` and
+`scoring.close_finish` are the chord of a close fanned out per unit
+(core.scoring.fanout). A failing unit or callback records why on its Job.
 """
 from __future__ import annotations
 
@@ -56,3 +56,39 @@ def recompute_task(key: str, actor_id: int | None = None) -> dict:
         session.rollback()
         raise
     return {"key": result.key, "evaluations": result.evaluations, "results": result.results}
+
+
+@shared_task(name="scoring.close_unit")
+def close_unit_task(job_id: str, key: str, unit_id: int) -> dict:
+    """One unit of a fanned-out close (core.scoring.fanout.close_unit)."""
+    from flask import current_app
+
+    from core.jobs.service import run_or_fail
+    from core.scoring.fanout import close_unit
+
+    return run_or_fail(job_id, lambda s: close_unit(s, job_id, key, unit_id,
+                                                    current_app.extensions["starbranch.plugins"]))
+
+
+@shared_task(name="scoring.close_finish", bind=True, max_retries=120)
+def close_finish_task(self, job_id: str, key: str, actor_id: int | None = None) -> dict:
+    """The chord's callback: stars, ranks, period closed (core.scoring.fanout.finish_close).
+    Retries every 2 s while a unit's step is missing (the database is the barrier)."""
+    from flask import current_app
+
+    from core.scoring.fanout import UnitsPending, finish_close, result_dict
+
+    session = get_session()
+    try:
+        result = finish_close(session, job_id, key, current_app.extensions["starbranch.plugins"],
+                              actor=_actor(actor_id))
+        session.commit()
+    except UnitsPending as exc:
+        session.rollback()
+        raise self.retry(exc=exc, countdown=2)
+    except Exception as exc:
+        from core.jobs.service import fail_job
+        session.rollback()
+        fail_job(session, job_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return result_dict(result)

@@ -67,7 +67,10 @@ def periods():
     rows = {p.key: p for p in list_periods(db, year=year)}
     keys = all_keys_of_year(year)
     ordered = sorted(keys, key=lambda k: ({"year": 0, "quarter": 1, "month": 2}[k.kind], k.starts_on))
-    return render_template("scoring/periods.html", year=year, keys=ordered, rows=rows, today=today,
+    from core.jobs.models import ACTIVE, Job
+    running = {j.target: j for j in db.scalars(select(Job).where(Job.kind == "close", Job.status.in_(ACTIVE),
+                                                                 Job.target.in_([k.key for k in keys])))}
+    return render_template("scoring/periods.html", year=year, keys=ordered, rows=rows, today=today, running=running,
                            tasks=_optional("core.scoring.tasks") is not None)
 
 
@@ -80,15 +83,22 @@ def _key_or_404(key: str) -> PeriodKey:
 
 
 def _run_close(key: str, unverified: str | None, reason: str | None):
-    """Close in-process by default; through Celery when the engine provides a task and a
-    broker is configured (eager otherwise, which is in-process as well)."""
-    tasks = _optional("core.scoring.tasks")
-    task = getattr(tasks, "close_period_task", None) if tasks else None
-    if task is not None and current_app.config.get("CELERY_BROKER_URL"):
-        async_result = task.delay(key, current_user.id, unverified, reason)
-        return None, async_result.id
-    from core.scoring.close import close_period
+    """Close in-process by default; with a broker configured, fanned out per unit over
+    the workers (core.scoring.fanout) — unless the admin chose what unverified manual
+    items count as, which the in-process close records item by item. Returns
+    (CloseResult or None, job id or None)."""
+    from core.jobs.service import broker_configured
     db = get_session()
+    if broker_configured(current_app) and not unverified:
+        from core.scoring.fanout import start_close
+        job = start_close(db, key, actor=current_user)
+        job_id = job.id if job is not None else None
+        db.commit()
+        if job is None:
+            from core.scoring.close import CloseResult
+            return CloseResult(key=key, already_closed=True), None
+        return None, job_id
+    from core.scoring.close import close_period
     result = close_period(db, key, kinds=_registry(), actor=current_user, unverified=unverified, reason=reason)
     db.commit()
     return result, None
@@ -118,7 +128,7 @@ def close(key):
             return redirect(url_for("scoring.close", key=pk.key))
         if job_id:
             flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")
-            return redirect(url_for("scoring.job", job_id=job_id))
+            return redirect(url_for("jobs.show", job_id=job_id))
         if result.already_closed:
             flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
         else:
@@ -498,16 +508,6 @@ def self_assess(branch_id, period_id, indicator_id):
     if done:
         flash(_("自评已保存。"), "success")
     return _back(br.id)
-
-
-@bp.route("/jobs/<job_id>")
-@requires("admin")
-def job(job_id):
-    """Status of a close sent to a Celery worker (refreshes itself until done)."""
-    celery = current_app.extensions["celery"]
-    res = celery.AsyncResult(job_id)
-    info = res.result if res.state == "SUCCESS" else (str(res.result) if res.state == "FAILURE" else None)
-    return render_template("scoring/job.html", job_id=job_id, state=res.state, info=info)
 
 
 # ---- annual public notice (公示), objections, corrections, commendation list: notice_views

@@ -1,0 +1,284 @@
+"""The close fanned out per unit (a Celery chord), for groups too large for one process.
+
+    start_close ── commit ──▶ close_unit(unit 1) ┐
+                              close_unit(unit 2) ├─▶ finish_close: stars, ranks, closed
+                              …                  ┘
+
+- `start_close` (in the asking transaction): takes the period lock, checks the same
+  preconditions as the in-process close, creates the window's cycle periods and a Job
+  (kind "close", one step per unit), and sends the chord only after that commits.
+- `close_unit` (one task per unit, any worker): evaluates the window's open cycle
+  periods for the unit's branches (engine.evaluate_periods limited to the unit), sums
+  its indices, applies bonus/deduction/veto (aggregate.score_all) and stores the
+  unit's results without stars, tiers or ranks; records its step in the same
+  transaction. The unit's stored rows are its scope: a rerun rewrites the same rows.
+- `finish_close` (the chord's callback): under the period lock, reads every result
+  back, does what depends on other branches — stars (promotion, gates, veto,
+  proportions per category), tiers, ranks within category — stores them, marks the
+  period closed and audits the close like close_period does.
+The stored rows are those of close_period, row for row and digit for digit (the
+integration test compares them on PostgreSQL); only surrogate ids and the moment of
+writing may differ.
+
+Decisions (README, "Jobs"):
+- One lock: while a fanned-out close of a window is active, a second close of it (here
+  or in-process) is refused with CloseInProgress; unit tasks hold the period row in
+  share mode (PostgreSQL: FOR SHARE) so they run side by side but never beside the
+  exclusive close/recompute/reopen.
+- The barrier is the database, not the broker: finish_close retries until every unit's
+  step is recorded (a chord callback fired early by a redelivered task waits), and does
+  nothing on a window already closed (fired twice).
+- Units are every unit holding a branch (active or not: a deactivated branch's old
+  rows are in its unit's scope and removed there, as the in-process close removes them).
+- A branch added, or moved into a unit already scored, while the units run has no
+  result: the callback then fails the job in words ("请重新结账") rather than close
+  without it.
+"""
+from __future__ import annotations
+
+import json
+
+from flask_babel import gettext
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from core.audit.service import record
+from core.db import utcnow
+from core.indicators.models import INDICES, RuleSet
+from core.jobs import service as jobs
+from core.jobs.models import Job, JobStep
+from core.org.models import Branch
+from core.periods.keys import PeriodKey
+from core.periods.models import Period
+from core.periods.services import get_or_create_periods, get_period
+from core.points import from_cents
+from core.scoring import aggregate, engine, sources, stars
+from core.scoring.aggregate import BranchScore
+from core import clock
+from core.scoring import manual
+from core.scoring.close import CloseResult, check_close_order, check_ended, hold_period, ruleset_for
+from core.scoring.compute import CLOSE_WORK_MEM, _store_scores, cycle_keys, previous_stars
+from core.scoring.errors import ScoringError
+from core.scoring.ranking import assign_ranks
+
+JOB_KIND = "close"
+
+
+class CloseInProgress(ScoringError):
+    """A fanned-out close of the window is still running."""
+
+
+class UnitsPending(RuntimeError):
+    """finish_close ran before every unit's step was recorded (retry later)."""
+
+
+def _key(key) -> PeriodKey:
+    return key if isinstance(key, PeriodKey) else PeriodKey.parse(str(key))
+
+
+def refuse_if_running(session: Session, pk: PeriodKey) -> None:
+    """Raise CloseInProgress while a fanned-out close of `pk` is active (the one lock:
+    called by close_period and recompute after they took the period row)."""
+    job = jobs.active_job(session, JOB_KIND, pk.key)
+    if job is not None:
+        raise CloseInProgress(gettext("%(pk)s正在后台结账（%(done)s/%(total)s 个单位已完成），请等待其完成。",
+                                      pk=pk.label, done=job.done, total=job.total))
+
+
+def units_of(session: Session) -> list[int]:
+    return sorted(session.scalars(select(Branch.unit_id).distinct()))
+
+
+# ---- start (the asking transaction) ---------------------------------------------------
+
+def _registry_of_app():
+    from flask import current_app
+    return current_app.extensions["starbranch.plugins"]
+
+
+def start_close(session: Session, key, *, actor=None, dispatch=None, today=None) -> Job | None:
+    """Check and register a fanned-out close of `key`; None when already closed.
+    `dispatch(job_id, key, units, actor_id)` runs after the commit (default: send the
+    chord). Not committed."""
+    pk = _key(key)
+    period = hold_period(session, pk)
+    if period.is_closed:
+        return None
+    refuse_if_running(session, pk)
+    check_ended(pk, today or clock.today())
+    check_close_order(session, pk)
+    ruleset = ruleset_for(session, pk.year)
+    # The unit tasks cannot apply a policy item by item: unverified manual items refuse a
+    # fanned-out close whatever the setting (the close page then closes in-process with
+    # the admin's choice and reason) — never silently 0.
+    summary = manual.unverified_items(session, pk, ruleset, sources.kinds_from(_registry_of_app()))
+    if summary.count:
+        raise manual.UnverifiedItems(gettext(
+            "还有 %(n)s 项人工评分项未审核，不能分发结账：请先完成审核，或在结账页面选择处理方式并填写理由（在本进程内结账）。",
+            n=summary.count), summary)
+    get_or_create_periods(session, cycle_keys(pk))
+    units = units_of(session)
+    job = create_close_job(session, pk, ruleset, units, actor)
+    job_id, actor_id = job.id, getattr(actor, "id", None)
+    send = dispatch or send_chord
+    jobs.after_commit(session, lambda: send(job_id, pk.key, units, actor_id))
+    return job
+
+
+def create_close_job(session: Session, pk: PeriodKey, ruleset, units: list[int], actor=None) -> Job:
+    return jobs.create_job(session, JOB_KIND, target=pk.key, total=len(units),
+                           params={"ruleset_id": ruleset.id, "units": units}, actor=actor)
+
+
+def send_chord(job_id: str, key: str, units: list[int], actor_id) -> None:
+    from celery import chord
+
+    from core.scoring.tasks import close_finish_task, close_unit_task
+
+    chord([close_unit_task.si(job_id, key, u) for u in units])(close_finish_task.si(job_id, key, actor_id))
+
+
+# ---- one unit ----------------------------------------------------------------------------
+
+def _share_period(session: Session, period_id: int) -> None:
+    """The period row in share mode until commit (PostgreSQL; SQLite has one writer)."""
+    session.execute(select(Period.id).where(Period.id == period_id).with_for_update(read=True))
+
+
+def close_unit(session: Session, job_id: str, key, unit_id: int, kinds, gates=None) -> dict:
+    """Score unit `unit_id`'s branches for window `key` and store them without stars;
+    record the step. Idempotent. Not committed."""
+    pk = _key(key)
+    job = session.get(Job, job_id)
+    if job is None or not job.is_active:
+        return {"unit": unit_id, "skipped": True}
+    window = get_period(session, pk)
+    _share_period(session, window.id)
+    if window.is_closed:
+        return {"unit": unit_id, "skipped": True}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
+    ruleset = session.get(RuleSet, job.params["ruleset_id"])
+    kinds_d, _gates = sources.resolve(kinds, gates)
+    keys = cycle_keys(pk)
+    periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in keys])))}
+    open_keys = [k for k in keys if not periods[k.key].is_closed]
+    run = engine.evaluate_periods(session, open_keys, ruleset, kinds_d, store=True, periods=periods,
+                                  unit_id=unit_id)
+    branch_ids = list(session.scalars(select(Branch.id).where(Branch.unit_id == unit_id, Branch.active.is_(True))))
+    sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], branch_ids)
+    adjs = aggregate.adjustments(session, pk, ruleset, branch_ids)
+    scores = aggregate.score_all(aggregate.branches_in_scope(session, branch_ids), sums, adjs, ruleset)
+    _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_id))
+    data = {"unit": unit_id, "evaluations": run.evaluations, "removed": run.removed,
+            "results": len(scores), "warnings": run.warnings}
+    jobs.step_done(session, job_id, f"unit:{unit_id}", data)
+    return data
+
+
+# ---- the group-wide part -----------------------------------------------------------------
+
+def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
+    """The window's results as the unit tasks stored them, by branch code (the order
+    of the in-process close), rebuilt as BranchScores from their integers."""
+    cols = ", ".join(f"sr.{c}" for c in (*INDICES, "base", "bonus", "deduction", "total"))
+    rows = session.execute(text(
+        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, sr.notes, {cols} "
+        "FROM score_results sr JOIN branches b ON b.id = sr.branch_id "
+        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True})
+    money: dict[int, object] = {}
+
+    def dec(c):
+        if c is None:
+            return None
+        value = money.get(c)
+        if value is None:
+            value = money[c] = from_cents(c)
+        return value
+
+    out = []
+    for branch_id, unit_id, category, code, vetoed, notes, *cents in rows:
+        cents = tuple(None if c is None else int(c) for c in cents)
+        if isinstance(notes, str):
+            notes = json.loads(notes)
+        s = BranchScore(branch_id, unit_id, category, code,
+                        index_scores={i: dec(c) for i, c in zip(INDICES, cents)},
+                        base=dec(cents[5]), bonus=dec(cents[6]), deduction=dec(cents[7]), total=dec(cents[8]),
+                        vetoed=bool(vetoed), notes=dict(notes or {}), cents=cents)
+        out.append(s)
+    return out
+
+
+def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates=None) -> CloseResult:
+    """Stars, tiers and ranks over every unit's results; mark the window closed and
+    finish the job. Raises UnitsPending while a unit's step is missing. Not committed."""
+    pk = _key(key)
+    period = hold_period(session, pk)
+    job = session.get(Job, job_id)
+    if period.is_closed or job is None or job.status == "done":
+        if job is not None and job.is_active:
+            jobs.finish_job(session, job_id, {"already_closed": True})
+        return CloseResult(key=pk.key, ruleset_id=period.ruleset_id, already_closed=True)
+    steps = {s.key: s.data or {} for s in session.scalars(select(JobStep).where(JobStep.job_id == job_id))}
+    missing = [u for u in job.params["units"] if f"unit:{u}" not in steps]
+    if missing:
+        raise UnitsPending(f"{len(missing)} units pending")
+    ruleset = session.get(RuleSet, job.params["ruleset_id"])
+    _kinds, gates_d = sources.resolve(kinds, gates)
+    scores = _stored_scores(session, period.id)
+    active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
+    if active != len(scores):  # a branch added or moved to a unit already scored
+        raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
+                                   n=active, m=len(scores)))
+    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=len(scores))
+    for data in steps.values():
+        result.evaluations += data.get("evaluations", 0)
+        result.removed_evaluations += data.get("removed", 0)
+        for w in data.get("warnings", []):
+            if w not in result.warnings:
+                result.warnings.append(w)
+    if pk.kind == "quarter":
+        result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
+                                                  previous_stars=previous_stars(session, pk)))
+    elif pk.kind == "year":
+        stars.rate_year(scores, ruleset)
+    assign_ranks(scores)
+    _store_scores(session, period, ruleset, scores)
+    if pk.kind != "month":
+        for s in scores:
+            result.stars[s.stars] = result.stars.get(s.stars, 0) + 1
+        result.stars = dict(sorted(result.stars.items()))
+    period.status = "closed"
+    period.ruleset_id = ruleset.id
+    period.closed_at = utcnow()
+    period.closed_by = getattr(actor, "id", None)
+    record(session, actor=actor, action="period.close", obj=period,
+           new={"status": "closed", "ruleset_id": ruleset.id, "evaluations": result.evaluations,
+                "removed_evaluations": result.removed_evaluations, "results": result.results,
+                "stars": {str(k): v for k, v in result.stars.items()}, "units": len(job.params["units"])})
+    jobs.finish_job(session, job_id, result_dict(result))
+    session.flush()
+    return result
+
+
+def result_dict(result: CloseResult) -> dict:
+    return {"key": result.key, "already_closed": result.already_closed, "evaluations": result.evaluations,
+            "results": result.results, "stars": {str(k): v for k, v in result.stars.items()},
+            "warnings": result.warnings}
+
+
+def close_in_units(session: Session, key, kinds, *, actor=None, gates=None) -> CloseResult:
+    """The fanned-out close run here, unit after unit (tests, and the reference for the
+    chord): start, every unit, finish — each committed like the tasks commit."""
+    units_run = []
+    job = start_close(session, key, actor=actor, dispatch=lambda *a: units_run.append(a))
+    session.commit()
+    if job is None:
+        return CloseResult(key=_key(key).key, already_closed=True)
+    job_id, pk_key, units, _actor = units_run[0]
+    for unit_id in units:
+        close_unit(session, job_id, pk_key, unit_id, kinds, gates)
+        session.commit()
+    result = finish_close(session, job_id, pk_key, kinds, actor=actor, gates=gates)
+    session.commit()
+    return result

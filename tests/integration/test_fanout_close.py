@@ -1,0 +1,131 @@
+"""The close fanned out per unit on real worker processes (Redis broker, PostgreSQL):
+the stored rows equal the in-process close's; a worker SIGKILLed mid-chord and
+restarted finishes the close with the same rows and no duplicates; a rolled-back
+transaction publishes nothing."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select, text
+
+from core.jobs.models import Job
+from core.scoring import fanout
+from core.scoring.close import close_period
+from tests.core.scoring.conftest import add_points, add_record, make_ruleset, registry  # noqa: F401 (fixtures)
+from tests.core.scoring.test_fanout import ORDER, _wipe, content, group  # noqa: F401 (fixture)
+from tests.integration.conftest import PG_URL, REDIS_URL, WORKER_CONFIG
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not (REDIS_URL and PG_URL),
+                       reason="set STARBRANCH_TEST_REDIS_URL and STARBRANCH_TEST_DATABASE_URL for worker tests"),
+    pytest.mark.config(WORKER_CONFIG),
+]
+
+
+def wait_job(db, worker, job_id, *, timeout=90, until=lambda job: not job.is_active) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.expire_all()
+        job = db.get(Job, job_id)
+        db.rollback()  # no snapshot kept open while the worker writes
+        if until(job):
+            return job
+        time.sleep(0.005)
+    worker.fail(f"did not bring job {job_id} there in {timeout}s (done {job.done}/{job.total})")
+
+
+def close_on_workers(db, worker, key):
+    job = fanout.start_close(db, key)
+    db.commit()
+    job = wait_job(db, worker, job.id)
+    assert job.status == "done", job.error
+    return job
+
+
+def test_fanned_out_close_on_workers_equals_the_in_process_close(db, worker, group, registry):  # noqa: F811
+    for key in ORDER:
+        job = close_on_workers(db, worker, key)
+        assert job.done == job.total == 3
+    fanned = content(db)
+    assert "proportion" in str(fanned["results"])
+    _wipe(db)
+    for key in ORDER:
+        close_period(db, key, kinds=registry)
+        db.commit()
+    assert content(db) == fanned
+
+
+@pytest.fixture
+def many_units(db, make_unit, make_branch, make_ruleset, add_record):  # noqa: F811
+    units = [make_unit() for _ in range(40)]
+    for n, unit in enumerate(units):
+        for k in range(3):
+            b = make_branch(unit=unit, category=("production", "market")[k % 2])
+            add_record(b, "committee_meeting", date(2026, 1, 2 + (n + k) % 20), late_days=(n * k) % 11)
+    make_ruleset(indicators=[
+        {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
+         "params": {"record_types": ["committee_meeting"], "min_count": 1, "deadline_days": 7}},
+        {"index_code": "team", "points": 5, "cycle": "month", "method": "ledger_count",
+         "params": {"record_types": ["committee_meeting"], "min_count": 1, "deadline_days": 3}}])
+    return units
+
+
+def test_worker_killed_mid_chord_then_restarted_gives_the_same_rows(db, worker, many_units, registry):  # noqa: F811
+    job = fanout.start_close(db, "2026-01")
+    db.commit()
+    job = wait_job(db, worker, job.id, until=lambda j: j.done >= 1)
+    worker.kill()
+    db.expire_all()
+    job = db.get(Job, job.id)
+    assert job.done < job.total, "the chord finished before the kill: nothing was tested"
+    killed_at = job.done
+    db.rollback()
+    worker.start()
+    job = wait_job(db, worker, job.id, timeout=120)
+    assert job.status == "done", job.error
+    assert job.done == job.total == 40 and killed_at < 40
+    assert db.scalar(select(func.count()).select_from(text("score_results"))) == 120
+    fanned = content(db)
+    _wipe(db)
+    close_period(db, "2026-01", kinds=registry)
+    db.commit()
+    assert content(db) == fanned
+
+
+def test_a_rolled_back_transaction_publishes_nothing(db, worker, group):  # noqa: F811
+    from celery.signals import before_task_publish
+
+    published = []
+
+    def seen(sender=None, **kw):
+        published.append(sender)
+
+    before_task_publish.connect(seen)
+    try:
+        fanout.start_close(db, "2026-01")
+        db.rollback()
+        assert published == []
+        assert db.scalar(select(func.count()).select_from(Job)) == 0
+        job = fanout.start_close(db, "2026-01")
+        db.commit()
+        assert "scoring.close_unit" in published
+        assert wait_job(db, worker, job.id).status == "done"
+    finally:
+        before_task_publish.disconnect(seen)
+
+
+def test_a_failing_unit_marks_the_job_failed_with_the_reason(db, worker, group):  # noqa: F811
+    from core.indicators.models import IndexWeight
+
+    # a category without weights: score_all refuses, in words, on the unit that has one
+    db.execute(IndexWeight.__table__.delete().where(IndexWeight.category == "nonpublic"))
+    db.commit()
+    job = fanout.start_close(db, "2026-01")
+    db.commit()
+    job = wait_job(db, worker, job.id)
+    assert job.status == "failed" and "缺少以下支部类别的指数权重" in job.error
+    # the lock is released: a close may be asked again (and fails the same way in-process)
+    assert fanout.refuse_if_running(db, __import__("core.periods.keys", fromlist=["PeriodKey"]).PeriodKey.parse("2026-01")) is None
