@@ -100,6 +100,13 @@ Periods and their locks
 - `first_working_day`, `add_working_days`, `notice_window`, `is_working_day`: the
   working-day calendar (public holidays and adjusted working days, core/workdays).
 
+Documents (the hook `starbranch_document_types`; core/documents/types.py states the
+builder's contract)
+- `DocumentType`, `Paper`, `IssueRequest`, `DocumentRefused`: a kind of PDF document, one
+  paper its builder returns, what to issue, and the refusal of a document not issuable now.
+- `certificate_template`: the core's honour-certificate template with other wording, for
+  a plugin's certificate (its paper's context gives `honour`, `unit`, `period_label`).
+
 Audit words
 - `AuditWords`: labels of a plugin's audit actions, fields and tables for the audit log
   in words (hook `starbranch_audit_words`).
@@ -152,6 +159,7 @@ from core.auth.models import User
 from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_branch_or_404, get_unit_or_404,
                                unit_clause, unit_ids_in_scope, visible_branches, visible_members, visible_units)
 from core.db import Base, get_session, utcnow
+from core.documents.types import DocumentRefused, DocumentType, IssueRequest, Paper, default_template
 from core.imports.plan import CellChange, ImportRefused, Plan as ImportPlan, RowChange
 from core.imports.reader import Percent, open_book
 from core.imports.table import Noted, Problems, code_key, data_sheets, gc_paused, normalise, read_table, round_note
@@ -210,6 +218,8 @@ __all__ = [
     "hold_windows", "windows_of", "first_working_day", "add_working_days", "notice_window", "is_working_day",
     # audit words
     "AuditWords",
+    # documents
+    "DocumentType", "Paper", "IssueRequest", "DocumentRefused", "certificate_template",
     # audit
     "audit", "snapshot", "diff",
     # uploads
@@ -222,3 +232,14 @@ __all__ = [
     "open_book", "Percent", "read_table", "data_sheets", "normalise", "code_key", "round_note", "Noted", "Problems",
     "gc_paused", "ImportPlan", "RowChange", "CellChange", "ImportRefused", "Importer", "import_flow",
 ]
+
+
+def certificate_template(**wording: str) -> str:
+    """The core's honour certificate (A4 landscape, 楷体, QR, serial) with its wording
+    changed: `heading` (default 荣誉证书), `before` the honour and `after` it."""
+    source = default_template("certificate.html")
+    for key, default in (("heading", "荣誉证书"), ("before", "在{{ period_label }}星级党支部创建评定中，你支部被评为"),
+                         ("after", "特发此证，以资鼓励。")):
+        if key in wording:
+            source = source.replace(default, wording[key])
+    return source

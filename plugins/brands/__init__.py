@@ -72,3 +72,10 @@ def starbranch_audit_words():
     from plugins.brands.audit_words import WORDS
 
     return WORDS
+
+
+@hookimpl
+def starbranch_document_types():
+    from plugins.brands.documents import NAMING_CERTIFICATE
+
+    return [NAMING_CERTIFICATE]
