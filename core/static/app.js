@@ -4,7 +4,8 @@
      <form data-confirm="确定…？">   asks before submitting (the message is plain text)
      <select data-autosubmit>         submits its form when the choice changes
      <button data-nav-toggle>         opens and closes the menu on phones
-     <input data-check-all="name">    ticks or clears every checkbox named `name`       */
+     <input data-check-all="name">    ticks or clears every checkbox named `name`
+     <div data-error-summary>         takes the focus when the page loads              */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -20,6 +21,26 @@
     var open = document.body.classList.toggle("nav-open");
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
+  /* After a refused save the error summary takes the focus, so keyboard and screen-reader
+     users land on the list of what to correct (each entry links to its field). A table
+     wider than its box scrolls: it becomes focusable so the keyboard can scroll it too. */
+  function ready() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+    markScrollable();
+  }
+  function markScrollable() {
+    var tables = document.querySelectorAll("table");
+    for (var i = 0; i < tables.length; i++) {
+      var t = tables[i], box = t.parentElement;
+      var el = t.scrollWidth > t.clientWidth + 1 ? t : (box && box.scrollWidth > box.clientWidth + 1 ? box : null);
+      if (el && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); }
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else { ready(); }
+  window.addEventListener("resize", markScrollable);
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {

@@ -28,7 +28,11 @@ ROLES = {"admin": "demo-admin-2026", "lg_reviewer": "demo-reviewer-2026", "lg_se
 
 @pytest.fixture
 def demo(app, db):
-    registry = app.extensions["starbranch.plugins"]
+    return seed_demo(app.extensions["starbranch.plugins"], db)
+
+
+def seed_demo(registry, db):
+    """The demo data with closed periods and a draft rule set (the browser's axe crawl seeds it too)."""
     result = demodata.build_demo(db, password_method="pbkdf2:sha256:1000")
     demodata.enable_demo_plugins(db, registry, result)
     registry.hook.starbranch_demo_data(session=db, units=result.units, branches=result.branches)
