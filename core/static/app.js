@@ -16,6 +16,12 @@
     }
   }, true);
   document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+    if (link) {  /* an entry of the error summary: to its field, focused */
+      var field = document.getElementById(link.getAttribute("href").slice(1));
+      if (field) { event.preventDefault(); field.focus(); }
+      return;
+    }
     var button = event.target.closest && event.target.closest("[data-nav-toggle]");
     if (!button) { return; }
     var open = document.body.classList.toggle("nav-open");
@@ -25,10 +31,15 @@
      users land on the list of what to correct (each entry links to its field). A table
      wider than its box scrolls: it becomes focusable so the keyboard can scroll it too. */
   function ready() {
-    var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+    focusSummary();
     markScrollable();
   }
+  function focusSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+  /* a #fragment in the address (the skip link's #main) would take the focus back at load */
+  window.addEventListener("load", function () { window.setTimeout(focusSummary, 0); });
   function markScrollable() {
     var tables = document.querySelectorAll("table");
     for (var i = 0; i < tables.length; i++) {
