@@ -172,3 +172,23 @@ def test_trend_series_differ_by_dash_and_marker_and_text_is_at_least_12px():
     assert "#777777" not in svg
     table = str(charts.data_table("趋势", ["期间", "总分"], [["1月", "80.00"], ["2月", None]]))
     assert table.startswith('<details class="chart-data">') and "<caption>趋势</caption>" in table and "—" in table
+
+
+def test_no_page_of_the_crawl_has_two_controls_with_one_name(app, db, demo):  # noqa: F811
+    """Every page each demo role reaches (tests/core/test_crawl.py's crawl), in Chinese:
+    no two controls in <main> share an accessible name, and none has no name."""
+    from tests.core.test_crawl import _crawl
+
+    problems = {}
+
+    def check(url, html):
+        names = control_names(html)
+        repeated = {n: c for n, c in Counter(names).items() if c > 1 or not n}
+        if repeated:
+            problems[url] = repeated
+
+    for username in ROLES:
+        client = app.test_client()
+        _log_in(client, username)
+        _crawl(app, client, Counter(), [], [], on_page=check)
+    assert problems == {}, "\n".join(f"{url}: {names}" for url, names in sorted(problems.items()))

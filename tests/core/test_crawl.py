@@ -46,7 +46,8 @@ def seed_demo(registry, db):
     return result
 
 
-def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list) -> int:
+def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list, on_page=None) -> int:
+    """Follow links from home; on_page(url, html), if given, sees every HTML page."""
     adapter = app.url_map.bind("localhost")
     queue, visited = ["/"], set()
     while queue:
@@ -71,6 +72,8 @@ def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list) -> 
         if elapsed > SLOW_SECONDS:
             slow.append((url, round(elapsed, 2)))
         if response.mimetype == "text/html":
+            if on_page is not None and response.status_code == 200:
+                on_page(url, response.get_data(as_text=True))
             for href in HREF.findall(response.get_data(as_text=True)):
                 href = urldefrag(href.replace("&amp;", "&"))[0]
                 if href and not SKIP.match(href) and href not in visited:
