@@ -19,14 +19,12 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from conftest import CHROMIUM  # noqa: F401  (the browser tests' chromium, launched by the fixture)
-from tests.core.test_crawl import ROLES, SKIP, seed_demo
+from tests.core.test_crawl import ROLES, seed_demo, walk
 
 pytestmark = pytest.mark.browser
 
@@ -58,40 +56,32 @@ def _axe(page) -> list[dict]:
 
 def _crawl(app, page, base, found: list, counts: Counter, seen: set) -> int:
     """Visit every page reachable from home whose endpoint is not in `seen` yet; returns how many."""
-    adapter = app.url_map.bind("localhost")
-    queue, visited, checked = ["/"], set(), 0
-    while queue:
-        url = queue.pop(0)
-        if url in visited:
-            continue
-        visited.add(url)
-        try:
-            endpoint, _args = adapter.match(urlsplit(url).path, method="GET")
-        except (NotFound, MethodNotAllowed):
-            continue
-        except Exception:  # a redirect rule and the like
-            continue
+    checked = []
+
+    def admit(endpoint, url):
         if endpoint in seen or any(x in url for x in EXPORT):
-            continue
+            return False
         seen.add(endpoint)
-        checked += 1
+        return True
+
+    def visit(url):
         try:
             response = page.goto(base + url)
         except PlaywrightError as exc:  # a file download (an import template, an export) is no page
             if "Download is starting" in str(exc):
-                continue
+                return []
             raise
         if response is None or "text/html" not in (response.headers.get("content-type") or ""):
-            continue
+            return []
+        checked.append(url)
         for v in _axe(page):
             counts[(v["id"], v["impact"])] += v["count"]
             if v["impact"] in FAILING:
                 found.append((url, v["id"], v["impact"], v["count"], v["nodes"]))
-        for href in page.eval_on_selector_all("a[href^='/']", "els => els.map(e => e.getAttribute('href'))"):
-            href = urldefrag(href)[0]
-            if href and not SKIP.match(href) and href not in visited:
-                queue.append(href)
-    return checked
+        return page.eval_on_selector_all("a[href^='/']", "els => els.map(e => e.getAttribute('href'))")
+
+    walk(app, admit, visit)
+    return len(checked)
 
 
 def test_no_critical_or_serious_axe_violation_on_any_page(live_app, chromium):
