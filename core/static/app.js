@@ -35,8 +35,11 @@
     markScrollable();
   }
   function focusSummary() {
-    var summary = document.querySelector("[data-error-summary]");
-    if (summary) { summary.focus(); }
+    /* the summary of a form, else a page's refusal banner (a service's message) */
+    var summary = document.querySelector("[data-error-summary]") || document.querySelector(".flash-error[role=alert]");
+    if (!summary) { return; }
+    if (!summary.hasAttribute("tabindex")) { summary.setAttribute("tabindex", "-1"); }
+    summary.focus();
   }
   /* a #fragment in the address (the skip link's #main) would take the focus back at load */
   window.addEventListener("load", function () { window.setTimeout(focusSummary, 0); });
