@@ -222,6 +222,8 @@ def test_admin_closes_the_quarter_then_dashboard_radar_and_ranking(live_app, new
     reviewer = new_page()
     log_in(reviewer, base, "shenhe")
     reviewer.click("nav.sidebar >> text=排名")
+    reviewer.wait_for_url("**/analysis/rankings**")
+    reviewer.wait_for_load_state()
     assert quarter.label in reviewer.content()
     rows = reviewer.locator("#ranking tr[data-branch]")
     assert rows.count() == 2
