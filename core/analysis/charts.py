@@ -67,19 +67,21 @@ def _dash(s: int) -> str:
 
 def data_table(caption: str, header: Sequence[str], rows: Sequence[Sequence], summary: str = "数据表") -> Markup:
     """The chart's numbers as a table under it, collapsed (<details>): what a screen
-    reader or a keyboard user reads instead of the picture (WCAG 1.1.1)."""
+    reader or a keyboard user reads instead of the picture (WCAG 1.1.1). Charts speak
+    Chinese (their labels are data and fixed Chinese text), so they carry lang="zh-CN"
+    and an English page's screen reader switches voice for them."""
     head = "".join(f'<th scope="col">{_t(h)}</th>' for h in header)
     body = "".join("<tr>" + "".join((f'<th scope="row">{_t(c)}</th>' if i == 0 else
                                      f'<td class="num">{_t("—" if c is None else c)}</td>') for i, c in enumerate(row)) + "</tr>"
                    for row in rows)
-    return Markup(f'<details class="chart-data"><summary>{_t(summary)}</summary><table class="list">'
+    return Markup(f'<details class="chart-data" lang="zh-CN"><summary>{_t(summary)}</summary><table class="list">'
                   f'<caption>{_t(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>')
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id={quoteattr(chart_id)} '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" lang="zh-CN" '
         f'aria-labelledby="{_t(chart_id)}-title {_t(chart_id)}-desc" aria-label={quoteattr(title)} '
         f'font-family={quoteattr(FONT_FAMILY)} font-size="12">'
         f'<title id="{_t(chart_id)}-title">{_t(title)}</title>'
