@@ -112,6 +112,7 @@ test-browser: deps fonts compile-translations
 	@scripts/ensure_apt_package.sh chromium "test -x $(CHROMIUM)" "the browser tests (Playwright drives Debian's chromium; never 'playwright install')"
 	@if ! ls tests/browser/test_*.py >/dev/null 2>&1; then \
 	  echo ">> SKIPPED browser tests: tests/browser has no test files yet"; exit 0; fi; \
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || exit $$?; \
 	set +e; $(PY) -m pytest tests/browser -m browser $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "ERROR: tests/browser has test files but no browser test was collected" >&2; fi; exit $$rc
 

@@ -1,6 +1,7 @@
 """How values look to users: 2026年11月24日, 2026年第一季度, points with two places."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -89,16 +90,47 @@ def fmt_points(value) -> str:
     return f"{Decimal(value):.2f}"
 
 
-def stars(n) -> str:
+#: A star rating in words: what a screen reader says instead of "black star, black star…".
+STAR_WORDS = {1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五星"}
+
+
+def star_words(n) -> str:
+    from flask_babel import gettext
+
+    return gettext(STAR_WORDS[int(n)]) if n and int(n) in STAR_WORDS else "—"
+
+
+def stars(n):
+    """★★★☆☆ for the eye with its words ("三星" / "3 stars") as the text alternative."""
+    from markupsafe import Markup
+
     if not n:
         return "—"
-    return "★" * int(n) + "☆" * (5 - int(n))
+    glyphs = "★" * int(n) + "☆" * (5 - int(n))
+    return Markup('<span role="img" aria-label="{}">{}</span>').format(star_words(n), glyphs)
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def zh(text):
+    """User data (a branch, unit or member name) inside an English page carries
+    lang="zh-CN", so a screen reader reads it with Chinese rules; on Chinese pages and for
+    text without Han characters it is returned unchanged."""
+    from flask_babel import get_locale
+    from markupsafe import Markup, escape
+
+    if text is None or not _HAN.search(str(text)) or str(get_locale() or "zh_CN") != "en":
+        return text
+    return Markup('<span lang="zh-CN">{}</span>').format(escape(text))
 
 
 def register(app) -> None:
     app.add_template_filter(cn_date, "cn_date")
     app.add_template_filter(fmt_points, "points")
     app.add_template_filter(stars, "stars")
+    app.add_template_filter(star_words, "star_words")
+    app.add_template_filter(zh, "zh")
     app.add_template_global(cn_period, "cn_period")
 
     from flask_babel import get_locale

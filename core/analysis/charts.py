@@ -22,7 +22,10 @@ FONT_FAMILY = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Micro
 PALETTE = ("#b71c1c", "#546e7a", "#1565c0", "#8d6e63", "#2e7d32", "#6a1b9a")
 GRID = "#d9d9d9"
 INK = "#333333"
-MUTED = "#777777"
+MUTED = "#595959"  # 7:1 on white: axis text stays legible (WCAG 1.4.3)
+#: Series differ by more than colour (WCAG 1.4.1): a dash pattern and a marker shape each.
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
+MARKERS = ("circle", "square", "triangle", "diamond", "cross", "circle-open")
 
 
 def _n(x) -> str:
@@ -41,10 +44,44 @@ def _val(v) -> float | None:
     return None if v is None else float(Decimal(str(v)))
 
 
+def _marker(shape: str, x: float, y: float, color: str) -> str:
+    """A small mark of `shape` centred on (x, y): what tells series apart in grey print too."""
+    if shape == "square":
+        return f'<rect x="{_n(x - 3)}" y="{_n(y - 3)}" width="6" height="6" fill="{color}"/>'
+    if shape == "triangle":
+        return f'<polygon points="{_n(x)},{_n(y - 4)} {_n(x + 4)},{_n(y + 3)} {_n(x - 4)},{_n(y + 3)}" fill="{color}"/>'
+    if shape == "diamond":
+        return f'<polygon points="{_n(x)},{_n(y - 4)} {_n(x + 4)},{_n(y)} {_n(x)},{_n(y + 4)} {_n(x - 4)},{_n(y)}" fill="{color}"/>'
+    if shape == "cross":
+        return (f'<path d="M{_n(x - 3)} {_n(y - 3)}L{_n(x + 3)} {_n(y + 3)}M{_n(x - 3)} {_n(y + 3)}L{_n(x + 3)} {_n(y - 3)}" '
+                f'stroke="{color}" stroke-width="2"/>')
+    if shape == "circle-open":
+        return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3" fill="#ffffff" stroke="{color}" stroke-width="1.5"/>'
+    return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3" fill="{color}"/>'
+
+
+def _dash(s: int) -> str:
+    pattern = DASHES[s % len(DASHES)]
+    return f' stroke-dasharray="{pattern}"' if pattern else ""
+
+
+def data_table(caption: str, header: Sequence[str], rows: Sequence[Sequence], summary: str = "数据表") -> Markup:
+    """The chart's numbers as a table under it, collapsed (<details>): what a screen
+    reader or a keyboard user reads instead of the picture (WCAG 1.1.1). Charts speak
+    Chinese (their labels are data and fixed Chinese text), so they carry lang="zh-CN"
+    and an English page's screen reader switches voice for them."""
+    head = "".join(f'<th scope="col">{_t(h)}</th>' for h in header)
+    body = "".join("<tr>" + "".join((f'<th scope="row">{_t(c)}</th>' if i == 0 else
+                                     f'<td class="num">{_t("—" if c is None else c)}</td>') for i, c in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return Markup(f'<details class="chart-data" lang="zh-CN"><summary>{_t(summary)}</summary><table class="list">'
+                  f'<caption>{_t(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>')
+
+
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id={quoteattr(chart_id)} '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" lang="zh-CN" '
         f'aria-labelledby="{_t(chart_id)}-title {_t(chart_id)}-desc" aria-label={quoteattr(title)} '
         f'font-family={quoteattr(FONT_FAMILY)} font-size="12">'
         f'<title id="{_t(chart_id)}-title">{_t(title)}</title>'
@@ -91,7 +128,7 @@ def radar(chart_id: str, axes: Sequence[str], series: Sequence[tuple[str, Sequen
         anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
         body.append(f'<text class="axis-label" x="{_n(lx)}" y="{_n(ly + 4)}" text-anchor="{anchor}" '
                     f'fill="{INK}">{_t(name)}</text>')
-    body.append(f'<text x="{_n(cx + 3)}" y="{_n(cy - r / 2 - 2)}" fill="{MUTED}" font-size="10">50%</text>')
+    body.append(f'<text x="{_n(cx + 3)}" y="{_n(cy - r / 2 - 2)}" fill="{MUTED}" font-size="12">50%</text>')
     body.append("</g>")
     for s, (label, values) in enumerate(series):
         color = PALETTE[s % len(PALETTE)]
@@ -125,18 +162,18 @@ def line_chart(chart_id: str, labels: Sequence[str], series: Sequence[tuple[str,
         body.append(f'<line x1="{left}" y1="{_n(y)}" x2="{width - right}" y2="{_n(y)}" stroke="{GRID}"/>')
         body.append(f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" fill="{MUTED}">{_n(v)}</text>')
     if y_label:
-        body.append(f'<text x="4" y="{top - 4 if top > 14 else 12}" fill="{MUTED}" font-size="10">{_t(y_label)}</text>')
+        body.append(f'<text x="4" y="{top - 4 if top > 14 else 12}" fill="{MUTED}" font-size="12">{_t(y_label)}</text>')
     count = max(1, len(labels))
     step = plot_w / max(1, count - 1) if count > 1 else 0
 
     def xpos(i):
         return left + (plot_w / 2 if count == 1 else i * step)
 
-    every = max(1, math.ceil(count / 12))
+    every = max(1, math.ceil(count / 8))  # 12 px labels need room
     for i, label in enumerate(labels):
         if i % every == 0 or i == count - 1:
             body.append(f'<text class="x-label" x="{_n(xpos(i))}" y="{height - bottom + 16}" text-anchor="middle" '
-                        f'fill="{INK}" font-size="10">{_t(label)}</text>')
+                        f'fill="{INK}" font-size="12">{_t(label)}</text>')
     body.append("</g>")
     for s, (label, values) in enumerate(series):
         color = PALETTE[s % len(PALETTE)]
@@ -155,16 +192,16 @@ def line_chart(chart_id: str, labels: Sequence[str], series: Sequence[tuple[str,
         body.append(f'<g class="series" data-series={quoteattr(label)}>')
         for seg in segments:
             pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in seg)
-            body.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="{width_px}"/>')
-            if s == 0:
-                body += [f'<circle cx="{_n(x)}" cy="{_n(y)}" r="2.5" fill="{color}"/>' for x, y in seg]
+            body.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="{width_px}"{_dash(s)}/>')
+            body += [_marker(MARKERS[s % len(MARKERS)], x, y, color) for x, y in seg]
         body.append("</g>")
     legend = ['<g class="legend">']
     for s, (label, _v) in enumerate(series):
         color = PALETTE[s % len(PALETTE)]
         lx = left + (s % legend_cols) * 180
         ly = height + 4 + (s // legend_cols) * 18
-        legend.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 18}" y2="{ly}" stroke="{color}" stroke-width="2.5"/>')
+        legend.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 18}" y2="{ly}" stroke="{color}" stroke-width="2.5"{_dash(s)}/>')
+        legend.append(_marker(MARKERS[s % len(MARKERS)], lx + 9, ly, color))
         legend.append(f'<text x="{lx + 24}" y="{ly + 4}" fill="{INK}">{_t(label)}</text>')
     legend.append("</g>")
     return _svg(chart_id, width, total_h, title, desc, body + legend)
@@ -186,7 +223,7 @@ def bar_chart(chart_id: str, labels: Sequence[str], values: Sequence[int | Decim
         body.append(f'<line x1="{left}" y1="{_n(y)}" x2="{width - right}" y2="{_n(y)}" stroke="{GRID}"/>')
         body.append(f'<text x="{left - 6}" y="{_n(y + 4)}" text-anchor="end" fill="{MUTED}">{_n(nice * i / ticks)}</text>')
     if y_label:
-        body.append(f'<text x="4" y="12" fill="{MUTED}" font-size="10">{_t(y_label)}</text>')
+        body.append(f'<text x="4" y="12" fill="{MUTED}" font-size="12">{_t(y_label)}</text>')
     body.append("</g>")
     n = max(1, len(labels))
     slot = plot_w / n
@@ -197,11 +234,11 @@ def bar_chart(chart_id: str, labels: Sequence[str], values: Sequence[int | Decim
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h - h
         mark = i == highlight
-        color = PALETTE[0] if mark else "#b0bec5"
+        color = PALETTE[0] if mark else "#78909c"
         body.append(f'<rect class="bar{" highlight" if mark else ""}" x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" '
                     f'height="{_n(h)}" fill="{color}"><title>{_t(label)}：{_t(v)}</title></rect>')
         body.append(f'<text x="{_n(x + bar_w / 2)}" y="{height - bottom + 14}" text-anchor="middle" '
-                    f'fill="{INK}" font-size="10">{_t(label)}</text>')
+                    f'fill="{INK}" font-size="12">{_t(label)}</text>')
         if mark and highlight_label:
             body.append(f'<text class="marker" x="{_n(x + bar_w / 2)}" y="{_n(y - 6)}" text-anchor="middle" '
                         f'fill="{PALETTE[0]}" font-weight="bold">▼ {_t(highlight_label)}</text>')
@@ -221,7 +258,7 @@ def tier_ladder(chart_id: str, steps: Sequence[tuple[str, str, int]], *, title: 
         w = (width - 40) * (i + 1) / len(steps)
         x = 20 + (width - 40 - w) / 2
         y = 4 + i * (step_h + gap)
-        color = ("#b71c1c", "#e57373", "#b0bec5")[min(i, 2)]
+        color = ("#b71c1c", "#d32f2f", "#546e7a")[min(i, 2)]  # white text ≥ 4.5:1 on each
         pct = Decimal(count * 100) / Decimal(total)
         body.append(f'<rect class="step" x="{_n(x)}" y="{y}" width="{_n(w)}" height="{step_h}" rx="3" fill="{color}"/>')
         body.append(f'<text x="{_n(width / 2)}" y="{y + 19}" text-anchor="middle" fill="#ffffff" font-weight="bold">'

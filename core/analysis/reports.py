@@ -89,7 +89,9 @@ def _trend(chart_id, rows, weights, title, desc):
     pcts = [queries.index_percentages(sr, weights.get(sr.ruleset_id, {})) for sr, _p in rows]
     for code, name in INDICES.items():
         series.append((name, [pct[code] for pct in pcts]))
-    return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %")
+    table = charts.data_table(title, ["期间"] + [name for name, _v in series],
+                              [[label] + [_fmt(values[i]) for _n, values in series] for i, label in enumerate(labels)])
+    return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %") + table
 
 
 def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboard:
@@ -134,14 +136,18 @@ def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboar
     board.radar = charts.radar(
         "radar", axes,
         [(branch.name, [board.pct[c] for c in INDICES]), (f"{category_label}平均", [board.avg_pct[c] for c in INDICES])],
-        title=f"{branch.name}{period.label}五项堡垒指数雷达图", desc="；".join(desc_parts) + "。")
+        title=f"{branch.name}{period.label}五项堡垒指数雷达图", desc="；".join(desc_parts) + "。") + charts.data_table(
+        f"{branch.name}{period.label}五项堡垒指数得分率（%）", ["指数", branch.name, f"{category_label}平均"],
+        [[INDICES[c], _fmt(board.pct[c]), _fmt(board.avg_pct[c])] for c in INDICES])
     band = queries.band_of(result.total)
     board.distribution = charts.bar_chart(
         "distribution", queries.BAND_LABELS, stats.bands,
         title=f"{period.label}{category_label}党支部总分分布",
         desc=(f"{category_label}共 {stats.count} 个党支部参评，平均 {_fmt(stats.avg_total)} 分；"
               f"本支部 {_fmt(result.total)} 分，位于 {queries.BAND_LABELS[band]} 分段，排名第 {result.rank} 名。"),
-        highlight=band, highlight_label="本支部", y_label="支部数")
+        highlight=band, highlight_label="本支部", y_label="支部数") + charts.data_table(
+        f"{period.label}{category_label}党支部总分分布", ["分段", "支部数"],
+        [[label + ("（本支部）" if i == band else ""), n] for i, (label, n) in enumerate(zip(queries.BAND_LABELS, stats.bands))])
     weak = [WeakPoint(c, INDICES[c], board.pct[c], board.avg_pct[c]) for c in INDICES
             if board.pct[c] is not None and board.avg_pct[c] is not None and board.pct[c] < board.avg_pct[c]]
     board.weak = sorted(weak, key=lambda wp: (wp.gap, list(INDICES).index(wp.code)))[:WEAK_POINTS]
@@ -191,7 +197,8 @@ def tier_ladder_chart(counts: dict, title: str):
              (TIERS[3][0], "★2及以下", counts.get(3, 0))]
     total = sum(s[2] for s in steps)
     desc = "；".join(f"{label}（{stars}）{n} 个支部" for label, stars, n in steps) + f"；合计 {total} 个。"
-    return charts.tier_ladder("tier-ladder", steps, title=title, desc=desc)
+    return charts.tier_ladder("tier-ladder", steps, title=title, desc=desc) + charts.data_table(
+        title, ["梯级", "星级", "支部数"], [[label, stars, n] for label, stars, n in steps])
 
 
 # ------------------------------------------------------------------ annual star report

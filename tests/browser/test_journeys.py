@@ -245,6 +245,8 @@ def test_admin_closes_the_quarter_after_the_unverified_list_is_empty(live_app, n
 
     # the ranking (newest closed window = this quarter): the branch keeping its ledger first
     reviewer.click("nav.sidebar >> text=排名")
+    reviewer.wait_for_url("**/analysis/rankings**")
+    reviewer.wait_for_load_state()
     assert quarter.label in reviewer.content()
     rows = reviewer.locator("#ranking tr[data-branch]")
     assert rows.count() == 2

@@ -28,7 +28,11 @@ ROLES = {"admin": "demo-admin-2026", "lg_reviewer": "demo-reviewer-2026", "lg_se
 
 @pytest.fixture
 def demo(app, db):
-    registry = app.extensions["starbranch.plugins"]
+    return seed_demo(app.extensions["starbranch.plugins"], db)
+
+
+def seed_demo(registry, db):
+    """The demo data with closed periods and a draft rule set (the browser's axe crawl seeds it too)."""
     result = demodata.build_demo(db, password_method="pbkdf2:sha256:1000")
     demodata.enable_demo_plugins(db, registry, result)
     registry.hook.starbranch_demo_data(session=db, units=result.units, branches=result.branches)
@@ -42,7 +46,10 @@ def demo(app, db):
     return result
 
 
-def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list) -> int:
+def walk(app, admit, visit) -> int:
+    """Follow links within the app from the home page, breadth first: each new URL whose
+    endpoint admit(endpoint, url) accepts is opened by visit(url), which returns the hrefs
+    of what it opened. Returns how many URLs were seen (the browser's axe crawl uses it too)."""
     adapter = app.url_map.bind("localhost")
     queue, visited = ["/"], set()
     while queue:
@@ -56,9 +63,25 @@ def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list) -> 
             continue
         except Exception:  # a redirect rule and the like
             continue
-        if seen_endpoints[endpoint] >= PER_ENDPOINT:
+        if not admit(endpoint, url):
             continue
+        for href in visit(url):
+            href = urldefrag(href.replace("&amp;", "&"))[0]
+            if href and not SKIP.match(href) and href not in visited:
+                queue.append(href)
+    return len(visited)
+
+
+def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list, on_page=None) -> int:
+    """The crawl as one logged-in client; on_page(url, html), if given, sees every HTML page."""
+
+    def admit(endpoint, _url):
+        if seen_endpoints[endpoint] >= PER_ENDPOINT:
+            return False
         seen_endpoints[endpoint] += 1
+        return True
+
+    def visit(url):
         started = time.perf_counter()
         response = client.get(url)
         elapsed = time.perf_counter() - started
@@ -66,13 +89,16 @@ def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list) -> 
             failures.append((url, response.status_code))
         if elapsed > SLOW_SECONDS:
             slow.append((url, round(elapsed, 2)))
+        hrefs = []
         if response.mimetype == "text/html":
-            for href in HREF.findall(response.get_data(as_text=True)):
-                href = urldefrag(href.replace("&amp;", "&"))[0]
-                if href and not SKIP.match(href) and href not in visited:
-                    queue.append(href)
+            html = response.get_data(as_text=True)
+            if on_page is not None and response.status_code == 200:
+                on_page(url, html)
+            hrefs = HREF.findall(html)
         response.close()
-    return len(visited)
+        return hrefs
+
+    return walk(app, admit, visit)
 
 
 def test_every_page_reachable_by_every_role_answers_in_both_languages(app, db, demo):
