@@ -43,3 +43,10 @@ def starbranch_audit_words():
     from plugins.typical_staff.audit_words import WORDS
 
     return WORDS
+
+
+@hookimpl
+def starbranch_document_types():
+    from plugins.typical_staff.documents import HONOUR_CERTIFICATE
+
+    return [HONOUR_CERTIFICATE]
