@@ -47,6 +47,6 @@ def starbranch_audit_words():
 
 @hookimpl
 def starbranch_document_types():
-    from plugins.typical_staff.documents import HONOUR_CERTIFICATE
+    from plugins.typical_staff.documents import HONOUR_CERTIFICATE, PICTORIAL
 
-    return [HONOUR_CERTIFICATE]
+    return [HONOUR_CERTIFICATE, PICTORIAL]
