@@ -76,6 +76,6 @@ def starbranch_audit_words():
 
 @hookimpl
 def starbranch_document_types():
-    from plugins.brands.documents import NAMING_CERTIFICATE
+    from plugins.brands.documents import NAMING_CERTIFICATE, ROUTE_SHEET
 
-    return [NAMING_CERTIFICATE]
+    return [NAMING_CERTIFICATE, ROUTE_SHEET]

@@ -39,3 +39,21 @@ def test_no_certificate_for_another_year_or_an_unnamed_branch(app, db, world, wa
     with pytest.raises(DocumentRefused, match="没有可出具的文书"):
         issue(db, types, IssueRequest(doc_type="brand_certificate", period_key="2025"),
               RenderSettings.from_app(app, "http://verify.test/"))
+
+
+def test_route_sheet_lists_the_stops_in_order_with_their_brands(app, db, world, walk):
+    from plugins.brands.showcase import add_stop, create_route
+
+    walk()
+    route = create_route(db, actor=world["admin"], name="主业线", description="主业生产一线观摩")
+    add_stop(db, route, actor=world["admin"], branch_code="LG02", note="连铸现场")
+    add_stop(db, route, actor=world["admin"], branch_code="LG01", note="党员责任区")
+    db.commit()
+    result = issue(db, document_types(app), IssueRequest(doc_type="route_sheet", period_key="2026"),
+                   RenderSettings.from_app(app, "http://verify.test/"))
+    db.commit()
+    assert [d.recipient for d in result.documents] == ["主业线"]
+    if shutil.which("pdftotext"):
+        from tests.core.documents.pdf_tools import pdf_text
+        text = pdf_text(result.pdfs[0]).replace(" ", "")
+        assert text.index("连铸作业区党支部") < text.index("一号转炉作业区党支部") and "铁军先锋" in text
