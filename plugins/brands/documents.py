@@ -108,7 +108,7 @@ ROUTE_SHEET_TEMPLATE = """<!DOCTYPE html>
   <table><thead><tr><th>序号</th><th>党支部</th><th>所属单位</th><th>党建品牌</th><th>阶段</th><th>观摩要点</th></tr></thead>
   <tbody>{% for s in stops %}<tr><td>{{ s.position }}</td><td>{{ s.branch }}</td><td>{{ s.unit }}</td><td>{{ s.brand }}</td>
     <td>{{ s.stage }}</td><td>{{ s.note }}</td></tr>{% endfor %}</tbody></table>
-  <div class="foot"><img class="qr" src="{{ qr }}" alt="">{{ issuer }} · {{ issued_on_cn }} · 编号 {{ serial }}</div>
+  <div class="foot"><img class="qr" src="{{ qr }}" alt="">{{ issuer }}　{{ issued_on_cn }}　编号 {{ serial }}</div>
 </body></html>
 """
 

@@ -123,7 +123,7 @@ PICTORIAL_TEMPLATE = """<!DOCTYPE html>
   <div class="person">
     {% if p.photo %}<img class="photo" src="{{ p.photo }}" alt="{{ p.name }}">{% else %}<div class="nophoto"></div>{% endif %}
     <p class="name kai">{{ p.name }}</p>
-    <p class="meta">{{ p.unit }} · {{ p.post }} · 一线工作 {{ p.years }} 年 · {{ p.category }}</p>
+    <p class="meta">{{ p.unit }}，{{ p.post }}，一线工作 {{ p.years }} 年，{{ p.category }}</p>
     <p class="deed">{{ p.deed }}</p>
   </div>
   {% endfor %}
