@@ -108,14 +108,19 @@ def start_close(session: Session, key, *, actor=None, dispatch=None, today=None)
     check_ended(pk, today or clock.today())
     check_close_order(session, pk)
     ruleset = ruleset_for(session, pk.year)
-    # The unit tasks cannot apply a policy item by item: unverified manual items refuse a
-    # fanned-out close whatever the setting (the close page then closes in-process with
-    # the admin's choice and reason) — never silently 0.
-    summary = manual.unverified_items(session, pk, ruleset, sources.kinds_from(_registry_of_app()))
-    if summary.count:
-        raise manual.UnverifiedItems(gettext(
-            "还有 %(n)s 项人工评分项未审核，不能分发结账：请先完成审核，或在结账页面选择处理方式并填写理由（在本进程内结账）。",
-            n=summary.count), summary)
+    # Unverified manual items are never silently 0: with the rule set's policy "refuse"
+    # the close is refused (the close page lists them and can close in-process with the
+    # admin's choice and reason); with "self" or "zero" (an audited setting) the policy
+    # is written into the items before the units score them, as the in-process close does.
+    kinds = sources.kinds_from(_registry_of_app())
+    summary = manual.unverified_items(session, pk, ruleset, kinds)
+    policy, reason = manual.resolve_policy(ruleset, None, None, summary)
+    if policy is not None:
+        open_keys = manual.open_cycle_keys(session, cycle_keys(pk))
+        manual.ensure_items(session, open_keys, ruleset, kinds)
+        period_ids = [p.id for p in get_or_create_periods(session, open_keys).values()]
+        manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds, k.kind)]
+        manual.apply_policy(session, period_ids, manual_ids, policy, reason, actor=actor)
     get_or_create_periods(session, cycle_keys(pk))
     units = units_of(session)
     job = create_close_job(session, pk, ruleset, units, actor)

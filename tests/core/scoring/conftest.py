@@ -149,6 +149,10 @@ def graded(db, make_branch, make_ruleset, registry, close, add_points):
                 verify_item(db, ev.ident, earned[index], "年度核实", ev.version)
         close("2026")
         return branches
+
+    return run
+
+
 @pytest.fixture
 def rate(db, registry, result_of):
     """rate({branch: total}, '2026Q1', gates=…) → {branch: ScoreResult}: closes the

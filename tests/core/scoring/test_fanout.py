@@ -25,7 +25,8 @@ def content(db) -> dict:
         return [tuple(str(r[i]) if r[i] is not None else None for i in keep) for r in res]
 
     return {
-        "evaluations": rows("SELECT * FROM evaluations ORDER BY period_id, branch_id, indicator_id"),
+        "evaluations": rows("SELECT * FROM evaluations ORDER BY period_id, branch_id, indicator_id",
+                            drop=("id", "verified_at")),
         "results": rows("SELECT * FROM score_results ORDER BY period_id, branch_id"),
         "periods": rows("SELECT key, status, ruleset_id FROM periods ORDER BY key"),
     }
@@ -46,7 +47,7 @@ def group(db, make_unit, make_branch, make_ruleset, add_record, add_points):
          "params": {"record_types": ["member_meeting"]}, "categories": ["production"]},
         {"index_code": "service", "points": 5, "cycle": "quarter", "method": "manual"},
         {"index_code": "performance", "kind": "deduction", "points": 3, "cycle": "quarter", "code": "DED1"},
-    ], settings={"proportion_mode": "cap", "proportions": {"5": 20, "4": 40}},
+    ], settings={"proportion_mode": "cap", "proportions": {"5": 20, "4": 40}, "unverified_policy": "zero"},
         bands={5: 46, 4: 40, 3: 33, 2: 30, 1: 0})
     for n, b in enumerate(branches + [gone]):
         for month in range(1, 7):

@@ -59,7 +59,9 @@ def test_promotion_step_can_be_off_and_previous_one_star_limits_to_two():
 
 
 def test_proportion_warning_text_and_counts_per_category():
-    rs = ruleset(proportions={"5": 25, "4": None}, proportion_mode="warn")
+    # the old rounding (floor): a category of one gets no place — see test_annual_rules for
+    # the default (half up, at least one place)
+    rs = ruleset(proportions={"5": 25, "4": None}, proportion_mode="warn", proportion_rounding="floor")
     s = scores(99, 98, 97, 96, 95) + scores(91, category="market")
     s[-1].branch_id, s[-1].code = 99, "M01"
     warnings = rate_quarter(None, s, rs, window=Q1, previous_stars={}, gates={})
@@ -101,8 +103,10 @@ def test_gate_passes_for_some():
 
 
 def test_year_grade_is_band_and_veto_only():
+    """With proportions scoped to the quarters, the year grade is its band and the veto."""
     s = scores(95, 95, 65, vetoed=(2,))
-    rate_year(s, ruleset(veto_cap=2, gates={"5": "g5"}, proportions={"5": 0}, proportion_mode="cap"))
+    rate_year(s, ruleset(veto_cap=2, gates={"5": "g5"}, proportions={"5": 0}, proportion_mode="cap",
+                         proportion_scope="quarter"))
     assert [x.stars for x in s] == [5, 2, 2]
     assert [x.notes["band_star"] for x in s] == [5, 5, 2]
     assert [x.tier for x in s] == [1, 3, 3]
