@@ -28,7 +28,8 @@ def content(db) -> dict:
         "evaluations": rows("SELECT * FROM evaluations ORDER BY period_id, branch_id, indicator_id",
                             drop=("id", "verified_at")),
         "results": rows("SELECT * FROM score_results ORDER BY period_id, branch_id"),
-        "periods": rows("SELECT key, status, ruleset_id FROM periods ORDER BY key"),
+        # closed windows only: a reopen also creates the (open) rows of the windows containing it
+        "periods": rows("SELECT key, status, ruleset_id FROM periods WHERE status = 'closed' ORDER BY key"),
     }
 
 
