@@ -88,8 +88,7 @@ def test_a_token_without_rights_on_the_branch_is_refused(client, db, branch, mak
     assert r.status_code == 422
     assert n_actuals(db) == 0
     # Out of scope and non-existent read alike: no way to learn which codes exist.
-    unknown = client.post(URL, json={"actuals": [item(branch="NO-SUCH")]},
-                          headers={"Authorization": f"Bearer {api_token(stranger)}"})
+    unknown = client.post(URL, json={"actuals": [item(branch="NO-SUCH")]}, headers=headers)
     assert unknown.status_code == 422
     strip = lambda e: {k: v.replace("NO-SUCH", "LG01") for k, v in e.items() if k != "index"}
     assert strip(unknown.json["errors"][0]) == strip(r.json["errors"][0])
