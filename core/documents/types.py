@@ -105,3 +105,17 @@ def registry(plugins) -> dict[str, DocumentType]:
                 raise ValueError(f"document type {doc_type.code!r} is defined twice")
             out[doc_type.code] = doc_type
     return out
+
+
+def require_year(request: IssueRequest, refusal: str):
+    """The request's period as a year key, or DocumentRefused: `refusal` when it is a
+    month or quarter, the parse error when it is not a period at all."""
+    from core.periods.keys import PeriodKey
+
+    try:
+        pk = PeriodKey.parse(request.period_key)
+    except ValueError as exc:
+        raise DocumentRefused(str(exc)) from None
+    if pk.kind != "year":
+        raise DocumentRefused(refusal)
+    return pk

@@ -104,6 +104,7 @@ Documents (the hook `starbranch_document_types`; core/documents/types.py states 
 builder's contract)
 - `DocumentType`, `Paper`, `IssueRequest`, `DocumentRefused`: a kind of PDF document, one
   paper its builder returns, what to issue, and the refusal of a document not issuable now.
+- `require_year`: the request's period as a year key, or the refusal given.
 - `certificate_template`: the core's honour-certificate template with other wording, for
   a plugin's certificate (its paper's context gives `honour`, `unit`, `period_label`).
 
@@ -159,7 +160,7 @@ from core.auth.models import User
 from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_branch_or_404, get_unit_or_404,
                                unit_clause, unit_ids_in_scope, visible_branches, visible_members, visible_units)
 from core.db import Base, get_session, utcnow
-from core.documents.types import DocumentRefused, DocumentType, IssueRequest, Paper, default_template
+from core.documents.types import DocumentRefused, DocumentType, IssueRequest, Paper, default_template, require_year
 from core.imports.plan import CellChange, ImportRefused, Plan as ImportPlan, RowChange
 from core.imports.reader import Percent, open_book
 from core.imports.table import Noted, Problems, code_key, data_sheets, gc_paused, normalise, read_table, round_note
@@ -219,7 +220,7 @@ __all__ = [
     # audit words
     "AuditWords",
     # documents
-    "DocumentType", "Paper", "IssueRequest", "DocumentRefused", "certificate_template",
+    "DocumentType", "Paper", "IssueRequest", "DocumentRefused", "certificate_template", "require_year",
     # audit
     "audit", "snapshot", "diff",
     # uploads

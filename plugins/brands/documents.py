@@ -12,19 +12,14 @@ from datetime import date
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core.plugins.api import (Branch, DocumentRefused, DocumentType, OrgNode, Paper, PeriodKey, UnitPlugin,
-                              certificate_template)
+from core.plugins.api import (Branch, DocumentRefused, DocumentType, OrgNode, Paper, UnitPlugin, certificate_template,
+                              require_year)
 from plugins.brands.models import VANGUARD_TYPES, Brand
 from plugins.brands.stages import PLUGIN
 
 
 def build(session, request) -> list[Paper]:
-    try:
-        pk = PeriodKey.parse(request.period_key)
-    except ValueError as exc:
-        raise DocumentRefused(str(exc)) from None
-    if pk.kind != "year":
-        raise DocumentRefused(gettext("品牌命名证书按年度出具（如 2026）。"))
+    pk = require_year(request, gettext("品牌命名证书按年度出具（如 2026）。"))
     enabled = select(UnitPlugin.unit_id).where(UnitPlugin.plugin == PLUGIN)
     stmt = (select(Brand, Branch.name, OrgNode.name).join(Branch, Branch.id == Brand.branch_id)
             .join(OrgNode, OrgNode.id == Brand.unit_id)
@@ -62,12 +57,7 @@ NAMING_CERTIFICATE = DocumentType(
 def build_route_sheets(session, request) -> list[Paper]:
     """观摩路线单: one sheet per active observation route, its stops in order with each
     branch's brand and stage (as they stand when issued; `period_key` is the year)."""
-    try:
-        pk = PeriodKey.parse(request.period_key)
-    except ValueError as exc:
-        raise DocumentRefused(str(exc)) from None
-    if pk.kind != "year":
-        raise DocumentRefused(gettext("观摩路线单按年度出具（如 2026）。"))
+    pk = require_year(request, gettext("观摩路线单按年度出具（如 2026）。"))
     from plugins.brands.models import STAGES, Route, RouteStop
 
     routes = list(session.scalars(select(Route).where(Route.active.is_(True)).order_by(Route.position, Route.id)))

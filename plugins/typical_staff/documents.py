@@ -15,20 +15,14 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
-from core.plugins.api import (DocumentRefused, DocumentType, OrgNode, Paper, PeriodKey, certificate_template,
-                              file_path)
+from core.plugins.api import DocumentType, OrgNode, Paper, certificate_template, file_path, require_year
 from plugins.typical_staff.models import PLUGIN, Campaign, Declaration, DeedCategory
 
 HONOUR = "最美一线员工"
 
 
 def build(session, request) -> list[Paper]:
-    try:
-        pk = PeriodKey.parse(request.period_key)
-    except ValueError as exc:
-        raise DocumentRefused(str(exc)) from None
-    if pk.kind != "year":
-        raise DocumentRefused(gettext("最美一线员工荣誉证书按评选年度出具（如 2026）。"))
+    pk = require_year(request, gettext("最美一线员工荣誉证书按评选年度出具（如 2026）。"))
     stmt = (select(Declaration, Campaign.title, OrgNode.name, DeedCategory.name)
             .join(Campaign, Campaign.id == Declaration.campaign_id).join(OrgNode, OrgNode.id == Declaration.unit_id)
             .join(DeedCategory, DeedCategory.id == Declaration.category_id)
@@ -71,12 +65,7 @@ def _photo_data_url(decl) -> str | None:
 
 
 def build_pictorial(session, request) -> list[Paper]:
-    try:
-        pk = PeriodKey.parse(request.period_key)
-    except ValueError as exc:
-        raise DocumentRefused(str(exc)) from None
-    if pk.kind != "year":
-        raise DocumentRefused(gettext("电子画报按评选年度出具（如 2026）。"))
+    pk = require_year(request, gettext("电子画报按评选年度出具（如 2026）。"))
     papers = []
     for campaign in session.scalars(select(Campaign).where(Campaign.year == pk.year, Campaign.status == "selected")
                                     .order_by(Campaign.id)):
