@@ -127,7 +127,8 @@ def test_brand_from_declaration_to_named_shows_in_the_index_and_radar(live_app, 
     last = ids["last"]
     admin.click("nav.sidebar >> text=期间结账")
     cell = admin.locator("td:first-child", has_text=last.label)
-    admin.locator("table.list tbody tr", has=cell).first.locator("button", has_text="结账").first.click()
+    admin.locator("table.list tbody tr", has=cell).first.locator("a", has_text="结账…").first.click()
+    admin.locator("main form button", has_text="结账").click()   # on the close page
     admin.wait_for_load_state()
     assert "已结账锁定" in admin.locator(".flash").first.inner_text()
 
