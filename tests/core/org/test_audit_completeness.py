@@ -98,3 +98,4 @@ def test_changes_and_audit_rows_match_across_ui_import_api_and_jobs(app, client,
     assert _added(db, before) == {"period.recompute": 1}
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "period.recompute").order_by(AuditEntry.id.desc()))
     assert entry.user_id == world.admin.id
+    db.rollback()  # end the read (on PostgreSQL an open transaction would hold the next test's TRUNCATE)
