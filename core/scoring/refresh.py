@@ -76,6 +76,13 @@ def _refresh_window(session: Session, row: ScoreResult, window: Period, gates: d
     elif pk.kind == "year":
         stars.rate_year(scores, ruleset, proportions=False)
     s = scores[0]
+    # Two reviewers refreshing branches of one category rewrite each other's ranks: take
+    # the category's rows of this window in one fixed order before writing any of them,
+    # so the second waits for the first instead of deadlocking (PostgreSQL; SQLite has
+    # one writer anyway).
+    session.execute(select(ScoreResult.id).where(ScoreResult.period_id == window.id,
+                                                 ScoreResult.category == row.category)
+                    .order_by(ScoreResult.id).with_for_update())
     for code in _INDEX_COLUMNS:
         setattr(row, code, s.index_scores.get(code))
     row.base, row.bonus, row.deduction, row.total = s.base, s.bonus, s.deduction, s.total
