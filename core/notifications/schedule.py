@@ -7,7 +7,8 @@ Decisions (README "Jobs and the schedule"):
   claimed by a unique (step, date) row before it starts, so ticks, several beat
   processes or a restarted worker never run it twice.
 - Nothing closes by itself unless an admin switched that step on; a switched-on close
-  skips a window with unverified manual items and says so (the reviewers are reminded).
+  is the ordinary close, so unverified manual items follow the rule set's policy —
+  with the default (refuse) the window is skipped and the outcome says so.
 - Working days come from the working-day calendar (core.workdays: public holidays and
   adjusted working days).
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,15 +58,6 @@ def _digest(session, app, today) -> str:
     return f"发送邮件摘要 {send_digests(session, app.config)} 封"
 
 
-def _unverified(session, key: PeriodKey) -> int:
-    from core.periods.models import Period
-    from core.scoring.models import Evaluation
-
-    return session.scalar(select(func.count()).select_from(Evaluation).join(Period, Period.id == Evaluation.period_id)
-                          .where(Period.key == key.key, Evaluation.auto_earned.is_(None),
-                                 Evaluation.verified_earned.is_(None))) or 0
-
-
 def _trial_last_month(session, app, today) -> str:
     from core.notifications.reminders import send_reminders
     from core.periods.models import Period
@@ -82,14 +74,15 @@ def _close(kind: str):
     def run(session, app, today) -> str:
         from core.periods.models import Period
         from core.scoring.close import close_period
+        from core.scoring.manual import UnverifiedItems
 
         key = PeriodKey.of_date(kind, today).previous()
         if session.scalar(select(Period.status).where(Period.key == key.key)) == "closed":
             return f"{key.label}已结账"
-        pending = _unverified(session, key)
-        if pending:
-            return f"{key.label}尚有 {pending} 项人工评分未审核，未结账"
-        close_period(session, key.key, kinds=app.extensions["starbranch.plugins"])
+        try:  # the close's own rule decides about unverified items (the rule set's policy)
+            close_period(session, key.key, kinds=app.extensions["starbranch.plugins"], today=today)
+        except UnverifiedItems as exc:
+            return f"{key.label}尚有 {exc.summary.count} 项人工评分未审核，未结账"
         return f"已结账{key.label}"
     return run
 

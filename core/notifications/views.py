@@ -2,7 +2,7 @@
 schedule page (计划任务)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -50,7 +50,6 @@ def open_one(notification_id):
     db = get_session()
     note = get_or_404(db, Notification, notification_id)
     if note.user_id != current_user.id:
-        from flask import abort
         abort(404)
     mark_read(db, current_user.id, note.id)
     db.commit()
@@ -97,7 +96,6 @@ def schedule():
 @requires("admin")
 def schedule_step(code):
     if code not in STEPS:
-        from flask import abort
         abort(404)
     db = get_session()
     form = ScheduleStepForm()
