@@ -40,14 +40,12 @@ def _latest_closed(session: Session, kind: str) -> Period | None:
 
 def _awaiting_review(session: Session, user, today: date, kinds) -> int:
     from core.indicators.catalogue import active_ruleset
-    from core.periods.services import all_keys_of_year
     from core.scoring import manual, sources
 
     ruleset = active_ruleset(session, today.year)
     if ruleset is None or kinds is None:
         return 0
-    started = [k for k in all_keys_of_year(today.year) if k.starts_on <= today]
-    return manual.count_unverified(session, manual.open_cycle_keys(session, started), ruleset,
+    return manual.count_unverified(session, manual.started_open_keys(session, today.year, today), ruleset,
                                    sources.kinds_from(kinds), branch_clause=branch_clause(user, Branch.id, Branch.unit_id))
 
 

@@ -12,32 +12,22 @@ Messages are in Chinese (the source language); their titles name the facts.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.auth.models import User, UserUnit
+from core.notifications.recipients import admin_ids, reviewers_of, secretaries_of
 from core.notifications.services import Message, notify
 
 #: Days before a period's end from which an open obligation is reminded.
 DUE_WITHIN_DAYS = 7
 
 
-def _secretaries(session: Session) -> dict[int, list[int]]:
-    """branch id → ids of the active secretaries keeping it."""
-    out: dict[int, list[int]] = defaultdict(list)
-    for user_id, branch_id in session.execute(select(User.id, User.branch_id).where(
-            User.role == "secretary", User.active.is_(True), User.branch_id.is_not(None))):
-        out[branch_id].append(user_id)
-    return out
-
-
 def ledger_messages(session: Session, today: date) -> list[Message]:
     from core.ledger.checklist import checklists
 
-    keepers = _secretaries(session)
+    keepers = secretaries_of(session)
     out = []
     for branch_id, items in checklists(session, sorted(keepers), today).items():
         users = tuple(keepers[branch_id])
@@ -55,30 +45,36 @@ def ledger_messages(session: Session, today: date) -> list[Message]:
     return out
 
 
-def verification_messages(session: Session) -> list[Message]:
+def verification_messages(session: Session, today: date, kinds) -> list[Message]:
+    """Manual items awaiting verification, per unit and cycle period, counted by the
+    manual module's rule (core.scoring.manual): an open window expects its manual items
+    from its start, whether or not an evaluation row is stored yet. Windows of this year
+    and of last year (a December still open in January) under their active rule set."""
+    from core.formatting import cn_period
+    from core.indicators.catalogue import active_ruleset
     from core.org.models import OrgNode
-    from core.periods.models import Period
-    from core.scoring.models import Evaluation
+    from core.periods.keys import PeriodKey
+    from core.scoring import manual, sources
 
-    pending = session.execute(
-        select(Evaluation.unit_id, Period.key, Period.kind, Period.year, Period.number, func.count())
-        .join(Period, Period.id == Evaluation.period_id)
-        .where(Period.status != "closed", Evaluation.auto_earned.is_(None), Evaluation.verified_earned.is_(None))
-        .group_by(Evaluation.unit_id, Period.key, Period.kind, Period.year, Period.number)).all()
+    kinds = sources.kinds_from(kinds)
+    pending: dict[tuple[int, str], int] = {}
+    for year in (today.year - 1, today.year):
+        ruleset = active_ruleset(session, year)
+        if ruleset is not None:
+            pending.update(manual.unverified_counts(session, manual.started_open_keys(session, year, today),
+                                                    ruleset, kinds))
     if not pending:
         return []
-    reviewers: dict[int, list[int]] = defaultdict(list)
-    for user_id, unit_id in session.execute(select(User.id, UserUnit.unit_id).join(UserUnit, UserUnit.user_id == User.id)
-                                            .where(User.role == "reviewer", User.active.is_(True))):
-        reviewers[unit_id].append(user_id)
-    names = dict(session.execute(select(OrgNode.id, OrgNode.name).where(
-        OrgNode.id.in_({row[0] for row in pending}))).all())
-    from core.formatting import cn_period
-
-    return [Message(tuple(reviewers[unit_id]), "verify_pending", f"verify_pending:{unit_id}:{key}",
-                    f"{names.get(unit_id, unit_id)} {cn_period(kind, year, number)}有 {n} 项人工评分待审核",
-                    url=f"/scoring/sheets?period={key}")
-            for unit_id, key, kind, year, number, n in pending if reviewers.get(unit_id)]
+    reviewers = reviewers_of(session, {unit_id for unit_id, _ in pending})
+    names = dict(session.execute(select(OrgNode.id, OrgNode.name).where(OrgNode.id.in_(sorted(reviewers)))).all())
+    out = []
+    for (unit_id, key), n in sorted(pending.items()):
+        if reviewers.get(unit_id):
+            pk = PeriodKey.parse(key)
+            out.append(Message(tuple(reviewers[unit_id]), "verify_pending", f"verify_pending:{unit_id}:{key}",
+                               f"{names.get(unit_id, unit_id)} {cn_period(pk.kind, pk.year, pk.number)}"
+                               f"有 {n} 项人工评分待审核", url=f"/scoring/sheets?period={key}"))
+    return out
 
 
 def objection_messages(session: Session) -> list[Message]:
@@ -86,7 +82,7 @@ def objection_messages(session: Session) -> list[Message]:
     from core.periods.models import Period
     from core.scoring.models import AnnualNotice, Objection
 
-    admins = tuple(session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))))
+    admins = admin_ids(session)
     if not admins:
         return []
     rows = session.execute(select(Objection.id, Branch.name, Period.year)
@@ -102,7 +98,7 @@ def target_messages(session: Session, today: date) -> list[Message]:
     from core.targets.models import Target
     from core.targets.services import latest_progress, overdue_clause
 
-    keepers = _secretaries(session)
+    keepers = secretaries_of(session)
     latest = latest_progress()
     rows = session.execute(select(Target.id, Target.branch_id, Target.title, Target.deadline)
                            .outerjoin(latest, latest.c.target_id == Target.id)
@@ -112,8 +108,14 @@ def target_messages(session: Session, today: date) -> list[Message]:
             for tid, branch_id, title, deadline in rows]
 
 
-def send_reminders(session: Session, today: date) -> int:
-    """Create every reminder due on `today` that does not exist yet; returns how many."""
-    messages = (ledger_messages(session, today) + verification_messages(session) + objection_messages(session)
-                + target_messages(session, today))
+def send_reminders(session: Session, today: date, kinds=None) -> int:
+    """Create every reminder due on `today` that does not exist yet; returns how many.
+    `kinds`: the plugin registry (which scoring methods are manual); default the current
+    app's."""
+    if kinds is None:
+        from flask import current_app
+
+        kinds = current_app.extensions["starbranch.plugins"]
+    messages = (ledger_messages(session, today) + verification_messages(session, today, kinds)
+                + objection_messages(session) + target_messages(session, today))
     return notify(session, messages)

@@ -47,7 +47,7 @@ def working_day_number(session: Session, day: date) -> int | None:
 def _remind(session, app, today) -> str:
     from core.notifications.reminders import send_reminders
 
-    return f"新提醒 {send_reminders(session, today)} 条"
+    return f"新提醒 {send_reminders(session, today, app.extensions['starbranch.plugins'])} 条"
 
 
 def _digest(session, app, today) -> str:
@@ -67,7 +67,7 @@ def _trial_last_month(session, app, today) -> str:
     if session.scalar(select(Period.status).where(Period.key == key.key)) == "closed":
         return f"{key.label}已结账，无需试算"
     recompute(session, key.key, app.extensions["starbranch.plugins"])
-    return f"已试算{key.label}，新提醒 {send_reminders(session, today)} 条"
+    return f"已试算{key.label}，新提醒 {send_reminders(session, today, app.extensions['starbranch.plugins'])} 条"
 
 
 def _close(kind: str):

@@ -24,11 +24,10 @@ def tick(now_iso: str | None = None) -> dict:
 
 @shared_task(name="notifications.remind")
 def remind() -> int:
-    from datetime import date
-
+    from core import clock
     from core.notifications.reminders import send_reminders
 
     session = get_session()
-    created = send_reminders(session, date.today())
+    created = send_reminders(session, clock.today())
     session.commit()
     return created

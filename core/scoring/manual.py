@@ -7,6 +7,10 @@ silently 0 at a close (SCORING.md "Manual and verified items").
   row exists yet. Set-based: one SELECT per (indicator, cycle period), UNION ALL.
 - `unverified_items` / `UnverifiedSummary`: those without a verified value, counted per
   unit (the close page, `starbranch close`, reviewers' to-do).
+- `count_unverified` / `unverified_counts`: the same items counted in SQL — in all (the
+  home page) or per unit and cycle period (the reviewers' reminders); `started_open_keys`:
+  the cycle periods of a year that have started and are open (where items are expected).
+  Every caller counts through `_item_selects`, the one rule of what a window expects.
 - `ensure_items`: inserts the missing evaluation rows of manual items (automatic value
   NULL) for open cycle periods, keeping every stored row: so a secretary can self-assess
   and a reviewer verify before any 试算 or close has run.
@@ -111,18 +115,20 @@ def open_cycle_keys(session: Session, keys: list[PeriodKey]) -> list[PeriodKey]:
     return [k for k in keys if k.key not in closed]
 
 
-def expected_items(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_clause=None,
-                   only_unverified: bool = False) -> list[ManualItem]:
-    """The manual items of the cycle periods `keys` (callers pass open ones), stored or
-    not, with their self-assessed value and whether they are verified."""
+def _item_selects(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_clause=None,
+                  only_unverified: bool = False) -> list:
+    """The one rule of which manual items the cycle periods `keys` have: one SELECT per
+    (indicator, cycle period) of every applicable branch, outer-joined to its stored row
+    (columns: branch id, unit_id, indicator_id, period_key, self_earned, verified)."""
     ids = _period_ids(session, keys)
     selects = []
     for pk in keys:
         pid = ids.get(pk.key, 0)  # no Period row yet: nothing stored, every item unverified
         for ind, plugin in manual_indicators(ruleset, kinds, pk.kind):
             stmt = (applicable_select(ind, plugin)
-                    .add_columns(Branch.unit_id, literal(ind.id), literal(pk.key), Evaluation.self_earned,
-                                 Evaluation.verified_earned.is_not(None))
+                    .add_columns(Branch.unit_id.label("unit_id"), literal(ind.id).label("indicator_id"),
+                                 literal(pk.key).label("period_key"), Evaluation.self_earned.label("self_earned"),
+                                 Evaluation.verified_earned.is_not(None).label("verified"))
                     .outerjoin(Evaluation, and_(Evaluation.period_id == pid, Evaluation.branch_id == Branch.id,
                                                 Evaluation.indicator_id == ind.id)))
             if branch_clause is not None:
@@ -130,10 +136,22 @@ def expected_items(session: Session, keys: list[PeriodKey], ruleset, kinds: dict
             if only_unverified:
                 stmt = stmt.where(Evaluation.verified_earned.is_(None))
             selects.append(stmt)
+    return selects
+
+
+def _union(selects):
+    return selects[0] if len(selects) == 1 else union_all(*selects)
+
+
+def expected_items(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_clause=None,
+                   only_unverified: bool = False) -> list[ManualItem]:
+    """The manual items of the cycle periods `keys` (callers pass open ones), stored or
+    not, with their self-assessed value and whether they are verified."""
+    selects = _item_selects(session, keys, ruleset, kinds, branch_clause=branch_clause,
+                            only_unverified=only_unverified)
     if not selects:
         return []
-    stmt = selects[0] if len(selects) == 1 else union_all(*selects)
-    return [ManualItem(b, u, i, k, s, bool(v)) for b, u, i, k, s, v in session.execute(stmt)]
+    return [ManualItem(b, u, i, k, s, bool(v)) for b, u, i, k, s, v in session.execute(_union(selects))]
 
 
 def unverified_items(session: Session, window: PeriodKey, ruleset, kinds: dict, *, branch_clause=None,
@@ -196,19 +214,30 @@ def ensure_branch_items(session: Session, branch_id: int, window: PeriodKey, kin
 
 def count_unverified(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_clause=None) -> int:
     """How many manual items of the cycle periods `keys` are unverified (one COUNT)."""
-    ids = _period_ids(session, keys)
-    selects = []
-    for pk in keys:
-        for ind, plugin in manual_indicators(ruleset, kinds, pk.kind):
-            stmt = (applicable_select(ind, plugin)
-                    .outerjoin(Evaluation, and_(Evaluation.period_id == ids.get(pk.key, 0),
-                                                Evaluation.branch_id == Branch.id, Evaluation.indicator_id == ind.id))
-                    .where(Evaluation.verified_earned.is_(None)))
-            selects.append(stmt if branch_clause is None else stmt.where(branch_clause))
+    selects = _item_selects(session, keys, ruleset, kinds, branch_clause=branch_clause, only_unverified=True)
     if not selects:
         return 0
-    rows = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
-    return session.scalar(select(func.count()).select_from(rows)) or 0
+    return session.scalar(select(func.count()).select_from(_union(selects).subquery())) or 0
+
+
+def unverified_counts(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *,
+                      branch_clause=None) -> dict[tuple[int, str], int]:
+    """(unit id, cycle period key) → how many manual items are unverified, stored or not
+    (one grouped COUNT): the reviewers' reminders."""
+    selects = _item_selects(session, keys, ruleset, kinds, branch_clause=branch_clause, only_unverified=True)
+    if not selects:
+        return {}
+    rows = _union(selects).subquery()
+    return {(unit_id, key): n for unit_id, key, n in session.execute(
+        select(rows.c.unit_id, rows.c.period_key, func.count()).group_by(rows.c.unit_id, rows.c.period_key))}
+
+
+def started_open_keys(session: Session, year: int, today) -> list[PeriodKey]:
+    """The cycle periods of `year` that have started by `today` and are not closed: where
+    manual items are expected (from a window's start, stored or not)."""
+    from core.periods.services import all_keys_of_year
+
+    return open_cycle_keys(session, [k for k in all_keys_of_year(year) if k.starts_on <= today])
 
 
 def resolve_policy(ruleset, choice: str | None, reason: str | None,
@@ -258,4 +287,5 @@ def apply_policy(session: Session, period_ids: list[int], manual_ids: list[int],
 
 
 __all__ = ["UnverifiedItems", "UnverifiedSummary", "ManualItem", "expected_items", "unverified_items",
-           "ensure_items", "ensure_branch_items", "count_unverified", "resolve_policy", "apply_policy", "manual_indicators"]
+           "ensure_items", "ensure_branch_items", "count_unverified", "unverified_counts",
+           "started_open_keys", "resolve_policy", "apply_policy", "manual_indicators"]

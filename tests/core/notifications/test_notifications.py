@@ -165,3 +165,55 @@ def test_admin_switches_a_step_on_and_it_is_audited(client, db, login, world):
     assert db.get(ScheduleStep, "close_last_month").day == 12  # refused, nothing written
     login(world["reviewer"])
     assert client.get("/admin/schedule").status_code == 404
+
+
+# ---------------------------------------------------------------- items awaiting verification (issue #15)
+from tests.core.scoring.conftest import make_ruleset, registry  # noqa: E402,F401  (fixtures)
+
+
+def test_reviewers_are_reminded_of_expected_manual_items_before_any_row_is_stored(db, make_unit, make_branch,
+                                                                                   make_user, make_ruleset, registry):
+    """The reminder counts with core.scoring.manual's rule: an open window has its manual
+    items from its start, stored or not (SCORING.md "Manual and verified items")."""
+    from core.periods.keys import PeriodKey
+    from core.periods.models import Period
+    from core.scoring.adjust import verify_item
+    from core.scoring.manual import ensure_items
+    from core.scoring.models import Evaluation
+    from core.scoring.sources import kinds_from
+
+    u1, u2 = make_unit(name="炼铁厂党委"), make_unit(name="炼钢厂党委")
+    a, b, c = make_branch(unit=u1), make_branch(unit=u1), make_branch(unit=u2)
+    rev1, rev2 = make_user("reviewer", units=[u1]), make_user("reviewer", units=[u2])
+    rs = make_ruleset(year=2027, indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"},
+                                             {"index_code": "service", "points": 10, "cycle": "quarter",
+                                              "method": "manual"}])
+    today = date(2027, 2, 10)
+    assert db.scalar(select(func.count()).select_from(Evaluation)) == 0 and db.scalar(select(func.count(Period.id))) == 0
+
+    created = send_reminders(db, today, registry)
+    db.commit()
+    mine = dict(db.execute(select(Notification.event_key, Notification.title)
+                           .where(Notification.user_id == rev1.id)).all())
+    # January, February (started) and Q1: 2 branches each; March has not started yet.
+    assert set(mine) == {f"verify_pending:{u1.id}:2027-01", f"verify_pending:{u1.id}:2027-02",
+                         f"verify_pending:{u1.id}:2027Q1"}
+    assert all("有 2 项人工评分待审核" in title for title in mine.values())
+    assert "2027年2月" in mine[f"verify_pending:{u1.id}:2027-02"]
+    theirs = set(db.scalars(select(Notification.event_key).where(Notification.user_id == rev2.id)))
+    assert theirs == {f"verify_pending:{u2.id}:2027-01", f"verify_pending:{u2.id}:2027-02",
+                      f"verify_pending:{u2.id}:2027Q1"}  # each reviewer only his unit's
+    assert created == 6
+    assert send_reminders(db, today, registry) == 0  # once per unit and window
+
+    # Stored and verified items no longer count; stored unverified ones still do.
+    ensure_items(db, [PeriodKey.parse("2027-03")], rs, kinds_from(registry))
+    db.commit()
+    row = db.scalar(select(Evaluation).where(Evaluation.branch_id == a.id))
+    verify_item(db, row.ident, "8", "查阅会议记录", row.version)
+    db.commit()
+    send_reminders(db, date(2027, 3, 1), registry)
+    db.commit()
+    title = db.scalar(select(Notification.title).where(Notification.user_id == rev1.id,
+                                                       Notification.event_key == f"verify_pending:{u1.id}:2027-03"))
+    assert "有 1 项人工评分待审核" in title
