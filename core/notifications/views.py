@@ -2,7 +2,7 @@
 schedule page (计划任务)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,6 +23,13 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 MENU = [MenuItem("系统管理", "计划任务", "notifications.schedule", roles=("admin",), order=40)]
 
 
+def _kind_labels() -> dict[str, str]:
+    """The core's kinds, and each loaded plugin's name → its label (a plugin's
+    notifications carry its name as their kind)."""
+    registry = current_app.extensions["starbranch.plugins"]
+    return {**{name: m.label for name, m in registry.manifests.items()}, **KINDS}
+
+
 @bp.app_context_processor
 def _bell():
     """The unread count for the header's bell (one COUNT per page, logged-in users only)."""
@@ -40,7 +47,7 @@ def index():
     page = paginate(db, user_notifications(current_user.id))
     pref = db.get(MailPreference, current_user.id)
     form = MailPreferenceForm(obj=pref, formdata=None) if pref else MailPreferenceForm(formdata=None, digest=True)
-    return render_template("notifications/index.html", page=page, kinds=KINDS, form=form)
+    return render_template("notifications/index.html", page=page, kinds=_kind_labels(), form=form)
 
 
 @bp.route("/notifications/<int:notification_id>")
@@ -74,7 +81,7 @@ def mail_preference():
     form = MailPreferenceForm()
     if not form.validate_on_submit():
         page = paginate(db, user_notifications(current_user.id))
-        return render_template("notifications/index.html", page=page, kinds=KINDS, form=form), 400
+        return render_template("notifications/index.html", page=page, kinds=_kind_labels(), form=form), 400
     pref = db.get(MailPreference, current_user.id) or MailPreference(user_id=current_user.id)
     pref.email, pref.digest = (form.email.data or "").strip() or None, bool(form.digest.data)
     db.add(pref)

@@ -108,6 +108,16 @@ builder's contract)
 - `certificate_template`: the core's honour-certificate template with other wording, for
   a plugin's certificate (its paper's context gives `honour`, `unit`, `period_label`).
 
+Notifications (the notification centre, core/notifications: the bell and its list)
+- `notify`: create in-app notifications, once per (user, event): a message whose
+  `event_key` a user already has is skipped, so a step replayed creates nothing twice.
+  Same transaction as the change; the caller commits.
+- `NotificationMessage`: one message (user ids, kind, event key, title, body, url). A
+  plugin's messages use its plugin name as the kind (the list shows the plugin's label)
+  and event keys starting with `<plugin>:`.
+- `secretaries_of`, `reviewers_of`, `admin_ids`: the active users to tell about a branch
+  (its secretaries), a unit (its reviewers) or the group (admins) — each may see it.
+
 Audit words
 - `AuditWords`: labels of a plugin's audit actions, fields and tables for the audit log
   in words (hook `starbranch_audit_words`).
@@ -174,6 +184,8 @@ from core.jobs.plugin_tasks import PluginDisabledForUnit, plugin_task
 from core.ledger.models import PointRecord
 from core.ledger.storage import (CheckedFile, UploadRefused, check_upload, file_path, new_stored_name, remove_file,
                                  write_file)
+from core.notifications.recipients import admin_ids, reviewers_of, secretaries_of
+from core.notifications.services import Message as NotificationMessage, notify
 from core.org.models import CATEGORIES, Branch, Member, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.locks import (PeriodLocked, closed_period_containing, ensure_open, ensure_windows_open, hold_windows,
@@ -217,6 +229,8 @@ __all__ = [
     # periods
     "PeriodKey", "ensure_open", "closed_period_containing", "PeriodLocked", "ensure_windows_open", "lock_windows",
     "hold_windows", "windows_of", "first_working_day", "add_working_days", "notice_window", "is_working_day",
+    # notifications
+    "notify", "NotificationMessage", "secretaries_of", "reviewers_of", "admin_ids",
     # audit words
     "AuditWords",
     # documents

@@ -3,7 +3,8 @@ group level, publish the notice, file and resolve objections, select, record pub
 
 Every function takes the session, the acting user and (where dates matter) `today`; it
 either changes everything it was asked to or raises StaffError having written nothing
-(checks come before the first write). Every change is audited.
+(checks come before the first write). Every change is audited, and the branches and
+units concerned are notified in the same transaction (notifications.py).
 
 Decisions (README, "最美一线员工"):
 - Quotas: a unit's 申报名额 caps its live declarations (submitted, returned, recommended,
@@ -28,7 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plugins.typical_staff import rights
+from plugins.typical_staff import notifications, rights
 from plugins.typical_staff._core import (
     Branch, Member, UploadRefused, audit, branch_clause, check_upload, is_enabled, new_stored_name, notice_window,
     remove_file, utcnow, write_file)
@@ -226,6 +227,7 @@ def declare(session: Session, actor, campaign: Campaign, *, unit_id: int, branch
     session.flush()
     audit(session, actor=actor, action="typical_staff.declaration.create", obj=decl,
           new=clean | {"branch_id": branch_id, "member_id": member_id})
+    notifications.declaration_submitted(session, decl, actor)
     return decl
 
 
@@ -250,6 +252,7 @@ def correct(session: Session, actor, decl: Declaration, *, today: date, **fields
     session.flush()
     audit(session, actor=actor, action="typical_staff.declaration.correct", obj=decl, old=old,
           new=clean | {"status": "submitted"})
+    notifications.declaration_submitted(session, decl, actor)
 
 
 def add_file(session: Session, actor, decl: Declaration, *, kind: str, filename: str, data: bytes, upload_dir,
@@ -325,6 +328,7 @@ def review(session: Session, actor, decl: Declaration, *, decision: str, comment
     session.flush()
     audit(session, actor=actor, action=f"typical_staff.review.{level}", obj=decl, old={"status": old},
           new={"status": new_status, "decision": decision}, reason=comment or None)
+    notifications.reviewed(session, decl, r, actor)
     return r
 
 
@@ -343,6 +347,9 @@ def publish_notice(session: Session, actor, campaign: Campaign, *, today: date) 
     session.flush()
     audit(session, actor=actor, action="typical_staff.notice.publish", obj=campaign, old={"status": "open"},
           new={"status": "notice", "notice_first": first, "notice_last": last})
+    notifications.notice_published(session, campaign, list(session.scalars(
+        select(Declaration).where(Declaration.campaign_id == campaign.id, Declaration.status == "shortlisted")
+        .order_by(Declaration.id))), actor)
     return first, last
 
 
@@ -363,6 +370,7 @@ def file_objection(session: Session, actor, decl: Declaration, *, reason: str, t
     session.flush()
     audit(session, actor=actor, action="typical_staff.objection.file", obj=o, unit_id=decl.unit_id,
           new={"declaration_id": decl.id, "reason": reason})
+    notifications.objection_filed(session, o, actor)
     return o
 
 
@@ -383,6 +391,7 @@ def resolve_objection(session: Session, actor, objection: Objection, *, upheld: 
     session.flush()
     audit(session, actor=actor, action="typical_staff.objection.resolve", obj=objection, unit_id=decl.unit_id,
           old={"status": "open"}, new={"status": objection.status}, reason=resolution)
+    notifications.objection_resolved(session, objection, actor)
 
 
 def open_objections(session: Session, campaign: Campaign) -> int:
@@ -409,6 +418,7 @@ def select_winners(session: Session, actor, campaign: Campaign, *, today: date) 
     session.flush()
     audit(session, actor=actor, action="typical_staff.select", obj=campaign, old={"status": "notice"},
           new={"status": "selected", "selected": [d.name for d in winners]})
+    notifications.selected(session, campaign, winners, actor)
     return winners
 
 
