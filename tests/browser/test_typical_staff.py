@@ -2,10 +2,14 @@
 (TODAY): a secretary declares a frontline employee with a photo, the unit
 committee and the group approve, the group publishes the notice (five working days over
 the National Day holiday), another branch's secretary objects, the organiser dismisses
-the objection, and after the window the employee is selected.
-(The honour certificate download waits for the documents hook: not built here.)"""
+the objection, and after the window the employee is selected; the organiser issues the
+honour certificate and the 电子画报 from the result page and downloads them, the
+secretary downloads her employee's certificate from the documents register — each a PDF
+whose text names the employee. Along the way the secretary's bell tells her each step."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -58,6 +62,30 @@ def seed(app):
     ids = {"campaign": c.id, "b1": b1.id}
     s.close()
     return ids
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as pdftotext reads it (poppler-utils: `make pdf-tools`)."""
+    assert shutil.which("pdftotext"), "pdftotext missing: run make pdf-tools"
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+    return out.stdout.decode("utf-8").replace(" ", "")
+
+
+def download(page, click) -> tuple[str, bytes]:
+    """(suggested file name, bytes) of the download that `click()` starts."""
+    with page.expect_download(timeout=60_000) as info:
+        click()
+    return info.value.suggested_filename, info.value.path().read_bytes()
+
+
+def issue_and_download(page, button: str) -> bytes:
+    """On the result page, issue a document with `button`, then download its PDF."""
+    page.click(f"button:has-text('{button}')", timeout=60_000)  # WeasyPrint renders before the redirect
+    page.wait_for_url("**/documents/*", timeout=60_000)
+    assert "已出具 1 份文书" in page.content()
+    name, pdf = download(page, lambda: page.click("text=下载 PDF"))
+    assert name.endswith(".pdf") and pdf.startswith(b"%PDF-")
+    return pdf
 
 
 def approve(page, url, comment):
@@ -152,3 +180,30 @@ def test_declared_reviewed_noticed_objection_dismissed_selected(live_app, new_pa
     assert "当选" in sec.locator("h1").inner_text()
     sec.goto(f"{base}/branches/{ids['b1']}/dashboard")
     assert "王建国（2026）" in sec.content()
+
+    # Her bell told her each step of her candidate (the objection without who or why).
+    sec.goto(f"{base}/notifications")
+    notes = sec.locator("table.list").inner_text()
+    for step in ("王建国已通过单位党委审核", "王建国已通过集团审核", "王建国入围公示", "王建国在公示期间收到异议",
+                 "异议不成立", "王建国当选"):
+        assert step in notes, step
+    assert "马书记" not in notes and "违章" not in notes
+
+    # The organiser issues the honour certificate and the pictorial from the result page.
+    certificate = issue_and_download(admin, "出具荣誉证书")
+    text = pdf_text(certificate)
+    assert "王建国" in text and "最美一线员工" in text and "荣誉证书" in text
+    admin.goto(f"{base}/typical-staff/campaigns/{ids['campaign']}/publicity")
+    pictorial = issue_and_download(admin, "出具电子画报")
+    text = pdf_text(pictorial)
+    assert "电子画报" in text and "王建国" in text and "扎根炉前一线十八年" in text
+
+    # The secretary finds her employee's certificate from the result page and downloads it.
+    sec.goto(f"{base}/typical-staff/campaigns/{ids['campaign']}/publicity")
+    sec.click("text=已出具的荣誉证书")
+    sec.wait_for_url("**/documents?**")
+    row = sec.locator("table.list tbody tr", has_text="王建国")
+    assert row.count() == 1 and sec.locator("button:has-text('出具荣誉证书')").count() == 0
+    name, pdf = download(sec, lambda: row.locator("text=下载").click())
+    assert name.endswith(".pdf") and "王建国" in name and pdf.startswith(b"%PDF-")
+    assert "王建国" in pdf_text(pdf)

@@ -2,13 +2,14 @@
 after selection; the PDF names the person and the deed category; /verify shows the paper."""
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.documents.service import RenderSettings, issue
 from core.documents.types import DocumentRefused, IssueRequest, document_types
+from tests.core.documents.pdf_tools import pdf_text
 from plugins.typical_staff import services
 from tests.plugins.typical_staff.conftest import TODAY
 
@@ -30,10 +31,8 @@ def test_certificates_for_the_selected_only_after_selection(app, db, client, wor
     result = _issue(app, db)
     db.commit()
     assert sorted(d.recipient for d in result.documents) == ["李秀英", "王建国"]
-    if shutil.which("pdftotext"):
-        from tests.core.documents.pdf_tools import pdf_text
-        text = pdf_text(result.pdfs[0]).replace(" ", "")
-        assert "最美一线员工" in text and result.documents[0].recipient in text
+    text = pdf_text(result.pdfs[0]).replace(" ", "")  # pdftotext: make test installs poppler-utils
+    assert "最美一线员工" in text and result.documents[0].recipient in text
     page = client.get(f"/verify/{result.documents[0].serial}").get_data(as_text=True)
     assert "最美一线员工荣誉证书" in page and "事迹类别" in page
 
@@ -71,7 +70,34 @@ def test_the_pictorial_has_every_selected_employee_with_photo_and_deed(app, db, 
     assert [d.recipient for d in result.documents] == [c.title]
     pdf = result.pdfs[0]
     assert pdf.count(b"/Subtype /Image") >= 2  # the photo (and the QR code) are embedded
-    if shutil.which("pdftotext"):
-        from tests.core.documents.pdf_tools import pdf_text
-        text = pdf_text(pdf).replace(" ", "")
-        assert "王建国" in text and "李秀英" in text and "电子画报" in text
+    text = pdf_text(pdf).replace(" ", "")
+    assert "王建国" in text and "李秀英" in text and "电子画报" in text
+
+
+def test_the_result_page_issues_the_documents_for_organisers_only(app, db, world, login, shortlisted):
+    """The result page's buttons post the documents page's own issue form (the core
+    issues, registers and audits); the branch finds its certificate through the link."""
+    import re
+
+    from core.documents.models import IssuedDocument
+
+    c, a, b = shortlisted
+    services.publish_notice(db, world.admin, c, today=TODAY)
+    services.select_winners(db, world.admin, c, today=date(2026, 10, 13))
+    db.commit()
+    url = f"/typical-staff/campaigns/{c.id}/publicity"
+    admin = login(world.admin, app.test_client())
+    page = admin.get(url).get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="/documents/issue".*?</form>', page, re.S)
+    assert len(forms) == 2
+    fields = dict(re.findall(r'name="(issue-(?:doc_type|period|unit))" value="([^"]*)"', forms[0]))
+    assert fields == {"issue-doc_type": "frontline_certificate", "issue-period": "2026", "issue-unit": ""}
+    r = admin.post("/documents/issue", data=fields)
+    assert r.status_code == 302 and "/documents" in r.headers["Location"]
+    assert sorted(db.scalars(select(IssuedDocument.recipient).where(
+        IssuedDocument.doc_type == "frontline_certificate"))) == ["李秀英", "王建国"]
+    sec = login(world.secretary_a, app.test_client())
+    page = sec.get(url).get_data(as_text=True)
+    assert "/documents/issue" not in page and "type=frontline_certificate" in page
+    register = sec.get("/documents?type=frontline_certificate&period=2026").get_data(as_text=True)
+    assert "王建国" in register and "李秀英" not in register  # her branch's certificate only
