@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from core.notifications.models import Notification
 from plugins.typical_staff import notifications, services
@@ -160,3 +161,26 @@ def test_the_centre_lists_them_under_the_plugin_and_opens_the_declaration(app, d
     assert sec.get(f"/notifications/{theirs.id}").status_code == 404
     note = title_of(db, world.secretary_a, f"typical_staff:review:{a.reviews[0].id}")
     assert sec.get(note.url).status_code == 200  # the declaration the message is about is hers to see
+
+
+def test_a_refused_step_writes_nothing_and_tells_nobody(db, world, shortlisted):
+    """Bad input: a selection with an open objection (and one before the window ends), an
+    objection without a reason — refused, nothing written, no notification."""
+    from core.audit.models import AuditEntry
+    from plugins.typical_staff.models import Objection
+    from plugins.typical_staff.services import StaffError
+
+    c, a, b = shortlisted
+    services.publish_notice(db, world.admin, c, today=TODAY)
+    services.file_objection(db, world.viewer_a, a, reason="有待核实", today=date(2026, 10, 8))
+    db.commit()
+    mark, audits = last_id(db), db.scalar(select(func.count(AuditEntry.id)))
+    for call in (lambda: services.select_winners(db, world.admin, c, today=date(2026, 10, 12)),   # window open
+                 lambda: services.select_winners(db, world.admin, c, today=date(2026, 10, 13)),   # open objection
+                 lambda: services.file_objection(db, world.secretary_b, b, reason="  ", today=date(2026, 10, 9))):
+        with pytest.raises(StaffError):
+            call()
+        db.rollback()
+    assert told(db, mark) == set() and db.scalar(select(func.count(AuditEntry.id))) == audits
+    assert c.status == "notice" and a.status == b.status == "shortlisted"
+    assert db.scalar(select(func.count(Objection.id))) == 1
