@@ -1,7 +1,10 @@
 """Benchmark of the 最美一线员工 pages at group scale: 100 units × 20 declarations (2,000)
 in one campaign, 300 of them on the public notice. Prints, per page, the number of SQL
 statements and the median of 5 renders in the Flask test client (one process, SQLite
-file). Also times the working-day service over a year. A figure, not a timed test.
+file). Also times the working-day service over a year, and the notifications of the
+notice's publication (a secretary per branch, two reviewers per unit: 300 candidates'
+branches and units told once, then the replay that creates nothing). A figure, not a
+timed test.
 
     .venv/bin/python bench/typical_staff.py
 """
@@ -107,6 +110,42 @@ def main():
         for i in range(100):
             add_working_days(session, date(2026, 1, 1) + timedelta(days=i), 20)
         print(f"  add_working_days(…, 20) x100         {(time.perf_counter() - t) * 10:7.2f} ms each")
+        bench_notifications(app, session, cid)
+
+
+def bench_notifications(app, session, cid):
+    from sqlalchemy import event, select
+
+    from core.auth.models import User, UserUnit
+    from core.org.models import Branch
+    from plugins.typical_staff import notifications
+    from plugins.typical_staff.models import Campaign, Declaration
+
+    for b in session.scalars(select(Branch)).all():
+        session.add(User(username=f"sec{b.id}", display_name="书记", role="secretary", branch_id=b.id,
+                         password_hash="!"))
+        for k in range(2):
+            session.add(User(username=f"rev{b.unit_id}-{k}", display_name="审核", role="reviewer", password_hash="!",
+                             units=[UserUnit(unit_id=b.unit_id)]))
+    session.commit()
+    c = session.get(Campaign, cid)
+    shortlisted = session.scalars(select(Declaration).where(Declaration.status == "shortlisted")).all()
+    admin = session.scalar(select(User).where(User.username == "admin"))
+    engine = app.extensions["starbranch.db"].engine
+    count = [0]
+
+    def on_exec(*_):
+        count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", on_exec)
+    for label in ("notice notifications (first)", "notice notifications (replay)"):
+        count[0] = 0
+        t, cpu = time.perf_counter(), time.process_time()
+        created = notifications.notice_published(session, c, shortlisted, admin)
+        session.commit()
+        print(f"  {label:32} {count[0]:3d} SQL statements  {(time.perf_counter() - t) * 1000:7.1f} ms "
+              f"(CPU {(time.process_time() - cpu) * 1000:.1f} ms), {created} created")
+    event.remove(engine, "before_cursor_execute", on_exec)
 
 
 if __name__ == "__main__":
