@@ -156,7 +156,7 @@ def _render_record_form(br, form, members, formdata, record=None, error=None, st
     year = record.held_on.year if record is not None else today().year
     return render_template("ledger/record_form.html", branch=br, form=form, members=members, presence=presence,
                            record=record, error=error, field_help=ledger_help(get_session(), year),
-                           types=ACTIVITY_TYPES, indices=INDICES, cycle_words=CYCLE_WORDS), status
+                           types=ACTIVITY_TYPES, indices=INDICES, cycles=CYCLES), status
 
 
 @bp.route("/branch/<int:branch_id>/new", methods=["GET", "POST"])
