@@ -107,6 +107,11 @@ class Directory:
         except LDAPException as exc:
             log.warning("LDAP directory unreachable: %s", exc)
             return DirectoryAnswer.UNREACHABLE
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
+            # Something that is not an LDAP server answered (measured: a proxy on port
+            # 389 made ldap3's decoder raise KeyError): as unreachable, never a 500.
+            log.warning("LDAP directory gave an answer ldap3 cannot decode: %r", exc)
+            return DirectoryAnswer.UNREACHABLE
 
 
 def init_directory(app) -> None:

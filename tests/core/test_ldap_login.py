@@ -137,3 +137,49 @@ def test_directory_down_says_so_and_local_accounts_still_log_in(app, client, db,
     assert client.get("/").status_code == 302
     make_user("admin", username="breakglass")
     assert _post_login(app.test_client(), "breakglass", "secret-pass").status_code == 302
+
+
+class _FakeServer:
+    """A TCP listener on 127.0.0.1 that answers every connection with `reply` (or, with
+    None, accepts and stays silent): a host that is not a working LDAP server."""
+
+    def __init__(self, reply: bytes | None):
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.reply, self.conns = reply, []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            if self.reply is not None:
+                conn.recv(4096)
+                conn.sendall(self.reply)
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("reply", [b"\x30\x05\x02\x01\x01\x74\x00", None], ids=["garbled", "silent"])
+def test_a_host_that_is_no_ldap_server_counts_as_unreachable(reply):
+    import time
+
+    fake = _FakeServer(reply)
+    try:
+        d = Directory.from_config({"LDAP_URL": f"ldap://127.0.0.1:{fake.port}", "LDAP_BASE_DN": BASE,
+                                   "LDAP_TIMEOUT": 1})
+        started = time.monotonic()
+        assert d.check("zhang_shuji", "dir-pass-2026") is DirectoryAnswer.UNREACHABLE
+        assert time.monotonic() - started < 10   # the timeout bounds a silent host
+    finally:
+        fake.close()
