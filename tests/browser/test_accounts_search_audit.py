@@ -120,3 +120,33 @@ def test_the_audit_entry_of_a_verification_reads_in_words_with_local_time(live_a
     y, mo, d, h, mi = map(int, shown.groups())
     when = datetime(y, mo, d, h, mi, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert abs((when - verified_at.replace(second=0, microsecond=0)).total_seconds()) <= 120, (at, verified_at)
+
+
+def test_plugin_tables_fit_a_phone_and_align_numbers_like_the_core(live_app, chromium):
+    from core.org.models import Branch
+    from core.plugins import service
+    from plugins.production.measures import seed_measures
+
+    app, base = live_app
+    ids = seed(app)
+    s = app.extensions["starbranch.db"].session_factory()
+    seed_measures(s)
+    unit_id = s.get(Branch, ids["b1"]).unit_id
+    for name in ("production", "brands"):
+        service.enable(s, app.extensions["starbranch.plugins"], unit_id=unit_id, name=name, actor=None)
+    s.commit()
+    s.close()
+    for width in (390, 1366):
+        ctx = chromium.new_context(locale="zh-CN", viewport={"width": width, "height": 844}, is_mobile=width < 500)
+        page = ctx.new_page()
+        try:
+            log_in(page, base, "zuzhibu")
+            for path in ("/production/", "/production/measures", f"/production/branch/{ids['b1']}", "/brands/",
+                         "/audit/?action=nothing"):
+                page.goto(base + path)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+            page.goto(f"{base}/production/measures")
+            assert page.eval_on_selector("table.list td.num", "e => getComputedStyle(e).textAlign") == "right"
+            assert page.eval_on_selector("table.list th", "e => getComputedStyle(e).fontWeight") == "600"
+        finally:
+            ctx.close()
