@@ -69,6 +69,8 @@ def _init_auth(app: Flask) -> None:
     lm.session_protection = "strong"
     lm.user_loader(load_user_from_session)
     lm.request_loader(load_user_from_request)
+    from core.auth.directory import init_directory
+    init_directory(app)
 
 
 def select_locale():

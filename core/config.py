@@ -27,6 +27,13 @@ ENV_KEYS = {
     "STARBRANCH_TODAY": "TODAY",
     "STARBRANCH_PUBLIC_URL": "PUBLIC_URL",
     "STARBRANCH_FONT_CACHE": "FONT_CACHE",
+    "STARBRANCH_LDAP_URL": "LDAP_URL",
+    "STARBRANCH_LDAP_BASE_DN": "LDAP_BASE_DN",
+    "STARBRANCH_LDAP_USER_ATTRIBUTE": "LDAP_USER_ATTRIBUTE",
+    "STARBRANCH_LDAP_USER_FILTER": "LDAP_USER_FILTER",
+    "STARBRANCH_LDAP_BIND_DN": "LDAP_BIND_DN",
+    "STARBRANCH_LDAP_BIND_PASSWORD": "LDAP_BIND_PASSWORD",
+    "STARBRANCH_LDAP_TIMEOUT": "LDAP_TIMEOUT",
 }
 
 #: A production secret key must be at least this long (bytes).
@@ -79,6 +86,14 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         # None = the machine's date; an ISO date fixes "today" for the rules (core.clock).
         "TODAY": None,
+        # Log-in with the group's directory (core.auth.directory): off while LDAP_URL is None.
+        "LDAP_URL": None,
+        "LDAP_BASE_DN": "",
+        "LDAP_USER_ATTRIBUTE": "uid",
+        "LDAP_USER_FILTER": "(objectClass=person)",
+        "LDAP_BIND_DN": None,
+        "LDAP_BIND_PASSWORD": None,
+        "LDAP_TIMEOUT": 5,
     }
 
 

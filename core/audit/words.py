@@ -68,6 +68,7 @@ CORE_WORDS = AuditWords(
         "points": "分值", "completion": "完成率", "month": "月份", "plugin": "插件",
         "rows_moved": "随支部转移的记录", "gender": "性别", "issuer": "颁发单位", "level": "级别",
         "awarded_on": "授予日期", "note": "备注", "weights": "权重", "bands": "分数段",
+        "auto_earned": "自动得分", "verify_reason": "审核理由", "self_note": "自评说明",
     },
     objects={
         "branches": "党支部", "org_nodes": "组织", "members": "党员", "users": "用户", "periods": "考核期间",
@@ -87,6 +88,9 @@ NAMED_OBJECTS = {
     "honours": ("core.honours.models:Honour", "title", None, None),
     "targets": ("core.targets.models:Target", "title", None, None),
 }
+#: Fields an entry keeps as the context of the change, not as something it changed (the
+#: automatic score a reviewer saw when verifying): shown as a plain value, no arrow.
+CONTEXT_FIELDS = {"auto_earned"}
 #: Fields holding an id whose name is shown instead.
 ID_FIELDS = {"unit_id": "org_nodes", "parent_id": "org_nodes", "branch_id": "branches"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -149,6 +153,34 @@ def _names(session: Session, table_ids: dict[str, set]) -> dict[tuple[str, str],
     return out
 
 
+def _evaluation_objects(session: Session, keys: set) -> dict[str, tuple[str, str]]:
+    """Evaluation items ("period-branch-indicator") as "branch · indicator（period）" with
+    a link to the item on its sheet: one query each for periods, branches, indicators."""
+    from core.indicators.models import Indicator
+    from core.org.models import Branch
+    from core.periods.keys import PeriodKey
+    from core.periods.models import Period
+
+    parts = {k: tuple(int(p) for p in k.split("-")) for k in keys if re.fullmatch(r"\d+-\d+-\d+", str(k))}
+    if not parts:
+        return {}
+
+    def lookup(model, column, position):
+        ids = sorted({p[position] for p in parts.values()})
+        return dict(session.execute(select(model.id, column).where(model.id.in_(ids))).all())
+
+    periods, branches = lookup(Period, Period.key, 0), lookup(Branch, Branch.name, 1)
+    indicators = lookup(Indicator, Indicator.name, 2)
+    out = {}
+    for key, (period_id, branch_id, indicator_id) in parts.items():
+        if period_id in periods and branch_id in branches and indicator_id in indicators:
+            period = PeriodKey.parse(periods[period_id])
+            out[key] = (gettext("%(branch)s · %(item)s（%(period)s）", branch=branches[branch_id],
+                                item=indicators[indicator_id], period=period.label),
+                        url_for("scoring.sheet", branch_id=branch_id, period=period.key) + f"#ev-{key}")
+    return out
+
+
 def _text(value, field_name: str, names) -> str:
     if value is None or value == "":
         return "—"
@@ -177,10 +209,13 @@ def describe(session: Session, entries, users: dict) -> list[EntryInWords]:
                 if key in ID_FIELDS and value is not None:
                     wanted.setdefault(ID_FIELDS[key], set()).add(str(value))
     names = _names(session, wanted)
+    items = _evaluation_objects(session, wanted.get("evaluations", set()))
     out = []
     for e in entries:
         old, new = e.old or {}, e.new or {}
-        changes = [Change(gettext(w.fields[k]) if k in w.fields else k,
+        changes = [Change(gettext(w.fields[k]) if k in w.fields else k, "", _text(old[k], k, names))
+                   if k in CONTEXT_FIELDS and k not in new else
+                   Change(gettext(w.fields[k]) if k in w.fields else k,
                           _text(old.get(k), k, names) if k in old else "",
                           _text(new.get(k), k, names) if k in new else "")
                    for k in sorted(set(old) | set(new))]
@@ -189,6 +224,8 @@ def describe(session: Session, entries, users: dict) -> list[EntryInWords]:
         url = None
         if spec and spec[2] and name is not None:
             url = url_for(spec[2], **{spec[3]: int(e.object_id)})
+        elif e.object_type == "evaluations" and e.object_id in items:
+            name, url = items[e.object_id]
         actor = users.get(e.user_id)
         out.append(EntryInWords(
             at=cn_date(e.at),

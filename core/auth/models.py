@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.auth.directory import DIRECTORY_PASSWORD
 from core.db import Base, utcnow
 
 ROLES = {
@@ -49,6 +50,11 @@ class User(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def password_in_directory(self) -> bool:
+        """Logs in with the group directory's password (core.auth.directory), none here."""
+        return self.password_hash == DIRECTORY_PASSWORD
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session: id plus nonce, so rotating the nonce

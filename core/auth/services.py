@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit.service import record
+from core.auth.directory import DIRECTORY_PASSWORD, Directory, DirectoryAnswer
 from core.auth.models import LoginFailure, User
 from core.db import utcnow
 
@@ -45,7 +46,10 @@ def wait_seconds(failures: int, last_failure, now, *, max_failures: int, lock_mi
 
 
 def authenticate(session: Session, username: str, password: str, *, remote_addr=None,
-                 max_failures=5, lock_minutes=15) -> User:
+                 max_failures=5, lock_minutes=15, directory: Directory | None = None) -> User:
+    """The account for this username and password, or LoginRefused. With a directory
+    (LDAP) configured, a username it knows is checked there; others, and everyone while
+    it cannot be reached, by the local password (core.auth.directory)."""
     now = utcnow()
     since = now - timedelta(minutes=lock_minutes)
     pair = (LoginFailure.username == username, LoginFailure.remote_addr == remote_addr,
@@ -56,16 +60,36 @@ def authenticate(session: Session, username: str, password: str, *, remote_addr=
     if wait:
         raise LoginRefused(gettext("登录失败次数过多，请 %(n)s 秒后再试。", n=wait))
     user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        _dummy_check(password)
-    if user is None or not user.active or not user.check_password(password):
-        session.add(LoginFailure(username=username, remote_addr=remote_addr, at=now))
-        session.commit()
-        raise LoginRefused(gettext("用户名或密码错误。"))
+    answer = directory.check(username, password) if directory is not None else None
+    if answer is DirectoryAnswer.OK:
+        if user is None:
+            _refuse(session, username, remote_addr, now, gettext(
+                "目录（LDAP）密码正确，但本平台尚未为该用户开通账号：请管理员先创建同名账号并设定角色和范围。"))
+        if not user.active:
+            _refuse(session, username, remote_addr, now, gettext("用户名或密码错误。"))
+        # The directory owns this person's password from now on: no local second key.
+        user.password_hash = DIRECTORY_PASSWORD
+        user.must_change_password = False
+    elif answer is DirectoryAnswer.WRONG_PASSWORD:
+        _refuse(session, username, remote_addr, now, gettext("用户名或密码错误。"))
+    else:
+        if user is None:
+            _dummy_check(password)
+        if user is None or not user.active or not user.check_password(password):
+            _refuse(session, username, remote_addr, now, gettext(
+                "目录服务（LDAP）暂时无法连接，无法核对密码，请稍后再试；仍无法登录请联系管理员。")
+                if answer is DirectoryAnswer.UNREACHABLE else gettext("用户名或密码错误。"))
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     rotate_session(user)
     session.commit()
     return user
+
+
+def _refuse(session: Session, username: str, remote_addr, now, message: str):
+    """Count the failure for the (username, address) pair, then refuse with `message`."""
+    session.add(LoginFailure(username=username, remote_addr=remote_addr, at=now))
+    session.commit()
+    raise LoginRefused(message)
 
 
 def rotate_session(user: User) -> None:
@@ -101,6 +125,8 @@ def change_own_password(session: Session, user: User, current: str, new: str) ->
     session and API token of hers ends (the caller logs this browser in again)."""
     from core.auth.tokens import revoke_all_tokens
 
+    if user.password_hash == DIRECTORY_PASSWORD:
+        raise PasswordRefused(gettext("您的密码由集团目录（LDAP）管理，请在目录中修改。"), "current")
     if not user.check_password(current or ""):
         raise PasswordRefused(gettext("当前密码不正确。"), "current")
     if current == new:

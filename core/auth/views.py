@@ -35,7 +35,8 @@ def login():
             user = authenticate(db, form.username.data.strip(), form.password.data,
                                 remote_addr=request.remote_addr,
                                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+                                directory=current_app.extensions.get("starbranch.directory"))
         except LoginRefused as exc:
             form.password.errors.append(str(exc))
         else:

@@ -15,13 +15,25 @@ from core.ledger.services import Presence
 
 
 class RecordForm(FlaskForm):
+    # The descriptions are the field help under each field (what, in which format, why it
+    # matters for the score); the indicators each type feeds come from the year's rule
+    # set (core.ledger.field_help, shown under the type).
     type = SelectField(_l("活动类型"), choices=choices_of(ACTIVITY_TYPES),
-                       validators=[DataRequired(_l("请选择活动类型"))])
-    held_on = DateField(_l("召开日期"), validators=[DataRequired(_l("请填写召开日期（格式 2026-03-15）"))])
-    topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Length(max=200)])
-    location = StringField(_l("地点"), validators=[Optional(), Length(max=120)])
+                       validators=[DataRequired(_l("请选择活动类型"))],
+                       description=_l("选实际召开的会议或活动。每类活动计入各自的考核指标（见下方“计入哪些指标”）；"
+                                      "选错类型，这次活动就计不到应计的指标上。"))
+    held_on = DateField(_l("召开日期"), validators=[DataRequired(_l("请填写召开日期（格式 2026-03-15）"))],
+                        description=_l("会议实际召开的日期，格式 2026-03-15。记录计入该日期所在的月份、季度和年度；"
+                                       "须在召开后规定天数内录入台账，逾期录入只计部分分值。已结账期间的日期不能再录入。"))
+    topic = StringField(_l("主题"), validators=[DataRequired(_l("请填写主题")), Length(max=200)],
+                        description=_l("会议议题或活动主题，最多 200 字，如“学习贯彻党的二十届三中全会精神”。"
+                                       "审核人员据此核对活动是否符合该类型的要求。"))
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=120)],
+                           description=_l("选填，最多 120 字，如“党员活动室”。不影响得分。"))
     minutes = TextAreaField(_l("会议记录"), validators=[Optional(), Length(max=20000)],
-                            render_kw={"rows": 8})
+                            render_kw={"rows": 8},
+                            description=_l("议程、发言要点和决议。上级线下验收时据此核对质量，可能调整自动得分；"
+                                           "签到表、照片等请在保存后于记录页上传附件。"))
     version = HiddenField()
 
 

@@ -14,9 +14,11 @@ from core.auth.scoping import (branch_clause, can_keep_ledger, can_review, get_b
                                visible_branches, visible_units)
 from core.db import get_session
 from core.http_inputs import year_arg
-from core.indicators.models import CYCLES
+from core.clock import today
+from core.indicators.models import CYCLES, INDICES
 from core.ledger import storage
 from core.ledger.checklist import checklists
+from core.ledger.field_help import ledger_help
 from core.ledger.forms import (APPRAISAL_CHOICES, AttachmentForm, FilterForm, PointRecordForm, ReasonForm,
                                RecordForm, parse_appraisal, parse_presence)
 from core.ledger.models import ACTIVITY_TYPES, APPRAISAL_RESULTS, POINT_KINDS, ActivityRecord, Attachment, PointRecord
@@ -39,6 +41,8 @@ MENU = [
 ]
 
 REFUSED = (LedgerError, PeriodLocked, UploadRefused)
+#: "每%(c)s至少 n 次": a cycle as the word after 每 (msgids).
+CYCLE_WORDS = {"month": "月", "quarter": "季度", "year": "年"}
 
 
 def _record_or_404(db, record_id: int) -> ActivityRecord:
@@ -149,8 +153,10 @@ def _render_record_form(br, form, members, formdata, record=None, error=None, st
             presence[m.id] = (entry.present, entry.absence_reason or "") if entry else (False, "")
         else:
             presence[m.id] = (True, "")
+    year = record.held_on.year if record is not None else today().year
     return render_template("ledger/record_form.html", branch=br, form=form, members=members, presence=presence,
-                           record=record, error=error), status
+                           record=record, error=error, field_help=ledger_help(get_session(), year),
+                           types=ACTIVITY_TYPES, indices=INDICES, cycles=CYCLES), status
 
 
 @bp.route("/branch/<int:branch_id>/new", methods=["GET", "POST"])
@@ -350,7 +356,7 @@ def points(branch_id):
     return render_template("ledger/points.html", branch=br, page=page, form=form, error=error, warning=warning,
                            kinds=POINT_KINDS, can_write=reviewer, delete_form=ReasonForm(),
                            catalogue=point_indicators(db, (form.dated.data or date.today()).year) if reviewer else [],
-                           cycles=CYCLES, cycle_words={"month": "月", "quarter": "季度", "year": "年"})
+                           cycles=CYCLES, cycle_words=CYCLE_WORDS)
 
 
 def _over_cap(db, branch, form) -> str | None:

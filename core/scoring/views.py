@@ -411,7 +411,7 @@ def sheet(branch_id):
     return render_template("scoring/sheet.html", branch=br, pk=pk, choices=_period_choices(pk.year),
                            following=following, in_queue=bool(request.args.get("queue")),
                            indices=INDICES, kinds=INDICATOR_KINDS, cycles=CYCLES, tiers=TIERS,
-                           point_kinds=POINT_KINDS, can_verify=can_verify,
+                           point_kinds=POINT_KINDS, can_verify=can_verify, policies=UNVERIFIED_POLICIES,
                            can_self=current_user.role == "secretary" and can_keep_ledger(current_user, br),
                            **data)
 

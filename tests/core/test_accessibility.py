@@ -122,7 +122,8 @@ def test_a_refused_save_focuses_a_summary_linking_to_marked_fields(client, db, m
         assert f'href="#{name}"' in summary
         tag = re.search(rf'<input[^>]*\bid="{name}"[^>]*>', html).group(0)
         assert 'aria-invalid="true"' in tag
-        assert f'aria-describedby="{name}-error"' in tag
+        # described by its error, after its field help (#16)
+        assert re.search(r'aria-describedby="([^"]*)"', tag).group(1).split() == [f"{name}-hint", f"{name}-error"]
         assert f'id="{name}-error"' in html
     # a field that is fine is not marked
     assert 'aria-invalid' not in re.search(r'<input[^>]*\bid="location"[^>]*>', html).group(0)

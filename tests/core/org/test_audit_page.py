@@ -92,3 +92,31 @@ def test_plugins_name_their_actions_in_the_audit_log(client, login, world, db):
     body = client.get("/audit/").get_data(as_text=True).split("<tbody>")[1]
     assert "登记生产实绩" in body and "生产实绩" in body and "数值：950.5" in body
     assert "支部品牌" in body and "单位审核" in body
+
+
+def test_a_verified_item_is_named_by_branch_indicator_and_period_with_a_link(client, login, world, db):
+    from core.audit.service import record
+    from core.indicators.catalogue import seed_ruleset
+    from core.periods.keys import PeriodKey
+    from core.periods.models import Period
+
+    ruleset = seed_ruleset(db, 2026)
+    db.flush()
+    indicator = next(i for i in ruleset.indicators if i.code == "B-MECH-COMMITTEE")
+    march = PeriodKey(2026, "month", 3)
+    period = Period(key=march.key, kind="month", year=2026, number=3, starts_on=march.starts_on, ends_on=march.ends_on)
+    db.add(period)
+    db.flush()
+    key = f"{period.id}-{world.a1.id}-{indicator.id}"
+    record(db, actor=world.admin, action="evaluation.verify", object_type="evaluations", object_id=key,
+           unit_id=world.a1.unit_id, old={"verified_earned": None, "verify_reason": None, "auto_earned": "3.00"},
+           new={"verified_earned": "2.00", "verify_reason": "会议记录不全"}, reason="会议记录不全")
+    db.commit()
+    login(world.admin)
+    html = client.get("/audit/?action=evaluation.verify").get_data(as_text=True)
+    assert f"{world.a1.name} · 运行机制·支部委员会（2026年3月）" in html
+    assert f'href="/scoring/sheet/{world.a1.id}?period={march.key}#ev-{key}"' in html
+    assert f"#{key}" not in html.replace(f"#ev-{key}", "")
+    # the automatic score is the context the reviewer saw, not a change; no field codes
+    assert "<div>自动得分：3.00</div>" in html and "审核得分：— → 2.00" in html and "审核理由：— → 会议记录不全" in html
+    assert "auto_earned" not in html and "verify_reason" not in html
