@@ -154,10 +154,12 @@ def test_whatif_cli_and_page(app, db, closed_year, client, login, make_user):
     r = app.test_cli_runner().invoke(ruleset_group, ["whatif", str(draft.id), "2026"])
     assert r.exit_code == 0, r.output
     assert "未保存任何数据" in r.output and "年度定级：升星" in r.output and "变动支部" in r.output
+    assert "重新评分的指标：L-COMMITTEE；沿用已结账评分的指标 2 项" in r.output
     login(make_user("admin"))
     assert "规则调整模拟" in client.get("/scoring/whatif").get_data(as_text=True)
     page = client.post("/scoring/whatif", data={"ruleset_id": str(draft.id), "year": "2026"}).get_data(as_text=True)
     assert "星级分布" in page and "变动支部" in page
+    assert "重新评分的指标：L-COMMITTEE；沿用已结账评分的指标 2 项。" in page
     db.rollback()
     assert dump_rows(db, "2026") == before
 
