@@ -45,7 +45,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import Integer, Text, and_, cast, func, select, text, type_coerce, update
+from sqlalchemy import Integer, Text, and_, cast, func, or_, select, text, type_coerce, update
 from sqlalchemy.orm import Session
 
 from core.audit.models import AuditEntry
@@ -249,9 +249,12 @@ class _Only:
 
 
 def _carry_over(session: Session, period_ids: list[int], draft: RuleSet, codes: set[str]) -> None:
-    """Point the stored evaluations (verified and self-assessed values) of indicators
-    `codes` at the draft's indicator of the same code; the evaluation then replaces
-    their automatic values and removes the rows it no longer produces."""
+    """Point the stored evaluations holding a reviewer's or secretary's value (verified,
+    self-assessed) of indicators `codes` at the draft's indicator of the same code; the
+    evaluation then replaces their automatic values and removes the rows it no longer
+    produces. Rows without such a value carry nothing the evaluation does not produce
+    again: they stay with the closed rule set's indicator, which counts nowhere (so
+    the engine inserts into an empty scope instead of merging, when nothing carries)."""
     by_code = {i.code: i.id for i in draft.indicators if i.code in codes}
     if not by_code:
         return
@@ -261,9 +264,11 @@ def _carry_over(session: Session, period_ids: list[int], draft: RuleSet, codes: 
     for old_id, code in used:
         new_id = by_code[code]
         if new_id != old_id:
-            session.execute(update(Evaluation).where(Evaluation.period_id.in_(period_ids),
-                                                     Evaluation.indicator_id == old_id)
-                            .values(indicator_id=new_id).execution_options(synchronize_session=False))
+            session.execute(update(Evaluation).where(
+                Evaluation.period_id.in_(period_ids), Evaluation.indicator_id == old_id,
+                or_(Evaluation.verified_earned.is_not(None), Evaluation.self_earned.is_not(None),
+                    Evaluation.self_note.is_not(None)))
+                .values(indicator_id=new_id).execution_options(synchronize_session=False))
 
 
 def _evaluate_changed(session: Session, year: int, periods: dict[str, Period], draft: RuleSet, kinds: dict,

@@ -313,3 +313,41 @@ def test_a_plugin_enabled_after_the_close_evaluates_everything(db, base_year, re
     db.commit()
     report = _matches_real_close(db, registry, _draft(db, rs), ids)
     assert report.reused == [] and "插件" in report.full_reason
+
+
+def test_a_reviewers_adjustment_of_a_changed_automatic_item_carries_over(db, base_year, registry):
+    """Only rows holding a reviewer's (or secretary's) value move to the draft's indicator;
+    an adjusted automatic item keeps its verified value under the changed standard."""
+    from core.scoring.close import recompute
+    rs, ids = base_year
+    q1 = {p.id: p.key for p in db.scalars(select(Period).where(Period.key.in_(["2026-01", "2026-02", "2026-03"])))}
+
+    def adjust(ruleset):
+        ledger = _indicator(ruleset, "L-COMMITTEE").id
+        db.execute(Evaluation.__table__.update().where(Evaluation.indicator_id == ledger, Evaluation.branch_id == ids[0],
+                                                       Evaluation.period_id.in_(list(q1)))
+                   .values(verified_earned=Decimal("1.5"), verify_reason="核减"))
+        db.commit()
+
+    adjust(rs)  # as made during a trial before the close (written directly: the year is closed now)
+    draft = _draft(db, rs)
+    _indicator(draft, "L-COMMITTEE").params = {**LEDGER["params"], "min_count": 2}
+    db.commit()
+    report = run_whatif(db, draft, 2026, kinds=registry)
+    db.rollback()
+    assert report.evaluated == ["L-COMMITTEE"]
+    for key in ["2026", "2026Q4", "2026Q3", "2026Q2", "2026Q1"] + [f"2026-{m:02d}" for m in range(1, 13)]:
+        reopen_period(db, key, "采用新版细则重新结账")
+    activate_ruleset(db, draft, actor=None)
+    db.commit()
+    for pk in all_keys_of_year(2026):
+        _verify(db, registry, draft, pk, ids)
+        if pk.key in q1.values():
+            recompute(db, pk, registry)  # the trial that shows the item, then the adjustment again
+            db.commit()
+            adjust(draft)
+        close_period(db, pk, kinds=registry)
+        db.commit()
+    real = _outcomes(db, 2026)
+    assert report.after == real
+    assert real["2026Q1"][ids[0]] != report.before["2026Q1"][ids[0]]
