@@ -285,11 +285,10 @@ def _evaluate_changed(session: Session, year: int, periods: dict[str, Period], d
                             indicator_ids=[i.id for i in plan.evaluate])
     changed = _Only(draft, plan.evaluate)
     unverified = manual.count_unverified(session, keys, changed, kinds)
-    policy = draft.setting("unverified_policy")
-    if unverified and policy != "zero":  # refuse counts 0 here, like zero (NULL counts 0)
+    # `refuse` and `zero` count an unverified item 0, as its empty value already does
+    if unverified and draft.setting("unverified_policy") == "self":
         manual_ids = sorted({i.id for k in keys for i, _p in manual.manual_indicators(changed, kinds, k.kind)})
-        manual.apply_policy(session, ids, manual_ids, "zero" if policy == "refuse" else policy,
-                            gettext("规则调整模拟"))
+        manual.apply_policy(session, ids, manual_ids, "self", gettext("规则调整模拟"))
     return unverified
 
 

@@ -216,9 +216,12 @@ def test_a_draft_adding_and_removing_indicators(db, base_year, registry):
     assert report.evaluated == ["L-COMMITTEE-Q"] and sorted(report.reused) == ["L-COMMITTEE", "M-SERVICE"]
 
 
-def test_a_new_manual_item_is_unverified_and_counts_0(db, base_year, registry):
+@pytest.mark.parametrize("policy", ["refuse", "self"])
+def test_a_new_manual_item_is_unverified_and_counts_0(db, base_year, registry, policy):
+    """Nobody has self-assessed or verified an item only the draft has: 0 under either policy."""
     rs, ids = base_year
     draft = _draft(db, rs)
+    draft.settings = {**draft.settings, "unverified_policy": policy}
     draft.indicators.append(Indicator(code="M-NEW", name="新增人工项", index_code="brand", kind="basic",
                                       points=Decimal(10), cycle="quarter", method="manual", params={}))
     db.commit()
