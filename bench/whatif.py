@@ -1,19 +1,24 @@
 """Benchmark of the what-if (规则调整模拟, issue 9).
 
-    python bench/whatif.py --branches 20000 [--database-url URL] [--seed 1]
+    python bench/whatif.py --branches 20000 [--database-url URL] [--seed 1] [--drafts rating,standard,settings]
 
 Generates the synthetic group of bench/close.py (a year of ledger records, targets and
 point records for --branches branches), closes the whole year 2026 with the default
 rule set (12 months, 4 quarters, the year; unverified manual items counted 0), then
-tries a draft — a copy with other index weights, star bands and a stricter upload
-standard — on the closed year:
+tries drafts on the closed year, each a copy of the rule set with other index weights
+and star bands, and:
 
-- close_year_s — the real close of the 17 windows (commits included);
-- whatif_s     — `run_whatif` (re-closes the 17 windows with the draft inside a
-                 savepoint and rolls it back), with the number of movers;
-- cpu          — the process's CPU time for each (SQLite runs in-process), a figure
-                 less disturbed by other work on the machine than the wall time;
-- the check that nothing was stored (the year's rows before and after are identical).
+- rating   — nothing else: every stored evaluation is counted as it is;
+- standard — a stricter upload standard too (支委会 twice a month instead of once):
+             that monthly indicator is evaluated again for the 12 months;
+- settings — the late factor changed too, a setting evaluations read: every
+             indicator is evaluated again (the what-if's slowest form).
+
+Printed: close_year_s — the real close of the 17 windows (commits included); for each
+draft whatif_s — `run_whatif`, with the indicators evaluated again and the number of
+movers; cpu — the process's CPU time for each (SQLite runs in-process), a figure less
+disturbed by other work on the machine than the wall time; and the check that nothing
+was stored (the year's rows before and after are identical).
 """
 from __future__ import annotations
 
@@ -44,8 +49,9 @@ def main(argv=None):
     parser.add_argument("--branches", type=int, default=20000)
     parser.add_argument("--database-url")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--drafts", default="rating,standard,settings")
     args = parser.parse_args(argv)
-    from core.indicators.admin import copy_ruleset
+    from core.indicators.models import RuleSet
     from core.periods.services import all_keys_of_year
     from core.scoring.close import close_period
     from core.scoring.whatif import run_whatif
@@ -61,26 +67,45 @@ def main(argv=None):
             session.commit()
         close_year_s, close_year_cpu = time.perf_counter() - t0, time.process_time() - c0
         print(f"close_year_s={close_year_s:.2f}  cpu={close_year_cpu:.2f}  (17 windows)")
-        draft = copy_ruleset(session, ruleset, year=2026, actor=None)
-        for w in draft.weights:
-            w.weight = {"team": 25, "management": 25, "performance": 20, "brand": 10, "service": 20}[w.index_code]
-        for band in draft.bands:
-            band.min_score = {5: Decimal(85), 4: Decimal(75), 3: Decimal(65), 2: Decimal(55)}.get(band.stars,
-                                                                                               band.min_score)
+        drafts = [make_draft(session, ruleset, name) for name in args.drafts.split(",")]
         session.commit()
         before = fingerprint(session)
         session.close()
-        session = db.session_factory()
-        t0, c0 = time.perf_counter(), time.process_time()
-        report = run_whatif(session, draft, 2026, kinds=registry)
-        session.rollback()
-        whatif_s, whatif_cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"whatif_s={whatif_s:.2f}  cpu={whatif_cpu:.2f}  movers={len(report.movers)}  gains={len(report.gains)}  "
-              f"losses={len(report.losses)}")
-        print("year grades before:", report.distribution["2026"][0], " after:", report.distribution["2026"][1])
-        unchanged = fingerprint(session) == before
-        print(f"nothing stored: {unchanged}")
-        session.close()
+        for draft_id, name in drafts:
+            session = db.session_factory()
+            draft = session.get(RuleSet, draft_id)
+            t0, c0 = time.perf_counter(), time.process_time()
+            report = run_whatif(session, draft, 2026, kinds=registry)
+            session.rollback()
+            whatif_s, whatif_cpu = time.perf_counter() - t0, time.process_time() - c0
+            print(f"[{name}] whatif_s={whatif_s:.2f}  cpu={whatif_cpu:.2f}  evaluated={len(report.evaluated)} "
+                  f"({','.join(report.evaluated[:3]) + ('…' if len(report.evaluated) > 3 else '') or '-'})  reused={len(report.reused)}  movers={len(report.movers)}  "
+                  f"gains={len(report.gains)}  losses={len(report.losses)}")
+            print(f"[{name}] year grades before:", report.distribution["2026"][0], " after:",
+                  report.distribution["2026"][1])
+            print(f"[{name}] nothing stored: {fingerprint(session) == before}")
+            session.close()
+
+
+def make_draft(session, ruleset, name: str) -> tuple[int, str]:
+    """A draft copy of `ruleset` (see the module doc for `name`); (id, name)."""
+    from core.indicators.admin import copy_ruleset
+
+    draft = copy_ruleset(session, ruleset, year=2026, actor=None)
+    for w in draft.weights:
+        w.weight = {"team": 25, "management": 25, "performance": 20, "brand": 10, "service": 20}[w.index_code]
+    for band in draft.bands:
+        band.min_score = {5: Decimal(85), 4: Decimal(75), 3: Decimal(65), 2: Decimal(55)}.get(band.stars,
+                                                                                           band.min_score)
+    if name in ("standard", "settings"):
+        committee = next(i for i in draft.indicators if i.code == "B-MECH-COMMITTEE")
+        committee.params = {**committee.params, "min_count": 2}
+    if name == "settings":
+        draft.settings = {**draft.settings, "late_factor": "0.25"}
+    elif name not in ("rating", "standard"):
+        raise SystemExit(f"unknown draft {name!r}: rating, standard or settings")
+    session.flush()
+    return draft.id, name
 
 
 if __name__ == "__main__":

@@ -82,13 +82,18 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
     return list(session.execute(stmt.order_by(Branch.code)))
 
 
-def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None, *, ruleset=None) -> IndexSums:
+def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None, *, ruleset=None,
+                       index_of: dict[int, str] | None = None) -> IndexSums:
     """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index.
     The indicators are those of the periods' years, and `ruleset`'s (a draft of
-    another year scored in a what-if, core.scoring.whatif)."""
+    another year scored in a what-if) — or exactly `index_of` (indicator id → index
+    code; rows of other indicators count nowhere): a what-if counting stored rows of
+    the closed rule set under the draft's indices (core.scoring.whatif)."""
     sums: IndexSums = defaultdict(dict)
     if not period_ids:
         return sums
+    if index_of is not None:
+        return _index_sums(session, period_ids, branch_ids, index_of, sums)
     # The index of each indicator as a CASE over the (few dozen) indicators of the
     # periods' years rather than a join: the plan then does not depend on statistics,
     # which are stale right after a close has inserted the period's rows (PostgreSQL
@@ -99,6 +104,11 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None,
                                     .where(RuleSet.year.in_(years))).all())
     if ruleset is not None:
         index_of.update((i.id, i.index_code) for i in ruleset.indicators)
+    return _index_sums(session, period_ids, branch_ids, index_of, sums)
+
+
+def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: dict[int, str],
+                sums: IndexSums) -> IndexSums:
     if not index_of:
         return sums
     index_code = case(index_of, value=Evaluation.indicator_id)
@@ -186,7 +196,7 @@ def weights_of(ruleset) -> dict[str, dict[str, int]]:
 _NO_ADJUSTMENTS = Adjustments()
 
 
-class _Money(dict):
+class Money(dict):
     """Integer hundredths → Decimal points, memoised for one run: index scores and totals
     take at most 10 001 values, so most branches reuse a Decimal already made."""
 
@@ -231,7 +241,7 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     keys) and `money` (one per run) keep results and
     Decimals already computed for the same integer inputs. `result.cents` holds the
     stored integers."""
-    money = _Money() if money is None else money
+    money = Money() if money is None else money
     memo = {} if memo is None else memo
     branch_id, unit_id, category, code = branch
     result = BranchScore(branch_id, unit_id, category, code)
@@ -286,7 +296,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         raise ScoringError(gettext("考核细则“%(name)s”缺少以下支部类别的指数权重：%(missing)s。",
                                    name=ruleset.name, missing='、'.join(CATEGORIES.get(c, c) for c in missing)))
     memos: dict = defaultdict(dict)  # per category: its weights are part of the inputs
-    money = _Money()
+    money = Money()
     empty: dict = {}
     # Branches of one category with the same index sums and no bonus, deduction or veto
     # get the same result: most of a month's 20 000 branches fall into a few dozen such

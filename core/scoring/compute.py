@@ -53,7 +53,7 @@ def previous_stars(session: Session, window: PeriodKey, branch_ids=None) -> dict
 
 
 @contextmanager
-def _batch_gc():
+def batch_gc():
     """A close allocates a few hundred thousand short-lived objects; the cyclic
     collector's full passes over them cost more than the close itself. Nothing here
     makes reference cycles worth collecting mid-run, so collect once afterwards."""
@@ -75,7 +75,7 @@ def compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, ga
                    store: bool, branch_ids=None, due_by: date | None = None, after_evaluation=None) -> WindowRun:
     if store and session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
-    with _batch_gc():
+    with batch_gc():
         return _compute_window(session, window, ruleset, kinds, gates, store=store, branch_ids=branch_ids,
                                due_by=due_by, after_evaluation=after_evaluation)
 
@@ -119,20 +119,33 @@ def _compute_window(session: Session, window: PeriodKey, ruleset, kinds: dict, g
         closed_ids = [periods[k.key].id for k in due if k not in open_keys]
         sums = aggregate.index_sums_from_db(session, closed_ids, branch_ids, ruleset=ruleset)
         _add_preview(session, sums, run.evaluation.preview, periods)
-    branches = aggregate.branches_in_scope(session, branch_ids)
-    adjs = aggregate.adjustments(session, window, ruleset, branch_ids)
-    scores = aggregate.score_all(branches, sums, adjs, ruleset)
-    if window.kind == "quarter":
-        run.warnings.extend(stars.rate_quarter(
-            session, scores, ruleset, window=window, gates=gates,
-            previous_stars=previous_stars(session, window, branch_ids), proportions=branch_ids is None))
-    elif window.kind == "year":
-        run.warnings.extend(stars.rate_year(scores, ruleset, proportions=branch_ids is None))
-    assign_ranks(scores)
+    scores, warnings = score_window(session, window, ruleset, gates, sums, branch_ids=branch_ids)
+    run.warnings.extend(warnings)
     run.scores = scores
     if store:
         _store_scores(session, periods[window.key], ruleset, scores)
     return run
+
+
+def score_window(session: Session, window: PeriodKey, ruleset, gates: dict, sums: aggregate.IndexSums, *,
+                 branch_ids=None, previous: dict[int, int] | None = None) -> tuple[list, list]:
+    """(scores, warnings): every active branch (or `branch_ids`) of `window` scored from
+    its index sums — bonus, deduction and veto, the formula, stars, ranks. The close's
+    scoring, and a what-if's (core.scoring.whatif), which passes `previous`: the previous
+    quarter's stars it has just simulated (default: the stored, closed ones)."""
+    branches = aggregate.branches_in_scope(session, branch_ids)
+    adjs = aggregate.adjustments(session, window, ruleset, branch_ids)
+    scores = aggregate.score_all(branches, sums, adjs, ruleset)
+    warnings = []
+    if window.kind == "quarter":
+        if previous is None:
+            previous = previous_stars(session, window, branch_ids)
+        warnings = stars.rate_quarter(session, scores, ruleset, window=window, gates=gates,
+                                      previous_stars=previous, proportions=branch_ids is None)
+    elif window.kind == "year":
+        warnings = stars.rate_year(scores, ruleset, proportions=branch_ids is None)
+    assign_ranks(scores)
+    return scores, warnings
 
 
 def _add_preview(session, sums, preview, periods) -> None:

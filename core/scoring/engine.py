@@ -102,26 +102,35 @@ def indicators_for(ruleset, cycle: str) -> list[Indicator]:
 
 
 def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, store: bool,
-                     periods: dict | None = None, branch_ids=None, unit_id: int | None = None) -> EvaluationRun:
+                     periods: dict | None = None, branch_ids=None, unit_id: int | None = None,
+                     indicator_ids=None) -> EvaluationRun:
     """Evaluate every scored indicator of `ruleset` for each cycle period in `keys`.
 
     store=True upserts Evaluation rows (`periods`: key text → Period, required) and
     removes the period's evaluations the run did not produce; store=False returns the
     results in `run.preview` and writes nothing. `branch_ids` limits the branches
     (preview of one sheet); a stored run covers all branches, or every branch of unit
-    `unit_id` (core.scoring.fanout: the unit's rows are then the scope)."""
+    `unit_id` (core.scoring.fanout: the unit's rows are then the scope).
+    `indicator_ids`: only these indicators of `ruleset`, and only their rows are the
+    stored scope (a what-if re-evaluates just the indicators its draft changes)."""
     if store and branch_ids is not None:
         raise ValueError("a stored evaluation covers all branches")
     run = EvaluationRun()
+    only = None if indicator_ids is None else {int(i) for i in indicator_ids}
     writer = None
-    if store and keys:
+    if store and keys and only != set():
         ids = ", ".join(str(int(periods[pk.key].id)) for pk in keys)
-        writer = bulk.open_writer(session, bulk.EVALUATIONS, scope=f"period_id IN ({ids})" + unit_scope(unit_id))
+        scope = f"period_id IN ({ids})" + unit_scope(unit_id)
+        if only is not None:
+            scope += f" AND indicator_id IN ({', '.join(map(str, sorted(only)))})"
+        writer = bulk.open_writer(session, bulk.EVALUATIONS, scope=scope)
     python_rows = _PythonRows(session, unit_id)
     for pk in keys:
         run.period_keys.append(pk.key)
         by_method: dict[str, list[Indicator]] = defaultdict(list)
         for ind in indicators_for(ruleset, pk.kind):
+            if only is not None and ind.id not in only:
+                continue
             by_method[ind.method].append(ind)
         period_id = periods[pk.key].id if store else None
         for method in sorted(by_method):
