@@ -82,7 +82,7 @@ def select_ledger_count(ctx: EvalContext) -> list:
                   .where(type_col.in_(sorted({t for ind in inds for t in _types(ind)})),
                          ActivityRecord.held_on >= start, ActivityRecord.held_on <= end)
                   .group_by(ActivityRecord.branch_id, ActivityRecord.type))
-        if ctx.unit_id is not None:  # one unit of a fanned-out close: its records only
+        if ctx.unit_ids is not None:  # one batch of a fanned-out close: its records only
             counts = counts.where(ActivityRecord.branch_id.in_(ctx.unit_branches()))
         counts = counts.cte(f"ledger_counts_{n}").prefix_with("MATERIALIZED")
         for ind in inds:
