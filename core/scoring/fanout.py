@@ -65,7 +65,8 @@ from core.scoring.aggregate import BranchScore
 from core import clock
 from core.scoring import manual
 from core.scoring.close import CloseResult, check_close_order, check_ended, hold_period, ruleset_for
-from core.scoring.compute import CLOSE_WORK_MEM, _batch_gc, _store_scores, cycle_keys, previous_stars
+from core.scoring.compute import (CLOSE_WORK_MEM, _batch_gc, _replace_scores, _store_scores, cycle_keys,
+                                  previous_stars)
 from core.scoring.errors import ScoringError
 from core.scoring.ranking import assign_ranks
 
@@ -221,14 +222,17 @@ def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None)
 # ---- the group-wide part -----------------------------------------------------------------
 
 def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
-    """The window's results as the unit tasks stored them, by branch code (the order
-    of the in-process close), rebuilt as BranchScores from their integers."""
+    """The window's results as the batch tasks stored them, by branch code (the order
+    of the in-process close), rebuilt as BranchScores from their integers. Notes come
+    as text and each distinct text is parsed once (most branches share a few notes);
+    every score gets its own copy (stars add keys to it, never change a stored value)."""
     cols = ", ".join(f"sr.{c}" for c in (*INDICES, "base", "bonus", "deduction", "total"))
     rows = session.execute(text(
-        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, sr.notes, {cols} "
+        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, CAST(sr.notes AS TEXT), {cols} "
         "FROM score_results sr JOIN branches b ON b.id = sr.branch_id "
-        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True})
+        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True}).all()
     money: dict[int, object] = {}
+    parsed: dict[str | None, dict] = {None: {}}
 
     def dec(c):
         if c is None:
@@ -241,14 +245,43 @@ def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
     out = []
     for branch_id, unit_id, category, code, vetoed, notes, *cents in rows:
         cents = tuple(None if c is None else int(c) for c in cents)
-        if isinstance(notes, str):
-            notes = json.loads(notes)
+        note = parsed.get(notes)
+        if note is None:
+            note = parsed[notes] = json.loads(notes) or {}
         s = BranchScore(branch_id, unit_id, category, code,
                         index_scores={i: dec(c) for i, c in zip(INDICES, cents)},
                         base=dec(cents[5]), bonus=dec(cents[6]), deduction=dec(cents[7]), total=dec(cents[8]),
-                        vetoed=bool(vetoed), notes=dict(notes or {}), cents=cents)
+                        vetoed=bool(vetoed), notes=dict(note), cents=cents)
         out.append(s)
     return out
+
+
+def _rank_in_database(session: Session, period_id: int) -> None:
+    """Set the ranks of a month's stored results in the database — competition ranking
+    by total within category, as core.scoring.ranking.assign_ranks — after removing
+    results of branches deactivated since their batch ran (the in-process close has
+    none)."""
+    pid = int(period_id)
+    session.execute(text(f"DELETE FROM score_results WHERE period_id = {pid} "
+                         "AND branch_id IN (SELECT id FROM branches WHERE active = :no)"), {"no": False})
+    session.execute(text(
+        "UPDATE score_results SET rank = ranked.rk FROM (SELECT id, rank() OVER (PARTITION BY category "
+        f"ORDER BY total DESC) AS rk FROM score_results WHERE period_id = {pid}) AS ranked "
+        "WHERE score_results.id = ranked.id"))
+
+
+def _check_every_branch_scored(session: Session, period_id: int) -> int:
+    """The number of active branches, all holding a result; a branch added, or moved
+    into a unit already scored, while the batches ran has none: refused in words."""
+    active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
+    scored = session.scalar(text(
+        "SELECT count(*) FROM branches b WHERE b.active = :yes AND EXISTS "
+        f"(SELECT 1 FROM score_results sr WHERE sr.period_id = {int(period_id)} AND sr.branch_id = b.id)"),
+        {"yes": True})
+    if active != scored:
+        raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
+                                   n=active, m=scored))
+    return active
 
 
 def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates=None) -> CloseResult:
@@ -267,12 +300,14 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         raise UnitsPending(f"{len(missing)} units pending")
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
     _kinds, gates_d = sources.resolve(kinds, gates)
-    scores = _stored_scores(session, period.id)
-    active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
-    if active != len(scores):  # a branch added or moved to a unit already scored
-        raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
-                                   n=active, m=len(scores)))
-    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=len(scores))
+    count = _check_every_branch_scored(session, period.id)
+    if pk.kind == "month":
+        # a month has no stars: its ranks are its only group-wide values, set in one
+        # UPDATE (no read-back, no rewrite of the rows)
+        _rank_in_database(session, period.id)
+    else:
+        scores = _stored_scores(session, period.id)
+    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=count)
     batches = {data.get("batch"): data for data in steps.values()}  # a batch's counts once
     for data in batches.values():
         result.evaluations += data.get("evaluations", 0)
@@ -280,14 +315,14 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         for w in data.get("warnings", []):
             if w not in result.warnings:
                 result.warnings.append(w)
-    if pk.kind == "quarter":
-        result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
-                                                  previous_stars=previous_stars(session, pk)))
-    elif pk.kind == "year":
-        stars.rate_year(scores, ruleset)
-    assign_ranks(scores)
-    _store_scores(session, period, ruleset, scores)
     if pk.kind != "month":
+        if pk.kind == "quarter":
+            result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
+                                                      previous_stars=previous_stars(session, pk)))
+        else:
+            stars.rate_year(scores, ruleset)
+        assign_ranks(scores)
+        _replace_scores(session, period, ruleset, scores)
         for s in scores:
             result.stars[s.stars] = result.stars.get(s.stars, 0) + 1
         result.stars = dict(sorted(result.stars.items()))
