@@ -232,6 +232,48 @@ def start_worker(env: dict, processes: int, queue: str, log: Path) -> subprocess
     return proc
 
 
+def with_schema(url: str, schema: str) -> str:
+    """`url` with the PostgreSQL search_path set to `schema`."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def run_size(db, registry, env, queue, log, batch_branches: int) -> dict:
+    """The three closes over one size's data; prints a line each; returns the figures."""
+    row = {}
+    session = db.session_factory()
+    reset(session)
+    session.close()
+    meter = Meter(db, lambda: [os.getpid()])
+    close_in_process(db, registry, meter)
+    row["inproc"] = meter.wall
+    session = db.session_factory()
+    reference = results_digest(session)
+    session.close()
+    print(f"  inproc_s={meter.wall:.1f} {meter.line()}", flush=True)
+    for procs in (1, 2):
+        session = db.session_factory()
+        reset(session)
+        session.close()
+        worker = start_worker(env, procs, queue, log)
+        try:
+            time.sleep(3)
+            if worker.poll() is not None:
+                raise SystemExit("worker exited at start:\n" + log.read_text()[-3000:])
+            meter = Meter(db, lambda: [worker.pid])
+            close_on_workers(db, meter, batch_branches)
+            row[f"w{procs}"] = meter.wall
+            row[f"w{procs}_mb"] = peak_mb(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+        session = db.session_factory()
+        same = results_digest(session) == reference
+        session.close()
+        print(f"  w{procs}_s={meter.wall:.1f} {meter.line()} worker_peak_mb={row[f'w{procs}_mb']:.0f} "
+              f"same={'yes' if same else 'NO'}", flush=True)
+    return row
+
+
 def _has_size(db, n: int) -> bool:
     session = db.session_factory()
     try:
@@ -252,6 +294,7 @@ def main(argv=None):
     parser.add_argument("--batch-branches", type=int, default=5000,
                         help="active branches per task of the fanned-out close (CLOSE_BATCH_BRANCHES)")
     parser.add_argument("--reuse", action="store_true", help="keep the data of a previous run of the same size")
+    parser.add_argument("--seed-only", action="store_true", help="generate the data and stop")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     subprocess.run([sys.executable, str(ROOT / "scripts" / "ensure_pg_database.py"), args.database_url], check=True)
@@ -264,25 +307,29 @@ def main(argv=None):
 
     seed = _seed_module()
     queue = f"bench-{uuid.uuid4().hex[:8]}"
-    config = {"DATABASE_URL": args.database_url, "ENV": "testing", "SECRET_KEY": "bench",
-              "CELERY_BROKER_URL": args.redis_url, "CELERY_RESULT_BACKEND": args.redis_url, "CELERY_QUEUE": queue}
-    app = create_app(config, instance_path=tempfile.mkdtemp(prefix="starbranch-bench-instance-"))
-    env = dict(os.environ, STARBRANCH_DATABASE_URL=args.database_url, STARBRANCH_CELERY_BROKER_URL=args.redis_url,
-               STARBRANCH_CELERY_RESULT_BACKEND=args.redis_url, STARBRANCH_CELERY_QUEUE=queue,
-               STARBRANCH_ENV="testing", STARBRANCH_SECRET_KEY="bench" * 8,
-               STARBRANCH_INSTANCE=tempfile.mkdtemp(prefix="starbranch-bench-worker-"))
     log = Path(tempfile.mkdtemp(prefix="starbranch-bench-log-")) / "worker.log"
     print(f"worker log: {log}", flush=True)
-    db = app.extensions["starbranch.db"]
-    registry = app.extensions["starbranch.plugins"]
     figures = {}
-    with app.app_context():
-        for n in sizes:
+    for n in sizes:
+        # each size in a schema of its own, so that --reuse keeps every size's data
+        url = with_schema(args.database_url, f"bench_{n}")
+        config = {"DATABASE_URL": url, "ENV": "testing", "SECRET_KEY": "bench", "CELERY_BROKER_URL": args.redis_url,
+                  "CELERY_RESULT_BACKEND": args.redis_url, "CELERY_QUEUE": queue}
+        app = create_app(config, instance_path=tempfile.mkdtemp(prefix="starbranch-bench-instance-"))
+        env = dict(os.environ, STARBRANCH_DATABASE_URL=url, STARBRANCH_CELERY_BROKER_URL=args.redis_url,
+                   STARBRANCH_CELERY_RESULT_BACKEND=args.redis_url, STARBRANCH_CELERY_QUEUE=queue,
+                   STARBRANCH_ENV="testing", STARBRANCH_SECRET_KEY="bench" * 8,
+                   STARBRANCH_INSTANCE=tempfile.mkdtemp(prefix="starbranch-bench-worker-"))
+        db = app.extensions["starbranch.db"]
+        registry = app.extensions["starbranch.plugins"]
+        with app.app_context():
             t0 = time.perf_counter()
             if args.reuse and _has_size(db, n):
                 print(f"branches={n} reused", flush=True)
             else:
-                db.drop_all()
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{n} CASCADE"))
+                    conn.execute(text(f"CREATE SCHEMA bench_{n}"))
                 db.create_all()
                 session = db.session_factory()
                 counts = seed.generate(session, n, args.seed)
@@ -298,40 +345,11 @@ def main(argv=None):
                 session.close()
                 print(f"branches={n} units={max(1, n // 500)} records={counts['records']} "
                       f"seeded in {time.perf_counter() - t0:.0f}s (load {loadavg()})", flush=True)
-            row = {}
-            session = db.session_factory()
-            reset(session)
-            session.close()
-            meter = Meter(db, lambda: [os.getpid()])
-            close_in_process(db, registry, meter)
-            row["inproc"] = meter.wall
-            session = db.session_factory()
-            reference = results_digest(session)
-            session.close()
-            print(f"  inproc_s={meter.wall:.1f} {meter.line()}", flush=True)
-            for procs in (1, 2):
-                session = db.session_factory()
-                reset(session)
-                session.close()
-                worker = start_worker(env, procs, queue, log)
-                try:
-                    time.sleep(3)
-                    if worker.poll() is not None:
-                        raise SystemExit("worker exited at start:\n" + log.read_text()[-3000:])
-                    meter = Meter(db, lambda: [worker.pid])
-                    close_on_workers(db, meter, args.batch_branches)
-                    row[f"w{procs}"] = meter.wall
-                    row[f"w{procs}_mb"] = peak_mb(worker.pid)
-                finally:
-                    worker.terminate()
-                    worker.wait(timeout=60)
-                session = db.session_factory()
-                same = results_digest(session) == reference
-                session.close()
-                print(f"  w{procs}_s={meter.wall:.1f} {meter.line()} worker_peak_mb={row[f'w{procs}_mb']:.0f} "
-                      f"same={'yes' if same else 'NO'}", flush=True)
-            figures[n] = row
-    db.engine.dispose()
+            if not args.seed_only:
+                figures[n] = run_size(db, registry, env, queue, log, args.batch_branches)
+        db.engine.dispose()
+    if args.seed_only:
+        return
     small, big = min(figures), max(figures)
     growth = figures[big]["inproc"] / figures[small]["inproc"]
     speedup = figures[big]["w1"] / figures[big]["w2"]
