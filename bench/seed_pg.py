@@ -49,6 +49,10 @@ STATEMENTS = [
     f"""CREATE TEMP TABLE bench_sizes ON COMMIT DROP AS
         SELECT b, size, sum(size) OVER (ORDER BY b) - size + 1 AS first_member
         FROM (SELECT b, {_rand_int(5, 20)} AS size FROM generate_series(1, :branches) b) s""",
+    # a temp table has no statistics until analysed: without them the joins below may
+    # be planned as nested loops over every branch
+    "ALTER TABLE bench_sizes ADD PRIMARY KEY (b)",
+    "ANALYZE bench_sizes",
     """INSERT INTO members (id, branch_id, name, gender, status, active, version)
        SELECT s.first_member + k, s.b, '党员' || (s.first_member + k), 'male',
               CASE WHEN random() > 0.08 THEN 'full' ELSE 'probationary' END, true, 1
@@ -84,6 +88,7 @@ STATEMENTS = [
                         OFFSET 0 * b.id) p
                     WHERE p.held) r
               ORDER BY r.branch_id, r.n) x""",
+    "ANALYZE activity_records",
     # every member of the branch rated in its 民主评议党员 record
     """INSERT INTO appraisal_results (record_id, member_id, result)
        SELECT a.id, s.first_member + k,
@@ -111,6 +116,7 @@ STATEMENTS = [
                'performance', 500, '责任人', make_date(2026, m, 28), :now, 1
         FROM branches b, LATERAL (SELECT t, {_rand_int(1, 12)} AS m FROM generate_series(0, 1) t OFFSET 0 * b.id) x
         ORDER BY b.id, t""",
+    "ANALYZE targets",
     # cumulative completion, +5–40 a month, capped at 100 %
     f"""INSERT INTO target_progress (target_id, month, completion, recorded_at)
         SELECT id, make_date(2026, m, 1), least(100, sum(step) OVER (PARTITION BY id ORDER BY m)) * 100, :now
