@@ -14,6 +14,7 @@ ENV_KEYS = {
     "STARBRANCH_CELERY_RESULT_BACKEND": "CELERY_RESULT_BACKEND",
     "STARBRANCH_CELERY_QUEUE": "CELERY_QUEUE",
     "STARBRANCH_CELERY_VISIBILITY_TIMEOUT": "CELERY_VISIBILITY_TIMEOUT",
+    "STARBRANCH_CLOSE_BATCH_BRANCHES": "CLOSE_BATCH_BRANCHES",
     "STARBRANCH_UPLOAD_DIR": "UPLOAD_DIR",
     "STARBRANCH_ENV": "ENV",
     "STARBRANCH_PLUGINS": "PLUGINS",
@@ -61,6 +62,9 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         #: Seconds after which Redis hands an unacknowledged task (its worker killed)
         #: to another worker; longer than the longest task.
         "CELERY_VISIBILITY_TIMEOUT": 3600,
+        #: Active branches per task of a close fanned out to workers (core.scoring.fanout):
+        #: the close's statements run once per batch, so fewer, larger tasks cost less.
+        "CLOSE_BATCH_BRANCHES": 5000,
         "UPLOAD_DIR": str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
@@ -106,6 +110,7 @@ def load_config(instance_path, overrides: dict | None = None) -> dict:
     if isinstance(config["PLUGINS"], str):
         config["PLUGINS"] = [p.strip() for p in config["PLUGINS"].split(",") if p.strip()]
     config.update(overrides or {})
+    config["CLOSE_BATCH_BRANCHES"] = _positive_int(config, "CLOSE_BATCH_BRANCHES")
     production = config["ENV"] not in ("development", "testing")
     if not config["SECRET_KEY"]:
         if production:
@@ -121,6 +126,16 @@ def load_config(instance_path, overrides: dict | None = None) -> dict:
                           "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))').")
     config.setdefault("SESSION_COOKIE_SECURE", production)
     return config
+
+
+def _positive_int(config: dict, key: str) -> int:
+    try:
+        value = int(config[key])
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise ConfigError(f"STARBRANCH_{key} must be a whole number of at least 1 (got {config[key]!r}).")
+    return value
 
 
 def instance_secret_key(instance_path) -> str:

@@ -67,12 +67,19 @@ def active_job(session: Session, kind: str, target: str) -> Job | None:
 def step_done(session: Session, job_id: str, key: str, data: dict | None = None) -> None:
     """Record step `key` of the job (once; a rerun replaces its data) and recount the
     job's progress. Not committed."""
-    step = session.get(JobStep, (job_id, key))
-    if step is None:
-        session.add(JobStep(job_id=job_id, key=key, at=utcnow(), data=data))
-        session.flush()
-    else:
-        step.data = data
+    steps_done(session, job_id, [key], data)
+
+
+def steps_done(session: Session, job_id: str, keys: list[str], data: dict | None = None) -> None:
+    """Record steps `keys` of the job, each with `data` (once; a rerun replaces their
+    data), then recount the job's progress once. Not committed."""
+    for key in keys:
+        step = session.get(JobStep, (job_id, key))
+        if step is None:
+            session.add(JobStep(job_id=job_id, key=key, at=utcnow(), data=data))
+        else:
+            step.data = data
+    session.flush()
     job = session.get(Job, job_id)
     if job is not None:
         job.done = session.scalar(select(func.count()).select_from(JobStep).where(JobStep.job_id == job_id))

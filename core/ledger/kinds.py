@@ -36,6 +36,14 @@ def _types(ind) -> list[str]:
     return list(types)
 
 
+def _in_batch(ctx: EvalContext) -> list:
+    """Extra conditions for one batch of a fanned-out close: only the records of its
+    units. Records follow their branch to its unit (core.org.unit_follow), so this
+    selects the same rows as the branch condition, but through the unit index: a batch
+    reads its own records instead of the whole period's (bench/close_workers.py)."""
+    return [] if ctx.unit_ids is None else [ActivityRecord.unit_id.in_(list(ctx.unit_ids))]
+
+
 def _held():
     """A record counted as held: valid, and with quorum for a branch member meeting."""
     return and_(ActivityRecord.valid.is_(True),
@@ -82,8 +90,8 @@ def select_ledger_count(ctx: EvalContext) -> list:
                   .where(type_col.in_(sorted({t for ind in inds for t in _types(ind)})),
                          ActivityRecord.held_on >= start, ActivityRecord.held_on <= end)
                   .group_by(ActivityRecord.branch_id, ActivityRecord.type))
-        if ctx.unit_id is not None:  # one unit of a fanned-out close: its records only
-            counts = counts.where(ActivityRecord.branch_id.in_(ctx.unit_branches()))
+        if ctx.unit_ids is not None:  # one batch of a fanned-out close: its records only
+            counts = counts.where(ActivityRecord.branch_id.in_(ctx.unit_branches()), *_in_batch(ctx))
         counts = counts.cte(f"ledger_counts_{n}").prefix_with("MATERIALIZED")
         for ind in inds:
             types = _types(ind)
@@ -141,7 +149,8 @@ def select_attendance(ctx: EvalContext) -> list:
                          func.sum(ActivityRecord.present_full + ActivityRecord.present_probationary).label("present"),
                          func.sum(ActivityRecord.expected_full + ActivityRecord.expected_probationary).label("expected"))
                   .where(type_col.in_(_types(ind)), ActivityRecord.held_on >= start,
-                         ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]))
+                         ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]),
+                         *_in_batch(ctx))
                   .group_by(ActivityRecord.branch_id).subquery())
         bid, zero, joined = _per_branch(ctx, ind, counts)
         n, present, expected = zero(counts.c.n), zero(counts.c.present), zero(counts.c.expected)
@@ -166,7 +175,8 @@ def select_appraisal(ctx: EvalContext) -> list:
                          func.sum(case((good, 1), else_=0)).label("good"))
                   .join(AppraisalResult, AppraisalResult.record_id == ActivityRecord.id)
                   .where(ActivityRecord.type == "appraisal", ActivityRecord.held_on >= start,
-                         ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]))
+                         ActivityRecord.held_on <= end, ActivityRecord.branch_id.in_(ctx.applicable[ind.id]),
+                         *_in_batch(ctx))
                   .group_by(ActivityRecord.branch_id).subquery())
         bid, zero, joined = _per_branch(ctx, ind, counts)
         rated, good_n = zero(counts.c.rated), zero(counts.c.good)

@@ -172,12 +172,26 @@ def _add_preview(session, sums, preview, periods) -> None:
                            to_cents(earned) if earned is not None else 0)
 
 
-def _store_scores(session, period: Period, ruleset, scores, *, extra_scope: str = "") -> None:
-    """Upsert `scores` as the period's results (`extra_scope`: an SQL condition to
-    append, limiting the rows replaced — one unit's, core.scoring.fanout)."""
+def _score_rows(period: Period, ruleset, scores) -> list[tuple]:
+    """SCORE_RESULTS staging tuples of `scores`."""
     as_json = bulk.JsonCache(by_repr=True)
     period_id, ruleset_id = period.id, ruleset.id  # plain ints: not an ORM attribute read per row
-    rows = [(period_id, s.branch_id, s.unit_id, s.category, ruleset_id, *s.cents,
+    return [(period_id, s.branch_id, s.unit_id, s.category, ruleset_id, *s.cents,
              s.stars, s.tier, s.rank, bool(s.vetoed), as_json(s.notes or None))
             for s in scores]
-    bulk.upsert(session, bulk.SCORE_RESULTS, rows, scope=f"period_id = {int(period_id)}{extra_scope}")
+
+
+def _store_scores(session, period: Period, ruleset, scores, *, extra_scope: str = "") -> None:
+    """Upsert `scores` as the period's results (`extra_scope`: an SQL condition to
+    append, limiting the rows replaced — one batch's, core.scoring.fanout)."""
+    bulk.upsert(session, bulk.SCORE_RESULTS, _score_rows(period, ruleset, scores),
+                scope=f"period_id = {int(period.id)}{extra_scope}")
+
+
+def _replace_scores(session, period: Period, ruleset, scores) -> None:
+    """Write `scores` as the period's only results: its rows deleted, these inserted
+    straight (bulk.Direct). For the fanned-out close's callback, whose every row differs
+    from the one a batch stored (stars, ranks): a delete and a COPY cost less than an
+    upsert of them all. Only the surrogate ids change."""
+    session.execute(text(f"DELETE FROM score_results WHERE period_id = {int(period.id)}"))
+    bulk.Direct(session, bulk.SCORE_RESULTS).add_rows(_score_rows(period, ruleset, scores))

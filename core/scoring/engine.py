@@ -40,12 +40,12 @@ from core.scoring.sqlfuncs import clamp_int
 SCORED_KINDS = ("basic", "special")
 
 
-def applicable_select(indicator: Indicator, plugin: str | None = None, branch_ids=None, unit_id=None):
-    """SELECT of the ids of the branches `indicator` applies to (of unit `unit_id` only,
-    when given: one task of a fanned-out close)."""
+def applicable_select(indicator: Indicator, plugin: str | None = None, branch_ids=None, unit_ids=None):
+    """SELECT of the ids of the branches `indicator` applies to (of units `unit_ids`
+    only, when given: one batch of a fanned-out close)."""
     stmt = select(Branch.id).where(Branch.active.is_(True))
-    if unit_id is not None:
-        stmt = stmt.where(Branch.unit_id == unit_id)
+    if unit_ids is not None:
+        stmt = stmt.where(Branch.unit_id.in_(list(unit_ids)))
     if indicator.categories:
         stmt = stmt.where(Branch.category.in_(list(indicator.categories)))
     plugin = indicator.plugin or plugin
@@ -102,15 +102,15 @@ def indicators_for(ruleset, cycle: str) -> list[Indicator]:
 
 
 def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, store: bool,
-                     periods: dict | None = None, branch_ids=None, unit_id: int | None = None,
+                     periods: dict | None = None, branch_ids=None, unit_ids=None,
                      indicator_ids=None) -> EvaluationRun:
     """Evaluate every scored indicator of `ruleset` for each cycle period in `keys`.
 
     store=True upserts Evaluation rows (`periods`: key text → Period, required) and
     removes the period's evaluations the run did not produce; store=False returns the
     results in `run.preview` and writes nothing. `branch_ids` limits the branches
-    (preview of one sheet); a stored run covers all branches, or every branch of unit
-    `unit_id` (core.scoring.fanout: the unit's rows are then the scope).
+    (preview of one sheet); a stored run covers all branches, or every branch of the
+    units `unit_ids` (core.scoring.fanout: their rows are then the scope).
     `indicator_ids`: only these indicators of `ruleset`, and only their rows are the
     stored scope (a what-if re-evaluates just the indicators its draft changes)."""
     if store and branch_ids is not None:
@@ -120,11 +120,11 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
     writer = None
     if store and keys and only != set():
         ids = ", ".join(str(int(periods[pk.key].id)) for pk in keys)
-        scope = f"period_id IN ({ids})" + unit_scope(unit_id)
+        scope = f"period_id IN ({ids})" + unit_scope(unit_ids)
         if only is not None:
             scope += f" AND indicator_id IN ({', '.join(map(str, sorted(only)))})"
         writer = bulk.open_writer(session, bulk.EVALUATIONS, scope=scope)
-    python_rows = _PythonRows(session, unit_id)
+    python_rows = _PythonRows(session, unit_ids)
     for pk in keys:
         run.period_keys.append(pk.key)
         by_method: dict[str, list[Indicator]] = defaultdict(list)
@@ -141,8 +141,8 @@ def evaluate_periods(session: Session, keys: list[PeriodKey], ruleset, kinds: di
                                     f"{'、'.join(i.code for i in inds)} 未评分。")
                 continue
             ctx = EvalContext(session=session, period=pk, ruleset=ruleset, indicators=inds,
-                              applicable={i.id: applicable_select(i, kind.plugin, branch_ids, unit_id) for i in inds},
-                              unit_id=unit_id)
+                              applicable={i.id: applicable_select(i, kind.plugin, branch_ids, unit_ids) for i in inds},
+                              unit_ids=None if unit_ids is None else tuple(unit_ids))
             if kind.is_manual:
                 statements = [ctx.applicable[i.id].add_columns(literal(i.id), cast(null(), BigInteger), cast(null(), Text))
                               for i in inds]
@@ -186,11 +186,13 @@ def _staged_select(statements: list, kind, inds: list[Indicator], period_id: int
 _KIND_COLUMNS = ("branch_id", "indicator_id", "earned", "evidence")
 
 
-def unit_scope(unit_id: int | None) -> str:
-    """SQL condition (to append) limiting stored rows to the branches of one unit, or ""."""
-    if unit_id is None:
+def unit_scope(unit_ids) -> str:
+    """SQL condition (to append) limiting stored rows to the branches of units
+    `unit_ids` (their branches now: a branch moved away leaves with its rows), or ""."""
+    if unit_ids is None:
         return ""
-    return f" AND branch_id IN (SELECT id FROM branches WHERE unit_id = {int(unit_id)})"
+    listed = ", ".join(str(int(u)) for u in unit_ids) or "NULL"
+    return f" AND branch_id IN (SELECT id FROM branches WHERE unit_id IN ({listed}))"
 
 
 def _preview_sql(kind, ctx: EvalContext, run: EvaluationRun) -> int:
@@ -215,9 +217,9 @@ class _PythonRows:
     """Staging tuples of Python-form evaluators, with the branch → unit map they need
     (loaded once, only when such an evaluator runs)."""
 
-    def __init__(self, session: Session, unit_id: int | None = None):
+    def __init__(self, session: Session, unit_ids=None):
         self.session = session
-        self.unit_id = unit_id
+        self.unit_ids = unit_ids
         self.rows: list[tuple] = []
         self._units: dict | None = None
         self.as_json = bulk.JsonCache()
@@ -226,8 +228,8 @@ class _PythonRows:
     def units(self) -> dict:
         if self._units is None:
             stmt = select(Branch.id, Branch.unit_id)
-            if self.unit_id is not None:
-                stmt = stmt.where(Branch.unit_id == self.unit_id)
+            if self.unit_ids is not None:
+                stmt = stmt.where(Branch.unit_id.in_(list(self.unit_ids)))
             self._units = dict(self.session.execute(stmt).all())
         return self._units
 

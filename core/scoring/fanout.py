@@ -1,17 +1,20 @@
-"""The close fanned out per unit (a Celery chord), for groups too large for one process.
+"""The close fanned out in batches of units (a Celery chord), for groups too large for
+one process.
 
-    start_close ── commit ──▶ close_unit(unit 1) ┐
-                              close_unit(unit 2) ├─▶ finish_close: stars, ranks, closed
-                              …                  ┘
+    start_close ── commit ──▶ close_batch(units 1–10)  ┐
+                              close_batch(units 11–20) ├─▶ finish_close: stars, ranks, closed
+                              …                        ┘
 
 - `start_close` (in the asking transaction): takes the period lock, checks the same
   preconditions as the in-process close, creates the window's cycle periods and a Job
-  (kind "close", one step per unit), and sends the chord only after that commits.
-- `close_unit` (one task per unit, any worker): evaluates the window's open cycle
-  periods for the unit's branches (engine.evaluate_periods limited to the unit), sums
-  its indices, applies bonus/deduction/veto (aggregate.score_all) and stores the
-  unit's results without stars, tiers or ranks; records its step in the same
-  transaction. The unit's stored rows are its scope: a rerun rewrites the same rows.
+  (kind "close", one step per unit), packs the units into batches of about
+  `CLOSE_BATCH_BRANCHES` active branches (`batches_of`), and sends the chord — one
+  task per batch — only after that commits.
+- `close_batch` (one task per batch, any worker): evaluates the window's open cycle
+  periods for the batch's branches (engine.evaluate_periods limited to its units),
+  sums their indices, applies bonus/deduction/veto (aggregate.score_all) and stores
+  their results without stars, tiers or ranks; records one step per unit in the same
+  transaction. The batch's stored rows are its scope: a rerun rewrites the same rows.
 - `finish_close` (the chord's callback): under the period lock, reads every result
   back, does what depends on other branches — stars (promotion, gates, veto,
   proportions per category), tiers, ranks within category — stores them, marks the
@@ -21,8 +24,13 @@ integration test compares them on PostgreSQL); only surrogate ids and the moment
 writing may differ.
 
 Decisions (README, "Jobs"):
+- Batches, not one task per unit: a task runs the close's ~20 set-based statements
+  once for its batch, so their fixed cost (and the broker's per task) is paid per
+  ~5,000 branches rather than per unit of a few hundred (bench/close_workers.py). A
+  unit is never split (its rows are a scope); a unit larger than the batch is a batch
+  of its own. Progress still counts units.
 - One lock: while a fanned-out close of a window is active, a second close of it (here
-  or in-process) is refused with CloseInProgress; unit tasks hold the period row in
+  or in-process) is refused with CloseInProgress; batch tasks hold the period row in
   share mode (PostgreSQL: FOR SHARE) so they run side by side but never beside the
   exclusive close/recompute/reopen.
 - The barrier is the database, not the broker: finish_close retries until every unit's
@@ -30,7 +38,7 @@ Decisions (README, "Jobs"):
   nothing on a window already closed (fired twice).
 - Units are every unit holding a branch (active or not: a deactivated branch's old
   rows are in its unit's scope and removed there, as the in-process close removes them).
-- A branch added, or moved into a unit already scored, while the units run has no
+- A branch added, or moved into a unit already scored, while the batches run has no
   result: the callback then fails the job in words ("请重新结账") rather than close
   without it.
 """
@@ -39,7 +47,7 @@ from __future__ import annotations
 import json
 
 from flask_babel import gettext
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from core.audit.service import record
@@ -57,11 +65,14 @@ from core.scoring.aggregate import BranchScore
 from core import clock
 from core.scoring import manual
 from core.scoring.close import CloseResult, check_close_order, check_ended, hold_period, ruleset_for
-from core.scoring.compute import CLOSE_WORK_MEM, _store_scores, cycle_keys, previous_stars
+from core.scoring.compute import (CLOSE_WORK_MEM, batch_gc, _replace_scores, _store_scores, cycle_keys,
+                                  previous_stars)
 from core.scoring.errors import ScoringError
 from core.scoring.ranking import assign_ranks
 
 JOB_KIND = "close"
+#: Active branches per task when the app does not say (config CLOSE_BATCH_BRANCHES).
+DEFAULT_BATCH_BRANCHES = 5000
 
 
 class CloseInProgress(ScoringError):
@@ -85,8 +96,26 @@ def refuse_if_running(session: Session, pk: PeriodKey) -> None:
                                       pk=pk.label, done=job.done, total=job.total))
 
 
-def units_of(session: Session) -> list[int]:
-    return sorted(session.scalars(select(Branch.unit_id).distinct()))
+def batches_of(session: Session, max_branches: int) -> list[list[int]]:
+    """Every unit holding a branch, in id order, packed into consecutive batches of at
+    most `max_branches` active branches (a larger unit alone)."""
+    active = func.sum(case((Branch.active.is_(True), 1), else_=0))
+    rows = session.execute(select(Branch.unit_id, active).group_by(Branch.unit_id).order_by(Branch.unit_id))
+    batches: list[list[int]] = []
+    size = 0
+    for unit_id, n in rows:
+        n = int(n or 0)
+        if not batches or (size + n > max_branches and batches[-1]):
+            batches.append([])
+            size = 0
+        batches[-1].append(unit_id)
+        size += n
+    return batches
+
+
+def batch_branches_of_app() -> int:
+    from flask import current_app
+    return current_app.config.get("CLOSE_BATCH_BRANCHES") or DEFAULT_BATCH_BRANCHES
 
 
 # ---- start (the asking transaction) ---------------------------------------------------
@@ -96,10 +125,12 @@ def _registry_of_app():
     return current_app.extensions["starbranch.plugins"]
 
 
-def start_close(session: Session, key, *, actor=None, dispatch=None, today=None) -> Job | None:
+def start_close(session: Session, key, *, actor=None, dispatch=None, today=None,
+                batch_branches: int | None = None) -> Job | None:
     """Check and register a fanned-out close of `key`; None when already closed.
-    `dispatch(job_id, key, units, actor_id)` runs after the commit (default: send the
-    chord). Not committed."""
+    `dispatch(job_id, key, batches, actor_id)` runs after the commit (default: send the
+    chord); `batch_branches`: active branches per batch (default: the app's
+    CLOSE_BATCH_BRANCHES). Not committed."""
     pk = _key(key)
     period = hold_period(session, pk)
     if period.is_closed:
@@ -122,25 +153,26 @@ def start_close(session: Session, key, *, actor=None, dispatch=None, today=None)
         manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds, k.kind)]
         manual.apply_policy(session, period_ids, manual_ids, policy, reason, actor=actor)
     get_or_create_periods(session, cycle_keys(pk))
-    units = units_of(session)
-    job = create_close_job(session, pk, ruleset, units, actor)
+    batches = batches_of(session, batch_branches or batch_branches_of_app())
+    job = create_close_job(session, pk, ruleset, batches, actor)
     job_id, actor_id = job.id, getattr(actor, "id", None)
     send = dispatch or send_chord
-    jobs.after_commit(session, lambda: send(job_id, pk.key, units, actor_id))
+    jobs.after_commit(session, lambda: send(job_id, pk.key, batches, actor_id))
     return job
 
 
-def create_close_job(session: Session, pk: PeriodKey, ruleset, units: list[int], actor=None) -> Job:
+def create_close_job(session: Session, pk: PeriodKey, ruleset, batches: list[list[int]], actor=None) -> Job:
+    units = [u for batch in batches for u in batch]
     return jobs.create_job(session, JOB_KIND, target=pk.key, total=len(units),
-                           params={"ruleset_id": ruleset.id, "units": units}, actor=actor)
+                           params={"ruleset_id": ruleset.id, "units": units, "batches": batches}, actor=actor)
 
 
-def send_chord(job_id: str, key: str, units: list[int], actor_id) -> None:
+def send_chord(job_id: str, key: str, batches: list[list[int]], actor_id) -> None:
     from celery import chord
 
-    from core.scoring.tasks import close_finish_task, close_unit_task
+    from core.scoring.tasks import close_batch_task, close_finish_task
 
-    chord([close_unit_task.si(job_id, key, u) for u in units])(close_finish_task.si(job_id, key, actor_id))
+    chord([close_batch_task.si(job_id, key, b) for b in batches])(close_finish_task.si(job_id, key, actor_id))
 
 
 # ---- one unit ----------------------------------------------------------------------------
@@ -150,17 +182,18 @@ def _share_period(session: Session, period_id: int) -> None:
     session.execute(select(Period.id).where(Period.id == period_id).with_for_update(read=True))
 
 
-def close_unit(session: Session, job_id: str, key, unit_id: int, kinds, gates=None) -> dict:
-    """Score unit `unit_id`'s branches for window `key` and store them without stars;
-    record the step. Idempotent. Not committed."""
+def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None) -> dict:
+    """Score the branches of units `unit_ids` (one batch) for window `key` and store
+    them without stars; record a step per unit. Idempotent. Not committed."""
     pk = _key(key)
+    unit_ids = [int(u) for u in unit_ids]
     job = session.get(Job, job_id)
     if job is None or not job.is_active:
-        return {"unit": unit_id, "skipped": True}
+        return {"units": unit_ids, "skipped": True}
     window = get_period(session, pk)
     _share_period(session, window.id)
     if window.is_closed:
-        return {"unit": unit_id, "skipped": True}
+        return {"units": unit_ids, "skipped": True}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
@@ -168,30 +201,38 @@ def close_unit(session: Session, job_id: str, key, unit_id: int, kinds, gates=No
     keys = cycle_keys(pk)
     periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in keys])))}
     open_keys = [k for k in keys if not periods[k.key].is_closed]
-    run = engine.evaluate_periods(session, open_keys, ruleset, kinds_d, store=True, periods=periods,
-                                  unit_id=unit_id)
-    branch_ids = list(session.scalars(select(Branch.id).where(Branch.unit_id == unit_id, Branch.active.is_(True))))
-    sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], branch_ids)
-    adjs = aggregate.adjustments(session, pk, ruleset, branch_ids)
-    scores = aggregate.score_all(aggregate.branches_in_scope(session, branch_ids), sums, adjs, ruleset)
-    _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_id))
-    data = {"unit": unit_id, "evaluations": run.evaluations, "removed": run.removed,
+    with batch_gc():
+        run = engine.evaluate_periods(session, open_keys, ruleset, kinds_d, store=True, periods=periods,
+                                      unit_ids=unit_ids)
+        # the batch's branches as a subquery: a list of thousands of ids would be as many
+        # bind parameters in every statement
+        branches = select(Branch.id).where(Branch.unit_id.in_(unit_ids), Branch.active.is_(True))
+        sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], branches)
+        adjs = aggregate.adjustments(session, pk, ruleset, branches)
+        scores = aggregate.score_all(aggregate.branches_in_scope(session, branches), sums, adjs, ruleset)
+        _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_ids))
+    data = {"batch": unit_ids[0], "units": unit_ids, "evaluations": run.evaluations, "removed": run.removed,
             "results": len(scores), "warnings": run.warnings}
-    jobs.step_done(session, job_id, f"unit:{unit_id}", data)
+    # one step per unit (progress counts units); each carries its batch's counts, which
+    # finish_close adds once per batch
+    jobs.steps_done(session, job_id, [f"unit:{u}" for u in unit_ids], data)
     return data
 
 
 # ---- the group-wide part -----------------------------------------------------------------
 
 def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
-    """The window's results as the unit tasks stored them, by branch code (the order
-    of the in-process close), rebuilt as BranchScores from their integers."""
+    """The window's results as the batch tasks stored them, by branch code (the order
+    of the in-process close), rebuilt as BranchScores from their integers. Notes come
+    as text and each distinct text is parsed once (most branches share a few notes);
+    every score gets its own copy (stars add keys to it, never change a stored value)."""
     cols = ", ".join(f"sr.{c}" for c in (*INDICES, "base", "bonus", "deduction", "total"))
     rows = session.execute(text(
-        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, sr.notes, {cols} "
+        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, CAST(sr.notes AS TEXT), {cols} "
         "FROM score_results sr JOIN branches b ON b.id = sr.branch_id "
-        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True})
+        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True}).all()
     money: dict[int, object] = {}
+    parsed: dict[str | None, dict] = {None: {}}
 
     def dec(c):
         if c is None:
@@ -204,14 +245,43 @@ def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
     out = []
     for branch_id, unit_id, category, code, vetoed, notes, *cents in rows:
         cents = tuple(None if c is None else int(c) for c in cents)
-        if isinstance(notes, str):
-            notes = json.loads(notes)
+        note = parsed.get(notes)
+        if note is None:
+            note = parsed[notes] = json.loads(notes) or {}
         s = BranchScore(branch_id, unit_id, category, code,
                         index_scores={i: dec(c) for i, c in zip(INDICES, cents)},
                         base=dec(cents[5]), bonus=dec(cents[6]), deduction=dec(cents[7]), total=dec(cents[8]),
-                        vetoed=bool(vetoed), notes=dict(notes or {}), cents=cents)
+                        vetoed=bool(vetoed), notes=dict(note), cents=cents)
         out.append(s)
     return out
+
+
+def _rank_in_database(session: Session, period_id: int) -> None:
+    """Set the ranks of a month's stored results in the database — competition ranking
+    by total within category, as core.scoring.ranking.assign_ranks — after removing
+    results of branches deactivated since their batch ran (the in-process close has
+    none)."""
+    pid = int(period_id)
+    session.execute(text(f"DELETE FROM score_results WHERE period_id = {pid} "
+                         "AND branch_id IN (SELECT id FROM branches WHERE active = :no)"), {"no": False})
+    session.execute(text(
+        "UPDATE score_results SET rank = ranked.rk FROM (SELECT id, rank() OVER (PARTITION BY category "
+        f"ORDER BY total DESC) AS rk FROM score_results WHERE period_id = {pid}) AS ranked "
+        "WHERE score_results.id = ranked.id"))
+
+
+def _check_every_branch_scored(session: Session, period_id: int) -> int:
+    """The number of active branches, all holding a result; a branch added, or moved
+    into a unit already scored, while the batches ran has none: refused in words."""
+    active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
+    scored = session.scalar(text(
+        "SELECT count(*) FROM branches b WHERE b.active = :yes AND EXISTS "
+        f"(SELECT 1 FROM score_results sr WHERE sr.period_id = {int(period_id)} AND sr.branch_id = b.id)"),
+        {"yes": True})
+    if active != scored:
+        raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
+                                   n=active, m=scored))
+    return active
 
 
 def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates=None) -> CloseResult:
@@ -230,26 +300,29 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         raise UnitsPending(f"{len(missing)} units pending")
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
     _kinds, gates_d = sources.resolve(kinds, gates)
-    scores = _stored_scores(session, period.id)
-    active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
-    if active != len(scores):  # a branch added or moved to a unit already scored
-        raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
-                                   n=active, m=len(scores)))
-    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=len(scores))
-    for data in steps.values():
+    count = _check_every_branch_scored(session, period.id)
+    if pk.kind == "month":
+        # a month has no stars: its ranks are its only group-wide values, set in one
+        # UPDATE (no read-back, no rewrite of the rows)
+        _rank_in_database(session, period.id)
+    else:
+        scores = _stored_scores(session, period.id)
+    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=count)
+    batches = {data.get("batch"): data for data in steps.values()}  # a batch's counts once
+    for data in batches.values():
         result.evaluations += data.get("evaluations", 0)
         result.removed_evaluations += data.get("removed", 0)
         for w in data.get("warnings", []):
             if w not in result.warnings:
                 result.warnings.append(w)
-    if pk.kind == "quarter":
-        result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
-                                                  previous_stars=previous_stars(session, pk)))
-    elif pk.kind == "year":
-        stars.rate_year(scores, ruleset)
-    assign_ranks(scores)
-    _store_scores(session, period, ruleset, scores)
     if pk.kind != "month":
+        if pk.kind == "quarter":
+            result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
+                                                      previous_stars=previous_stars(session, pk)))
+        else:
+            stars.rate_year(scores, ruleset)
+        assign_ranks(scores)
+        _replace_scores(session, period, ruleset, scores)
         for s in scores:
             result.stars[s.stars] = result.stars.get(s.stars, 0) + 1
         result.stars = dict(sorted(result.stars.items()))
@@ -272,17 +345,18 @@ def result_dict(result: CloseResult) -> dict:
             "warnings": result.warnings}
 
 
-def close_in_units(session: Session, key, kinds, *, actor=None, gates=None) -> CloseResult:
-    """The fanned-out close run here, unit after unit (tests, and the reference for the
-    chord): start, every unit, finish — each committed like the tasks commit."""
-    units_run = []
-    job = start_close(session, key, actor=actor, dispatch=lambda *a: units_run.append(a))
+def close_in_units(session: Session, key, kinds, *, actor=None, gates=None,
+                   batch_branches: int | None = None) -> CloseResult:
+    """The fanned-out close run here, batch after batch (tests, and the reference for the
+    chord): start, every batch, finish — each committed like the tasks commit."""
+    sent = []
+    job = start_close(session, key, actor=actor, dispatch=lambda *a: sent.append(a), batch_branches=batch_branches)
     session.commit()
     if job is None:
         return CloseResult(key=_key(key).key, already_closed=True)
-    job_id, pk_key, units, _actor = units_run[0]
-    for unit_id in units:
-        close_unit(session, job_id, pk_key, unit_id, kinds, gates)
+    job_id, pk_key, batches, _actor = sent[0]
+    for unit_ids in batches:
+        close_batch(session, job_id, pk_key, unit_ids, kinds, gates)
         session.commit()
     result = finish_close(session, job_id, pk_key, kinds, actor=actor, gates=gates)
     session.commit()

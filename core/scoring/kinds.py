@@ -48,9 +48,9 @@ class EvalContext:
     - `applicable`: indicator id → a SQL select of the branch ids it applies to
       (active, right category, plugin enabled for the unit); use it in a WHERE … IN.
     - `ruleset`: the `RuleSet` used (its `setting()` gives the (cfg) numbers).
-    - `unit_id`: set when one unit of a fanned-out close is scored (core.scoring.fanout):
-      a kind that scans records of all branches should then limit its scan to
-      `unit_branches()` (the applicable sets already are).
+    - `unit_ids`: set when one batch of units of a fanned-out close is scored
+      (core.scoring.fanout): a kind that scans records of all branches should then
+      limit its scan to `unit_branches()` (the applicable sets already are).
     """
 
     session: Session
@@ -58,16 +58,16 @@ class EvalContext:
     ruleset: object
     indicators: list
     applicable: dict
-    unit_id: int | None = None
+    unit_ids: tuple | None = None
 
     def unit_branches(self):
-        """SELECT of the ids of the unit's branches (None when not limited to a unit)."""
-        if self.unit_id is None:
+        """SELECT of the ids of the batch's branches (None when not limited to units)."""
+        if self.unit_ids is None:
             return None
         from sqlalchemy import select
 
         from core.org.models import Branch
-        return select(Branch.id).where(Branch.unit_id == self.unit_id)
+        return select(Branch.id).where(Branch.unit_id.in_(list(self.unit_ids)))
 
 
 @dataclass(frozen=True)

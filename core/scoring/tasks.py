@@ -1,9 +1,9 @@
 """Celery tasks of the scoring engine. They take period keys and ids, never objects,
 and are idempotent (closing a closed window changes nothing).
 
-`scoring.close_period` runs the whole close in one task; `scoring.close_unit` and
-`scoring.close_finish` are the chord of a close fanned out per unit
-(core.scoring.fanout). A failing unit or callback records why on its Job.
+`scoring.close_period` runs the whole close in one task; `scoring.close_batch` and
+`scoring.close_finish` are the chord of a close fanned out in batches of units
+(core.scoring.fanout). A failing batch or callback records why on its Job.
 """
 from __future__ import annotations
 
@@ -58,16 +58,16 @@ def recompute_task(key: str, actor_id: int | None = None) -> dict:
     return {"key": result.key, "evaluations": result.evaluations, "results": result.results}
 
 
-@shared_task(name="scoring.close_unit")
-def close_unit_task(job_id: str, key: str, unit_id: int) -> dict:
-    """One unit of a fanned-out close (core.scoring.fanout.close_unit)."""
+@shared_task(name="scoring.close_batch")
+def close_batch_task(job_id: str, key: str, unit_ids: list[int]) -> dict:
+    """One batch of units of a fanned-out close (core.scoring.fanout.close_batch)."""
     from flask import current_app
 
     from core.jobs.service import run_or_fail
-    from core.scoring.fanout import close_unit
+    from core.scoring.fanout import close_batch
 
-    return run_or_fail(job_id, lambda s: close_unit(s, job_id, key, unit_id,
-                                                    current_app.extensions["starbranch.plugins"]))
+    return run_or_fail(job_id, lambda s: close_batch(s, job_id, key, unit_ids,
+                                                     current_app.extensions["starbranch.plugins"]))
 
 
 @shared_task(name="scoring.close_finish", bind=True, max_retries=120)

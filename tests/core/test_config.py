@@ -110,3 +110,13 @@ def test_times_are_shown_in_the_groups_zone(app):
     assert cn_date(datetime(2026, 11, 29, 17, 30)) == "2026年11月30日 01:30"  # stored UTC, shown Beijing time
     app.config["TIME_ZONE"] = "UTC"
     assert cn_date(datetime(2026, 11, 29, 17, 30)) == "2026年11月29日 17:30"
+
+
+def test_close_batch_size_is_a_positive_whole_number(tmp_path, monkeypatch):
+    assert load_config(tmp_path)["CLOSE_BATCH_BRANCHES"] == 5000
+    monkeypatch.setenv("STARBRANCH_CLOSE_BATCH_BRANCHES", "800")
+    assert load_config(tmp_path)["CLOSE_BATCH_BRANCHES"] == 800
+    for bad in ("0", "-5", "5k"):
+        monkeypatch.setenv("STARBRANCH_CLOSE_BATCH_BRANCHES", bad)
+        with pytest.raises(ConfigError, match="STARBRANCH_CLOSE_BATCH_BRANCHES"):
+            load_config(tmp_path)

@@ -1,5 +1,6 @@
-"""The close fanned out per unit on real worker processes (Redis broker, PostgreSQL):
-the stored rows equal the in-process close's; a worker SIGKILLed mid-chord and
+"""The close fanned out in batches of units on real worker processes (Redis broker,
+PostgreSQL): the stored rows equal the in-process close's, whatever the batching and
+with a plugin enabled in only some units of a batch; a worker SIGKILLed mid-chord and
 restarted finishes the close with the same rows and no duplicates; a rolled-back
 transaction publishes nothing."""
 from __future__ import annotations
@@ -37,25 +38,51 @@ def wait_job(db, worker, job_id, *, timeout=90, until=lambda job: not job.is_act
     worker.fail(f"did not bring job {job_id} there in {timeout}s (done {job.done}/{job.total})")
 
 
-def close_on_workers(db, worker, key):
-    job = fanout.start_close(db, key)
+def close_on_workers(db, worker, key, batch_branches=None):
+    job = fanout.start_close(db, key, batch_branches=batch_branches)
     db.commit()
     job = wait_job(db, worker, job.id)
     assert job.status == "done", job.error
     return job
 
 
-def test_fanned_out_close_on_workers_equals_the_in_process_close(db, worker, group, registry):  # noqa: F811
-    for key in ORDER:
-        job = close_on_workers(db, worker, key)
-        assert job.done == job.total == 3
-    fanned = content(db)
-    assert "proportion" in str(fanned["results"])
+def in_process(db, registry):  # noqa: F811
     _wipe(db)
     for key in ORDER:
         close_period(db, key, kinds=registry)
         db.commit()
-    assert content(db) == fanned
+    return content(db)
+
+
+# one batch of the 3 units (the default size), and batches of 2 + 1 units
+@pytest.mark.parametrize("batch_branches", [None, 10])
+def test_fanned_out_close_on_workers_equals_the_in_process_close(db, worker, group, registry,  # noqa: F811
+                                                                 batch_branches):
+    for key in ORDER:
+        job = close_on_workers(db, worker, key, batch_branches)
+        assert job.done == job.total == 3
+        assert len(job.params["batches"]) == (1 if batch_branches is None else 2)
+    fanned = content(db)
+    assert "proportion" in str(fanned["results"])
+    assert in_process(db, registry) == fanned
+
+
+def test_batches_with_a_plugin_disabled_in_one_unit_equal_the_in_process_close(db, worker, group, registry,  # noqa: F811
+                                                                               enable_plugin):
+    from core.indicators.models import Indicator
+
+    units, branches, rs = group
+    enable_plugin(units[1], "brands")  # a batch holds units 0 (without) and 1 (with)
+    rs.indicators.append(Indicator(position=9, code="BRX", name="品牌", kind="special", method="brands.progress",
+                                   plugin="brands", index_code="brand", cycle="month", points=15, params={}))
+    db.commit()
+    for key in ORDER:
+        job = close_on_workers(db, worker, key, batch_branches=10)
+        assert [len(b) for b in job.params["batches"]] == [2, 1]
+    fanned = content(db)
+    scored = set(db.scalars(text(f"SELECT DISTINCT branch_id FROM evaluations WHERE indicator_id = {rs.indicators[-1].id}")))
+    assert scored == {b.id for b in branches if b.unit_id == units[1].id}
+    assert in_process(db, registry) == fanned
 
 
 @pytest.fixture
@@ -74,8 +101,9 @@ def many_units(db, make_unit, make_branch, make_ruleset, add_record):  # noqa: F
 
 
 def test_worker_killed_mid_chord_then_restarted_gives_the_same_rows(db, worker, many_units, registry):  # noqa: F811
-    job = fanout.start_close(db, "2026-01")
+    job = fanout.start_close(db, "2026-01", batch_branches=6)  # 20 batches of 2 units
     db.commit()
+    assert len(job.params["batches"]) == 20
     job = wait_job(db, worker, job.id, until=lambda j: j.done >= 1)
     worker.kill()
     db.expire_all()
@@ -113,7 +141,7 @@ def test_a_rolled_back_transaction_publishes_nothing(db, worker, group):  # noqa
         assert db.scalar(select(func.count()).select_from(Job)) == 0
         job = fanout.start_close(db, "2026-01")
         db.commit()
-        assert "scoring.close_unit" in published
+        assert "scoring.close_batch" in published
         assert wait_job(db, worker, job.id).status == "done"
     finally:
         before_task_publish.disconnect(seen)

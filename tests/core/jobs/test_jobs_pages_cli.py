@@ -27,20 +27,20 @@ def scene(db, make_unit, make_branch, make_ruleset, add_record):  # noqa: F811
 
 class ChordHere:
     """send_chord replaced: the chord is recorded when the transaction commits (as the
-    broker would receive it) and `run()` then runs its functions here, unit after unit."""
+    broker would receive it) and `run()` then runs its functions here, batch after batch."""
 
     def __init__(self, db, registry):  # noqa: F811
         self.db, self.registry, self.sent, self.pending = db, registry, [], []
 
-    def __call__(self, job_id, key, units, actor_id):
+    def __call__(self, job_id, key, batches, actor_id):
         self.sent.append(job_id)
-        self.pending.append((job_id, key, units))
+        self.pending.append((job_id, key, batches))
 
     def run(self):
         while self.pending:
-            job_id, key, units = self.pending.pop(0)
-            for u in units:
-                fanout.close_unit(self.db, job_id, key, u, self.registry)
+            job_id, key, batches = self.pending.pop(0)
+            for unit_ids in batches:
+                fanout.close_batch(self.db, job_id, key, unit_ids, self.registry)
                 self.db.commit()
             fanout.finish_close(self.db, job_id, key, self.registry)
             self.db.commit()

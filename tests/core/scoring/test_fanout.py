@@ -1,7 +1,8 @@
-"""The close fanned out per unit (core.scoring.fanout) run here unit after unit — the
-same functions the Celery chord runs (tests/integration/test_fanout_close.py runs them
-on real workers): identical rows to the in-process close, one lock, idempotent units,
-progress, nothing sent when the transaction rolls back."""
+"""The close fanned out in batches of units (core.scoring.fanout) run here batch after
+batch — the same functions the Celery chord runs (tests/integration/test_fanout_close.py
+runs them on real workers): identical rows to the in-process close, however the units
+are batched, one lock, idempotent batches, progress in units, nothing sent when the
+transaction rolls back."""
 from __future__ import annotations
 
 from datetime import date
@@ -66,10 +67,10 @@ def group(db, make_unit, make_branch, make_ruleset, add_record, add_points):
     return units, branches, rs
 
 
-def _close_all(db, registry, how):
+def _close_all(db, registry, how, batch_branches=None):
     for key in ORDER:
         if how == "fanout":
-            fanout.close_in_units(db, key, registry)
+            fanout.close_in_units(db, key, registry, batch_branches=batch_branches)
         else:
             close_period(db, key, kinds=registry)
             db.commit()
@@ -82,8 +83,9 @@ def _wipe(db):
     db.commit()
 
 
-def test_fanned_out_close_stores_the_rows_of_the_in_process_close(db, group, registry):
-    _close_all(db, registry, "fanout")
+@pytest.mark.parametrize("batch_branches", [1, 10, 5000])  # a unit per batch, 2 + 1 units, all in one
+def test_fanned_out_close_stores_the_rows_of_the_in_process_close(db, group, registry, batch_branches):
+    _close_all(db, registry, "fanout", batch_branches)
     fanned = content(db)
     assert fanned["results"] and fanned["evaluations"]
     notes = " ".join(r[-1] or "" for r in fanned["results"])
@@ -96,8 +98,50 @@ def test_fanned_out_close_stores_the_rows_of_the_in_process_close(db, group, reg
     # reopened and fanned out again over the stored rows (the merge path): unchanged
     reopen_period(db, "2026Q2", "复核")
     db.commit()
-    result = fanout.close_in_units(db, "2026Q2", registry)
+    result = fanout.close_in_units(db, "2026Q2", registry, batch_branches=batch_branches)
     assert not result.already_closed and result.results == 14
+    assert content(db) == fanned
+
+
+def test_units_are_packed_into_batches_by_active_branches(db, make_unit, make_branch):
+    units = [make_unit() for _ in range(5)]
+    for unit, n in zip(units, (3, 2, 7, 1, 1)):
+        for _ in range(n):
+            make_branch(unit=unit)
+    make_branch(unit=units[1]).active = False  # counts no work, but its unit is still a batch's
+    db.commit()
+    ids = [u.id for u in units]
+    assert fanout.batches_of(db, 5) == [ids[0:2], [ids[2]], ids[3:5]]  # 3+2 | 7 alone | 1+1
+    assert fanout.batches_of(db, 1) == [[i] for i in ids]
+    assert fanout.batches_of(db, 100) == [ids]
+
+
+def test_batches_across_units_with_a_plugin_disabled_in_one(db, group, registry, enable_plugin, make_ruleset):
+    """A plugin indicator scored only in the unit that enabled it, in batches holding
+    units with and without it: the rows of the in-process close."""
+    from core.indicators.models import Indicator
+
+    units, _branches, rs = group
+    enable_plugin(units[1], "brands")
+    rs.indicators.append(Indicator(position=9, code="BRX", name="品牌", kind="special", method="brands.progress",
+                                   plugin="brands", index_code="brand", cycle="month", points=15, params={}))
+    db.commit()
+    sent = []
+    fanout.start_close(db, "2026-01", dispatch=lambda *a: sent.append(a), batch_branches=10)
+    db.commit()
+    batches = sent[0][2]
+    assert [len(b) for b in batches] == [2, 1] and units[1].id in batches[0]  # with and without, together
+    db.rollback()
+    db.execute(text("DELETE FROM job_steps"))
+    db.execute(text("DELETE FROM jobs"))
+    db.commit()
+    _close_all(db, registry, "fanout", batch_branches=10)
+    fanned = content(db)
+    scored = set(db.scalars(text(f"SELECT branch_id FROM evaluations WHERE indicator_id = {rs.indicators[-1].id}")))
+    in_unit = {b.id for b in _branches if b.unit_id == units[1].id and b.active}
+    assert scored == in_unit  # only the enabled unit's branches
+    _wipe(db)
+    _close_all(db, registry, "inprocess")
     assert content(db) == fanned
 
 
@@ -125,32 +169,37 @@ def test_a_rolled_back_transaction_sends_nothing(db, group, registry):
     assert sent == []
 
 
-def test_units_are_idempotent_and_counted_once(db, group, registry):
+def test_batches_are_idempotent_and_units_counted_once(db, group, registry):
     sent = []
-    job = fanout.start_close(db, "2026-01", dispatch=lambda *a: sent.append(a))
+    job = fanout.start_close(db, "2026-01", dispatch=lambda *a: sent.append(a), batch_branches=10)
     db.commit()
-    job_id, key, units, _ = sent[0]
-    fanout.close_unit(db, job_id, key, units[0], registry)
+    job_id, key, batches, _ = sent[0]
+    assert [len(b) for b in batches] == [2, 1] and job.total == 3  # progress counts units
+    fanout.close_batch(db, job_id, key, batches[0], registry)
     db.commit()
-    assert db.get(Job, job_id).done == 1 and db.get(Job, job_id).status == "running"
+    assert db.get(Job, job_id).done == 2 and db.get(Job, job_id).status == "running"
     with pytest.raises(fanout.UnitsPending):
         fanout.finish_close(db, job_id, key, registry)
     db.rollback()
     rows_once = content(db)
-    fanout.close_unit(db, job_id, key, units[0], registry)  # redelivered
+    fanout.close_batch(db, job_id, key, batches[0], registry)  # redelivered
     db.commit()
-    assert content(db) == rows_once and db.get(Job, job_id).done == 1
-    for u in units:
-        fanout.close_unit(db, job_id, key, u, registry)
+    assert content(db) == rows_once and db.get(Job, job_id).done == 2
+    for b in batches:
+        fanout.close_batch(db, job_id, key, b, registry)
         db.commit()
     result = fanout.finish_close(db, job_id, key, registry)
     db.commit()
     job = db.get(Job, job_id)
     assert job.status == "done" and job.done == 3 and job.result["results"] == result.results == 14
-    # the callback fired again, a unit redelivered after the close: nothing changes
+    # each batch's evaluations counted once, though every unit's step carries them
+    stored = db.scalar(text("SELECT count(*) FROM evaluations e JOIN periods p ON p.id = e.period_id "
+                            "WHERE p.key = '2026-01'"))
+    assert result.evaluations == stored > 0
+    # the callback fired again, a batch redelivered after the close: nothing changes
     closed = content(db)
     assert fanout.finish_close(db, job_id, key, registry).already_closed
-    assert fanout.close_unit(db, job_id, key, units[1], registry)["skipped"]
+    assert fanout.close_batch(db, job_id, key, batches[1], registry)["skipped"]
     db.commit()
     assert content(db) == closed
     assert db.scalar(select(JobStep.key).where(JobStep.job_id == job_id, JobStep.key == "unit:0")) is None
@@ -173,9 +222,9 @@ def test_a_branch_added_while_the_units_run_fails_the_close_in_words(db, group, 
     sent = []
     fanout.start_close(db, "2026-01", dispatch=lambda *a: sent.append(a))
     db.commit()
-    job_id, key, units, _ = sent[0]
-    for u in units:
-        fanout.close_unit(db, job_id, key, u, registry)
+    job_id, key, batches, _ = sent[0]
+    for b in batches:
+        fanout.close_batch(db, job_id, key, b, registry)
         db.commit()
     make_branch(unit=group[0][0])
     with pytest.raises(ScoringError, match="请重新结账"):
