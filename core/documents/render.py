@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from core.documents import fonts
+from core.documents import fonts, reuse
 
 ORIGIN = "https://starbranch.invalid/"
 #: Replaced in the HTML by the document's font stack (SVG charts name their fonts).
@@ -324,11 +324,12 @@ def _render(job: RenderJob) -> bytes:
     from weasyprint.urls import FatalURLFetchingError
 
     contexts = job.contexts or [job.context]
-    parts = []
+    parts, filled = [], []
     for ctx in contexts:
         ctx = dict(ctx)
         if job.qr_url is not None or ctx.get("qr_url"):
             ctx["qr"] = qr_data_url(ctx.get("qr_url") or job.qr_url)
+        filled.append(ctx)
         parts.append(render_html(job.source, ctx))
     html = parts[0] if len(parts) == 1 else _merge(parts)
     cache_dir = Path(job.cache_dir)
@@ -342,17 +343,22 @@ def _render(job: RenderJob) -> bytes:
     except fonts.FontError as exc:
         raise RenderProblem("font", f"缺少文书所需的字体文件 {exc}：请运行 make run（或安装 "
                                     f"{' '.join(fonts.PACKAGES)}）。") from None
+    pdf = reuse.reused_pdf(job, html, filled[0], extras, _PDF_OPTIONS)
+    if pdf is not None:
+        return pdf
     fetcher = _fetcher(job.static_dir, str(cache_dir))
     try:
-        html, styles = _split_styles(html, fc, fetcher)
-        document = HTML(string=html, base_url=ORIGIN + "static/", url_fetcher=fetcher).render(
+        body, styles = _split_styles(html, fc, fetcher)
+        document = HTML(string=body, base_url=ORIGIN + "static/", url_fetcher=fetcher).render(
             stylesheets=[css, *styles], font_config=fc)
     except FatalURLFetchingError as exc:
         url = getattr(exc.__cause__, "args", [""])[0] if exc.__cause__ else str(exc)
         raise RenderProblem("url", f"文书引用了不允许的地址：{url}（只允许本系统的静态文件和 data: 地址）。") from None
     if len(document.pages) > job.max_pages * len(contexts):
         raise RenderProblem("size", f"文书超过 {job.max_pages * len(contexts)} 页，已停止。")
-    return document.write_pdf(**_PDF_OPTIONS)
+    pdf = document.write_pdf(**_PDF_OPTIONS)
+    reuse.keep(job, html, filled[0], extras, fetcher, document)
+    return pdf
 
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)

@@ -1,0 +1,228 @@
+"""Reusing a laid-out document for the next one of the same shape (bulk certificates).
+
+A thousand certificates of one template differ only in a few printed values (the
+branch, its unit, the honour, the serial, the QR code). WeasyPrint's layout and styles
+are two thirds of a certificate's CPU time, so each render worker keeps the last
+document it laid out and, for the next job of the same template, fonts and settings,
+swaps the new values into that layout and writes the PDF again — when, and only when,
+the new document's layout is provably the same:
+
+- the template, face, batch font and folders are the same (a template edit is a new
+  key: laid out afresh);
+- the new HTML is the old HTML with each changed value replaced, and the values occur
+  only as text (title or body) or, for the QR code, as an image's `src` — nothing in a
+  style, an attribute or another meta field;
+- every text box holding a changed value is a whole single-line paragraph (nothing
+  wrapped), and Pango measures the new text to exactly the old width and height with
+  that box's own style (same fonts: the same extra fallback fonts are needed);
+- a new QR image has the old one's pixel size (its box has the same size).
+Then every box keeps its position and size, and the PDF written is byte for byte the
+one a fresh layout gives (tested). Anything else is laid out afresh, and becomes the
+document kept.
+"""
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: The laid-out documents each key keeps (per worker process), most recent first: a
+#: few shapes (e.g. serials with or without a wider letter) recur through a batch.
+_KEPT: dict = {}
+_PER_KEY = 8
+_MAX_KEYS = 4
+#: Documents written from a kept layout and laid out afresh, in this process (tests, bench).
+STATS = {"reused": 0, "laid_out": 0}
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+@dataclass
+class Kept:
+    document: object
+    html: str
+    context: dict
+    extras: tuple
+    fetcher: object
+
+
+def key_of(job) -> tuple:
+    return (job.source, job.face, job.charset, job.cache_dir, job.static_dir, job.max_pages)
+
+
+def keep(job, html: str, context: dict, extras, fetcher, document) -> None:
+    """Keep `document` (laid out from `html`) for the next jobs of the same key."""
+    STATS["laid_out"] += 1
+    if job.contexts or len(document.pages) != 1:
+        return
+    key = key_of(job)
+    if key not in _KEPT and len(_KEPT) >= _MAX_KEYS:
+        _KEPT.pop(next(iter(_KEPT)))
+    kept = _KEPT.setdefault(key, [])
+    kept.insert(0, Kept(document, html, context, tuple(x.family for x in extras), fetcher))
+    del kept[_PER_KEY:]
+
+
+def forget() -> None:
+    _KEPT.clear()
+
+
+@lru_cache(maxsize=32)
+def _referenced(source: str) -> frozenset[str]:
+    """The variables the template prints (others may change freely)."""
+    from jinja2 import Environment, meta
+
+    return frozenset(meta.find_undeclared_variables(Environment().parse(source)))
+
+
+def reused_pdf(job, html: str, context: dict, extras, pdf_options: dict) -> bytes | None:
+    """The PDF of `job` written from the kept layout with the new values, or None when
+    the layout cannot be shown to be the same (then the caller lays it out)."""
+    if job.contexts:
+        return None
+    families = tuple(x.family for x in extras)
+    candidates = _KEPT.get(key_of(job), [])
+    for i, kept in enumerate(candidates):
+        plan = _plan(kept, job, html, context) if kept.extras == families else None
+        if plan is not None:
+            candidates.insert(0, candidates.pop(i))
+            break
+    else:
+        return None
+    texts, images, title = plan
+    for box, text in texts:
+        box.text = box.pango_layout.text = text
+    for box, image in images:
+        box.replacement = image
+    kept.document.metadata.title = title
+    kept.html, kept.context = html, context
+    kept.document.fonts = {}  # filled while drawing: only this PDF's glyphs are embedded
+    STATS["reused"] += 1
+    return kept.document.write_pdf(**pdf_options)
+
+
+def _plan(kept: Kept, job, html: str, context: dict):
+    """([(text box, new text)], [(image box, new image)], new title), or None."""
+    changed = {}
+    for name in _referenced(job.source) | {"qr"}:
+        old, new = kept.context.get(name), context.get(name)
+        if old == new:
+            continue
+        if not (isinstance(old, str) and isinstance(new, str) and old):
+            return None
+        changed[name] = (old, new)
+    escaped = {_escape(old): _escape(new) for old, new in changed.values()}
+    if escaped and _replace_all(kept.html, escaped) != html:
+        return None
+    qr = changed.pop("qr", None)
+    texts = dict(changed.values())
+    title_m, body_m = _TITLE.search(kept.html), _BODY.search(kept.html)
+    title_text = html_lib.unescape(title_m.group(1)) if title_m else ""
+    body_text = html_lib.unescape(_TAGS.sub(" ", body_m.group(1))) if body_m else ""
+    for old in texts:
+        if kept.html.count(_escape(old)) != title_text.count(old) + body_text.count(old):
+            return None  # the value is also in an attribute, a style or another meta field
+    title = kept.document.metadata.title
+    if any((title or "").count(old) != title_text.count(old) for old in texts):
+        return None
+    if title and texts:
+        title = _replace_all(title, texts)
+    text_plan = _text_swaps(kept.document, texts, body_text)
+    if text_plan is None:
+        return None
+    image_plan = _image_swaps(kept, qr) if qr else []
+    if image_plan is None:
+        return None
+    return text_plan, image_plan, title
+
+
+def _escape(value: str) -> str:
+    """As the template's autoescaping writes the value into the HTML."""
+    from markupsafe import escape
+
+    return str(escape(value))
+
+
+def _replace_all(text: str, mapping: dict[str, str]) -> str:
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)))
+    return pattern.sub(lambda m: mapping[m.group(0)], text)
+
+
+def _boxes(box, single_line: bool = False):
+    """(box, whether its paragraph is one line) for every box in tree order; absolutely
+    positioned boxes are reached through the placeholders layout leaves for them."""
+    from weasyprint.formatting_structure import boxes
+
+    box = getattr(box, "_box", box)  # weasyprint.layout.absolute.AbsolutePlaceholder
+    yield box, single_line
+    children = getattr(box, "children", None) or []
+    if isinstance(box, boxes.BlockContainerBox) and children and isinstance(children[0], boxes.LineBox):
+        single_line = len(children) == 1
+    for child in children:
+        yield from _boxes(child, single_line)
+
+
+def _text_swaps(document, texts: dict[str, str], body_text: str):
+    if not texts:
+        return []
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    swaps, found = [], 0
+    for box, single_line in _boxes(document.pages[0]._page_box):
+        if not isinstance(box, TextBox):
+            continue
+        hits = sum(box.text.count(old) for old in texts)
+        if not hits:
+            continue
+        if not single_line or box.pango_layout.text != box.text:
+            return None
+        new = _replace_all(box.text, texts)
+        if _extent(box, new) != _extent(box, box.text):
+            return None
+        swaps.append((box, new))
+        found += hits
+    if found != sum(body_text.count(old) for old in texts):
+        return None  # a value split over boxes (or drawn elsewhere): not ours to swap
+    return swaps
+
+
+def _extent(box, text: str) -> tuple[int, int]:
+    """The width and height Pango gives `text` in `box`'s style, in Pango units."""
+    from weasyprint.text.ffi import ffi, pango
+    from weasyprint.text.line_break import Layout
+
+    layout = Layout(box.style, getattr(box, "justification_spacing", 0))
+    layout.set_text(text)
+    line, _index = layout.get_first_line()
+    rect = ffi.new("PangoRectangle *")
+    pango.pango_layout_line_get_extents(line, ffi.NULL, rect)
+    return rect.width, rect.height
+
+
+def _image_swaps(kept: Kept, qr: tuple[str, str]):
+    """The QR code's image boxes with the new image (same pixel size), or None."""
+    from hashlib import md5
+
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.images import RasterImage, get_image_from_uri
+
+    old, new = qr
+    in_src = kept.html.count(f'src="{_escape(old)}"')
+    if kept.html.count(_escape(old)) != in_src:
+        return None
+    old_id = md5(old.encode(), usedforsecurity=False).hexdigest()
+    swaps = []
+    for box, _single_line in _boxes(kept.document.pages[0]._page_box):
+        if isinstance(box, boxes.ReplacedBox) and getattr(box.replacement, "id", None) == old_id:
+            image = get_image_from_uri({}, kept.fetcher, DEFAULT_OPTIONS, new,
+                                       orientation=box.style["image_orientation"])
+            if not (isinstance(image, RasterImage) and isinstance(box.replacement, RasterImage)
+                    and (image.width, image.height) == (box.replacement.width, box.replacement.height)):
+                return None
+            swaps.append((box, image))
+    if len(swaps) != in_src:
+        return None
+    return swaps
