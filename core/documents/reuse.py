@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-#: The laid-out documents each key keeps (per worker process), most recent first: a
-#: few shapes (e.g. serials with or without a wider letter) recur through a batch.
+#: The laid-out documents each key keeps (per worker process), by shape: the length and
+#: the summed advance widths of every printed value (a cheap index; `_plan` is the proof).
 _KEPT: dict = {}
-_PER_KEY = 8
-_MAX_KEYS = 4
+_PER_KEY = 64
+_MAX_KEYS = 2
 #: Documents written from a kept layout and laid out afresh, in this process (tests, bench).
 STATS = {"reused": 0, "laid_out": 0}
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
@@ -53,16 +54,31 @@ def key_of(job) -> tuple:
 
 
 def keep(job, html: str, context: dict, extras, fetcher, document) -> None:
-    """Keep `document` (laid out from `html`) for the next jobs of the same key."""
+    """Keep `document` (laid out from `html`) for the next jobs of the same key and shape."""
     STATS["laid_out"] += 1
     if job.contexts or len(document.pages) != 1:
         return
     key = key_of(job)
     if key not in _KEPT and len(_KEPT) >= _MAX_KEYS:
         _KEPT.pop(next(iter(_KEPT)))
-    kept = _KEPT.setdefault(key, [])
-    kept.insert(0, Kept(document, html, context, tuple(x.family for x in extras), fetcher))
-    del kept[_PER_KEY:]
+    kept = _KEPT.setdefault(key, OrderedDict())
+    kept[_shape(job, context)] = Kept(document, html, context, tuple(x.family for x in extras), fetcher)
+    kept.move_to_end(_shape(job, context), last=False)
+    while len(kept) > _PER_KEY:
+        kept.popitem()
+
+
+def _shape(job, context: dict) -> tuple:
+    """Each printed string value's length and summed advance widths in the main font
+    (a character the font lacks counts as itself, so only the same one matches it)."""
+    from pathlib import Path
+
+    from core.documents import fonts
+
+    widths = fonts.advances(fonts.main_font(job.face, Path(job.cache_dir), job.charset))
+    return tuple((name, len(value), sum(widths.get(ord(c), 1_000_000 + ord(c)) for c in value))
+                 for name, value in sorted(context.items())
+                 if name != "qr" and isinstance(value, str) and name in _referenced(job.source))
 
 
 def forget() -> None:
@@ -82,14 +98,11 @@ def reused_pdf(job, html: str, context: dict, extras, pdf_options: dict) -> byte
     the layout cannot be shown to be the same (then the caller lays it out)."""
     if job.contexts:
         return None
-    families = tuple(x.family for x in extras)
-    candidates = _KEPT.get(key_of(job), [])
-    for i, kept in enumerate(candidates):
-        plan = _plan(kept, job, html, context) if kept.extras == families else None
-        if plan is not None:
-            candidates.insert(0, candidates.pop(i))
-            break
-    else:
+    kept = _KEPT.get(key_of(job), {}).get(_shape(job, context))
+    if kept is None or kept.extras != tuple(x.family for x in extras):
+        return None
+    plan = _plan(kept, job, html, context)
+    if plan is None:
         return None
     texts, images, title = plan
     for box, text in texts:
@@ -114,8 +127,8 @@ def _plan(kept: Kept, job, html: str, context: dict):
             return None
         changed[name] = (old, new)
     escaped = {_escape(old): _escape(new) for old, new in changed.values()}
-    if escaped and _replace_all(kept.html, escaped) != html:
-        return None
+    if (_replace_all(kept.html, escaped) if escaped else kept.html) != html:
+        return None  # the new HTML is not the old one with the values replaced
     qr = changed.pop("qr", None)
     texts = dict(changed.values())
     title_m, body_m = _TITLE.search(kept.html), _BODY.search(kept.html)
@@ -188,8 +201,9 @@ def _text_swaps(document, texts: dict[str, str], body_text: str):
     return swaps
 
 
-def _extent(box, text: str) -> tuple[int, int]:
-    """The width and height Pango gives `text` in `box`'s style, in Pango units."""
+def _extent(box, text: str) -> tuple[int, int, int, int]:
+    """The logical rectangle Pango gives `text` in `box`'s style (offsets, width and
+    height — the ascent too, should a character come from another font), in Pango units."""
     from weasyprint.text.ffi import ffi, pango
     from weasyprint.text.line_break import Layout
 
@@ -198,7 +212,7 @@ def _extent(box, text: str) -> tuple[int, int]:
     line, _index = layout.get_first_line()
     rect = ffi.new("PangoRectangle *")
     pango.pango_layout_line_get_extents(line, ffi.NULL, rect)
-    return rect.width, rect.height
+    return rect.x, rect.y, rect.width, rect.height
 
 
 def _image_swaps(kept: Kept, qr: tuple[str, str]):
