@@ -126,11 +126,13 @@ def _plan(kept: Kept, job, html: str, context: dict):
         if not (isinstance(old, str) and isinstance(new, str) and old):
             return None
         changed[name] = (old, new)
-    escaped = {_escape(old): _escape(new) for old, new in changed.values()}
-    if (_replace_all(kept.html, escaped) if escaped else kept.html) != html:
-        return None  # the new HTML is not the old one with the values replaced
     qr = changed.pop("qr", None)
     texts = dict(changed.values())
+    expected = kept.html.replace(_escape(qr[0]), _escape(qr[1])) if qr else kept.html
+    if texts:
+        expected = _replacer({_escape(old): _escape(new) for old, new in texts.items()})(expected)
+    if expected != html:
+        return None  # the new HTML is not the old one with the values replaced
     title_m, body_m = _TITLE.search(kept.html), _BODY.search(kept.html)
     title_text = html_lib.unescape(title_m.group(1)) if title_m else ""
     body_text = html_lib.unescape(_TAGS.sub(" ", body_m.group(1))) if body_m else ""
@@ -140,9 +142,10 @@ def _plan(kept: Kept, job, html: str, context: dict):
     title = kept.document.metadata.title
     if any((title or "").count(old) != title_text.count(old) for old in texts):
         return None
+    replace = _replacer(texts) if texts else None
     if title and texts:
-        title = _replace_all(title, texts)
-    text_plan = _text_swaps(kept.document, texts, body_text)
+        title = replace(title)
+    text_plan = _text_swaps(kept.document, texts, replace, body_text)
     if text_plan is None:
         return None
     image_plan = _image_swaps(kept, qr) if qr else []
@@ -158,9 +161,11 @@ def _escape(value: str) -> str:
     return str(escape(value))
 
 
-def _replace_all(text: str, mapping: dict[str, str]) -> str:
+def _replacer(mapping: dict[str, str]):
+    """A function replacing every key of `mapping` by its value in one pass (the
+    longest key first where two start at the same place)."""
     pattern = re.compile("|".join(re.escape(k) for k in sorted(mapping, key=len, reverse=True)))
-    return pattern.sub(lambda m: mapping[m.group(0)], text)
+    return lambda text: pattern.sub(lambda m: mapping[m.group(0)], text)
 
 
 def _boxes(box, single_line: bool = False):
@@ -177,7 +182,7 @@ def _boxes(box, single_line: bool = False):
         yield from _boxes(child, single_line)
 
 
-def _text_swaps(document, texts: dict[str, str], body_text: str):
+def _text_swaps(document, texts: dict[str, str], replace, body_text: str):
     if not texts:
         return []
     from weasyprint.formatting_structure.boxes import TextBox
@@ -191,7 +196,7 @@ def _text_swaps(document, texts: dict[str, str], body_text: str):
             continue
         if not single_line or box.pango_layout.text != box.text:
             return None
-        new = _replace_all(box.text, texts)
+        new = replace(box.text)
         if _extent(box, new) != _extent(box, box.text):
             return None
         swaps.append((box, new))
