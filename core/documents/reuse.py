@@ -2,10 +2,10 @@
 
 A thousand certificates of one template differ only in a few printed values (the
 branch, its unit, the honour, the serial, the QR code). WeasyPrint's layout and styles
-are two thirds of a certificate's CPU time, so each render worker keeps the last
-document it laid out and, for the next job of the same template, fonts and settings,
-swaps the new values into that layout and writes the PDF again — when, and only when,
-the new document's layout is provably the same:
+are two thirds of a certificate's CPU time, so each render worker keeps the documents
+it laid out (by shape, see `_shape`) and, for a later job of the same template, fonts
+and settings, swaps the new values into a kept layout and writes the PDF again — when,
+and only when, the new document's layout is provably the same:
 
 - the template, face, batch font and folders are the same (a template edit is a new
   key: laid out afresh);
@@ -13,12 +13,12 @@ the new document's layout is provably the same:
   only as text (title or body) or, for the QR code, as an image's `src` — nothing in a
   style, an attribute or another meta field;
 - every text box holding a changed value is a whole single-line paragraph (nothing
-  wrapped), and Pango measures the new text to exactly the old width and height with
-  that box's own style (same fonts: the same extra fallback fonts are needed);
+  wrapped), and Pango measures the new text to exactly the old extent (width, height,
+  ascent) in that box's own style, with the same extra fallback fonts;
 - a new QR image has the old one's pixel size (its box has the same size).
 Then every box keeps its position and size, and the PDF written is byte for byte the
-one a fresh layout gives (tested). Anything else is laid out afresh, and becomes the
-document kept.
+one a fresh layout gives (tested). Anything else is laid out afresh, and is kept in
+turn. Only one-page documents are kept (certificates; a decision is never reused).
 """
 from __future__ import annotations
 
