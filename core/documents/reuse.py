@@ -18,7 +18,7 @@ and only when, the new document's layout is provably the same:
 - a new QR image has the old one's pixel size (its box has the same size).
 Then every box keeps its position and size, and the PDF written is byte for byte the
 one a fresh layout gives (tested). Anything else is laid out afresh, and is kept in
-turn. Only one-page documents are kept (certificates; a decision is never reused).
+turn. Only one-page documents are kept.
 """
 from __future__ import annotations
 
