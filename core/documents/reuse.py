@@ -33,6 +33,9 @@ from functools import lru_cache
 _KEPT: dict = {}
 _PER_KEY = 64
 _MAX_KEYS = 2
+#: Per key, the printed values whose width may change (each only at the end of its own
+#: start-aligned line): left out of the shape, so e.g. serials of any width share layouts.
+_FREE_WIDTH: dict = {}
 #: Documents written from a kept layout and laid out afresh, in this process (tests, bench).
 STATS = {"reused": 0, "laid_out": 0}
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
@@ -62,8 +65,10 @@ def keep(job, html: str, context: dict, extras, fetcher, document) -> None:
     if key not in _KEPT and len(_KEPT) >= _MAX_KEYS:
         _KEPT.pop(next(iter(_KEPT)))
     kept = _KEPT.setdefault(key, OrderedDict())
-    kept[_shape(job, context)] = Kept(document, html, context, tuple(x.family for x in extras), fetcher)
-    kept.move_to_end(_shape(job, context), last=False)
+    _FREE_WIDTH[key] = _free_width(document, job, context)
+    shape = _shape(job, context)
+    kept[shape] = Kept(document, html, context, tuple(x.family for x in extras), fetcher)
+    kept.move_to_end(shape, last=False)
     while len(kept) > _PER_KEY:
         kept.popitem()
 
@@ -78,11 +83,34 @@ def _shape(job, context: dict) -> tuple:
     widths = fonts.advances(fonts.main_font(job.face, Path(job.cache_dir), job.charset))
     return tuple((name, len(value), sum(widths.get(ord(c), 1_000_000 + ord(c)) for c in value))
                  for name, value in sorted(context.items())
-                 if name != "qr" and isinstance(value, str) and name in _referenced(job.source))
+                 if name != "qr" and isinstance(value, str) and name in _referenced(job.source)
+                 and name not in _FREE_WIDTH.get(key_of(job), ()))
 
 
 def forget() -> None:
     _KEPT.clear()
+    _FREE_WIDTH.clear()
+
+
+def _free_width(document, job, context: dict) -> frozenset[str]:
+    """The printed string values whose every text box ends its single, start-aligned
+    line (see `_trailing`; `_plan` still checks each new width fits)."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    values = {name: value for name, value in context.items()
+              if name != "qr" and isinstance(value, str) and value and name in _referenced(job.source)}
+    holders: dict[str, list] = {name: [] for name in values}
+    for box, block, parent in _boxes(document.pages[0]._page_box):
+        if isinstance(box, TextBox):
+            for name, value in values.items():
+                if value in box.text:
+                    holders[name].append((box, block, parent))
+    free = set()
+    for name, boxes in holders.items():
+        if boxes and all(block is not None and len(block.children) == 1 and box.text.endswith(values[name])
+                         and _trailing(box, block, parent, (0, 0, 0, 0), (0, 0, 0, 0)) for box, block, parent in boxes):
+            free.add(name)
+    return frozenset(free)
 
 
 @lru_cache(maxsize=32)
@@ -105,8 +133,9 @@ def reused_pdf(job, html: str, context: dict, extras, pdf_options: dict) -> byte
     if plan is None:
         return None
     texts, images, title = plan
-    for box, text in texts:
+    for box, text, widening in texts:
         box.text = box.pango_layout.text = text
+        box.width += widening
     for box, image in images:
         box.replacement = image
     kept.document.metadata.title = title
@@ -168,38 +197,57 @@ def _replacer(mapping: dict[str, str]):
     return lambda text: pattern.sub(lambda m: mapping[m.group(0)], text)
 
 
-def _boxes(box, single_line: bool = False):
-    """(box, whether its paragraph is one line) for every box in tree order; absolutely
-    positioned boxes are reached through the placeholders layout leaves for them."""
+def _boxes(box, block=None, parent=None):
+    """(box, its block container of lines, its parent) for every box in tree order;
+    absolutely positioned boxes are reached through the placeholders layout leaves."""
     from weasyprint.formatting_structure import boxes
 
     box = getattr(box, "_box", box)  # weasyprint.layout.absolute.AbsolutePlaceholder
-    yield box, single_line
+    yield box, block, parent
     children = getattr(box, "children", None) or []
     if isinstance(box, boxes.BlockContainerBox) and children and isinstance(children[0], boxes.LineBox):
-        single_line = len(children) == 1
+        block = box
     for child in children:
-        yield from _boxes(child, single_line)
+        yield from _boxes(child, block, box)
+
+
+def _trailing(box, block, parent, old: tuple, new: tuple) -> bool:
+    """Whether `box` may change width from `old` to `new` extent without moving anything:
+    the last box of a start-aligned, left-to-right single line, undecorated, its height
+    and ascent unchanged, still within the line (what follows it is only its own end)."""
+    from weasyprint.formatting_structure.boxes import LineBox
+    from weasyprint.text.ffi import FROM_UNITS
+
+    style = box.style
+    return (isinstance(parent, LineBox) and parent.children[-1] is box and old[:2] == new[:2]
+            and old[3] == new[3] and style["direction"] == "ltr"
+            and style["text_align_all"] in ("start", "left") and style["text_align_last"] in ("auto", "start", "left")
+            and style["text_decoration_line"] == "none"
+            and box.position_x + box.width + (new[2] - old[2]) * FROM_UNITS
+            <= block.content_box_x() + block.width)
 
 
 def _text_swaps(document, texts: dict[str, str], replace, body_text: str):
+    """[(text box, new text, width change in px)], or None."""
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.text.ffi import FROM_UNITS
+
     if not texts:
         return []
-    from weasyprint.formatting_structure.boxes import TextBox
-
     swaps, found = [], 0
-    for box, single_line in _boxes(document.pages[0]._page_box):
+    for box, block, parent in _boxes(document.pages[0]._page_box):
         if not isinstance(box, TextBox):
             continue
         hits = sum(box.text.count(old) for old in texts)
         if not hits:
             continue
-        if not single_line or box.pango_layout.text != box.text:
-            return None
+        if block is None or len(block.children) != 1 or box.pango_layout.text != box.text:
+            return None  # not a whole single-line paragraph
         new = replace(box.text)
-        if _extent(box, new) != _extent(box, box.text):
+        old_extent, new_extent = _extent(box, box.text), _extent(box, new)
+        if new_extent != old_extent and not _trailing(box, block, parent, old_extent, new_extent):
             return None
-        swaps.append((box, new))
+        swaps.append((box, new, (new_extent[2] - old_extent[2]) * FROM_UNITS))
         found += hits
     if found != sum(body_text.count(old) for old in texts):
         return None  # a value split over boxes (or drawn elsewhere): not ours to swap
@@ -234,7 +282,7 @@ def _image_swaps(kept: Kept, qr: tuple[str, str]):
         return None
     old_id = md5(old.encode(), usedforsecurity=False).hexdigest()
     swaps = []
-    for box, _single_line in _boxes(kept.document.pages[0]._page_box):
+    for box, _block, _parent in _boxes(kept.document.pages[0]._page_box):
         if isinstance(box, boxes.ReplacedBox) and getattr(box.replacement, "id", None) == old_id:
             image = get_image_from_uri({}, kept.fetcher, DEFAULT_OPTIONS, new,
                                        orientation=box.style["image_orientation"])

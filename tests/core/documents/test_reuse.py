@@ -18,7 +18,9 @@ pytestmark = NEEDS_POPPLER
 NAMES = ["炼钢厂一号转炉作业区党支部", "炼钢厂二号精炼作业区党支部", "轧钢厂三号热轧作业区党支部",
          "轧钢厂四号冷轧作业区党支部"]
 HONOURS = ["五星级党支部", "四星级党支部", "三星级党支部", "五星级党支部"]
-SERIALS = ["2025-AB3D-EF4H-JK5M", "2025-NQ7R-ST8V-WX9Y", "2025-Z2A3-B4C5-D7E8", "2025-F9G2-H3J4-K5M7"]
+#: 'P' and '6' are wider and narrower than the other letters and digits of UKai: the
+#: serial ends its line, so its width may change (the layout is still reused).
+SERIALS = ["2025-AB3D-EF4H-JK5M", "2025-NP7R-ST6V-WX9Y", "2025-Z2A3-PPC5-D7E8", "2025-F9G2-H3J4-K5M6"]
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def test_certificates_from_a_kept_layout_are_byte_for_byte_fresh_ones(certificat
     jobs = [certificate(n, s, h) for n, s, h in zip(NAMES, SERIALS, HONOURS)]
     before = dict(reuse.STATS)
     pdfs = [render(job) for job in jobs]
-    assert reuse.STATS["reused"] - before["reused"] >= 2  # same shape: not laid out again
+    assert reuse.STATS["reused"] - before["reused"] == 3  # same shape: laid out once
     for job, pdf, name, serial, honour in zip(jobs, pdfs, NAMES, SERIALS, HONOURS):
         text = pdf_text(pdf)
         assert name in text and serial in text and honour in text
