@@ -14,7 +14,9 @@ and only when, the new document's layout is provably the same:
   style, an attribute or another meta field;
 - every text box holding a changed value is a whole single-line paragraph (nothing
   wrapped), and Pango measures the new text to exactly the old extent (width, height,
-  ascent) in that box's own style, with the same extra fallback fonts;
+  ascent) in that box's own style, with the same extra fallback fonts — or, for a box
+  that ends its start-aligned, undecorated line (the serial), only the width differs
+  and the new text still fits: nothing follows it to move;
 - a new QR image has the old one's pixel size (its box has the same size).
 Then every box keeps its position and size, and the PDF written is byte for byte the
 one a fresh layout gives (tested). Anything else is laid out afresh, and is kept in
