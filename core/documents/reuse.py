@@ -131,7 +131,12 @@ def reused_pdf(job, html: str, context: dict, extras, pdf_options: dict) -> byte
     kept = _KEPT.get(key_of(job), {}).get(_shape(job, context))
     if kept is None or kept.extras != tuple(x.family for x in extras):
         return None
-    plan = _plan(kept, job, html, context)
+    try:
+        plan = _plan(kept, job, html, context)
+    except (AttributeError, KeyError, TypeError, IndexError):
+        # The plan reads WeasyPrint's laid-out boxes (tested with WeasyPrint 70): should a
+        # later version lay them out differently, the document is simply laid out afresh.
+        plan = None
     if plan is None:
         return None
     texts, images, title = plan
