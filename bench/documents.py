@@ -14,9 +14,11 @@ SQLite database and instance folder. It measures, in one run:
   full font through fontconfig, a new font configuration each), on a sample,
   extrapolated to N;
 - max_kb: the largest certificate PDF (fonts embedded);
-- decision_500_s: the commendation decision naming 500 branches.
+- decision_500_s: the commendation decision naming 500 branches (with the CPU of one
+  more render of it in this process).
 The machine's load average is printed before and after: on a shared machine the wall
-times grow with it, the CPU seconds much less.
+times grow with it, the CPU seconds much less. So each figure also gives the CPU
+seconds of every process involved and the wall time they make on free cores.
 """
 from __future__ import annotations
 
@@ -88,16 +90,40 @@ def build(session, n: int):
     return branches
 
 
-def naive_seconds(html_pages: list[str]) -> float:
+def naive_seconds(html_pages: list[str]) -> tuple[float, float]:
     """Plain WeasyPrint, one render per certificate: the default URL fetcher and the
-    installed full 楷体 font through fontconfig, a new font configuration each time."""
+    installed full 楷体 font through fontconfig, a new font configuration each time.
+    (wall, CPU) seconds per certificate."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for page in html_pages:
         HTML(string=page).write_pdf(font_config=FontConfiguration())
-    return (time.perf_counter() - started) / len(html_pages)
+    return (time.perf_counter() - started) / len(html_pages), (time.process_time() - cpu) / len(html_pages)
+
+def children_cpu() -> float:
+    """CPU seconds of this process's reaped children (the render workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def render_cpu(session, doc_type, settings) -> float:
+    """CPU seconds of rendering `doc_type`'s paper for 2025 once more, in this process
+    (warm: a first render is not counted): the render workers' share of issuing it."""
+    from datetime import date as date_
+
+    from core.documents import render
+    from core.documents.service import _contexts, render_jobs, template_settings
+    from core.documents.types import IssueRequest
+
+    papers = doc_type.build(session, IssueRequest(doc_type.code, "2025"))
+    tpl = template_settings(session, doc_type, settings.upload_dir)
+    job = render_jobs(doc_type, tpl, settings, _contexts(session, doc_type, papers, tpl, settings, date_.today()))[0]
+    render.render(job)
+    started = time.process_time()
+    render.render(job)
+    return time.process_time() - started
 
 
 def main() -> None:
@@ -143,20 +169,33 @@ def main() -> None:
             warm_s = statistics.median(warm)
             print(f"cold_s={cold_s:.3f}  (starting the render workers included)")
             print(f"warm_s={warm_s:.3f}  (median of {len(warm)}: {', '.join(f'{x:.3f}' for x in warm)})")
+            pool.shutdown()
+            before = children_cpu()
+            one(branches[6])
+            pool.shutdown()  # reap: what starting the workers and one certificate cost them
+            startup_cpu = children_cpu() - before
 
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            one(branches[7])  # workers started and warm again, as before the timed job
+            before = children_cpu()
+            self_before = time.process_time()
             started = time.perf_counter()
             result = issue(session, types, IssueRequest("certificate", "2025"), settings)
             session.commit()
             batch_s = time.perf_counter() - started
+            main_cpu = time.process_time() - self_before
             pool.shutdown()  # reap the workers so their CPU time is counted
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            # The workers' lifetime CPU less their start and the one warm-up certificate.
+            worker_cpu = children_cpu() - before - startup_cpu
             sizes = [len(p) for p in result.pdfs]
+            n = len(sizes)
             rare = sum(1 for d in result.documents if any(c in d.recipient for c in RARE))
-            print(f"batch_{args.certificates}_s={batch_s:.2f}  ({len(result.documents)} certificates, {rare} with rare "
-                  f"characters, {pool.workers()} workers; worker CPU {cpu_s:.1f} s = "
-                  f"{1000 * cpu_s / len(sizes):.1f} ms per certificate)")
+            # On two free cores the workers' CPU splits between them and the issuing
+            # process (building, register rows, files) mostly runs before and after.
+            free_s = worker_cpu / pool.workers() + main_cpu
+            print(f"batch_{args.certificates}_s={batch_s:.2f}  ({n} certificates, {rare} with rare characters, "
+                  f"{pool.workers()} workers; CPU: workers {worker_cpu:.1f} s = {1000 * worker_cpu / n:.1f} ms per "
+                  f"certificate, issuing process {main_cpu:.1f} s, sum {worker_cpu + main_cpu:.1f} s; "
+                  f"expected on {pool.workers()} free cores ≈ {free_s:.1f} s)")
             print(f"max_kb={max(sizes) / 1024:.1f}  mean_kb={statistics.mean(sizes) / 1024:.1f}")
 
             sample = result.documents[: args.sample]
@@ -169,25 +208,28 @@ def main() -> None:
                            issued_on_cn="二〇二六年一月二十日", qr=render.qr_data_url("https://x/verify/" + doc.serial))
                 html = render.render_html(tpl.source, ctx)
                 pages.append(html.replace("<body>", '<body style="font-family: \'AR PL UKai CN\'">'))
-            naive = naive_seconds(pages)
-            print(f"naive_s_per_certificate={naive:.3f}  → {naive * len(sizes):.1f} s for {len(sizes)} on one core "
-                  f"(sample of {len(pages)}; speed-up of the job: {naive * len(sizes) / batch_s:.1f}×)")
+            naive, naive_cpu = naive_seconds(pages)
+            print(f"naive_s_per_certificate={naive:.3f}  (CPU {naive_cpu:.3f} s; sample of {len(pages)}) → "
+                  f"{naive * n:.1f} s for {n} on one core, CPU {naive_cpu * n:.1f} s "
+                  f"(the job's CPU is {(naive_cpu * n) / (worker_cpu + main_cpu):.1f}× less)")
 
-            pool.shutdown()
-            one(branches[0])  # workers warm again
+            one(branches[0])  # workers warm
+            self_before = time.process_time()
             started = time.perf_counter()
             decision = issue(session, types, IssueRequest("decision", "2025"), settings)
             session.commit()
             decision_s = time.perf_counter() - started
-            named = sum(1 for _ in decision.documents)
+            main_cpu = time.process_time() - self_before
+            decision_cpu = render_cpu(session, types["decision"], settings)
             from core.scoring.notice import commendation_list
             count = sum(len(v) for v in commendation_list(session, 2025)[1].values())
             import io
 
             import pypdf
             pages = len(pypdf.PdfReader(io.BytesIO(decision.pdfs[0])).pages)
-            print(f"decision_500_s={decision_s:.2f}  ({count} branches named, {named} decision, {pages} pages, "
-                  f"{len(decision.pdfs[0]) / 1024:.0f} KB)")
+            print(f"decision_500_s={decision_s:.2f}  ({count} branches named, {pages} pages, "
+                  f"{len(decision.pdfs[0]) / 1024:.0f} KB; CPU: the render {decision_cpu:.2f} s (one process), "
+                  f"issuing process {main_cpu:.2f} s; expected on a free core ≈ {decision_cpu + main_cpu:.1f} s)")
             print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             print(f"warm_s={warm_s:.3f} batch_1000_s={batch_s:.2f} max_kb={max(sizes) / 1024:.1f} "
                   f"decision_500_s={decision_s:.2f}")

@@ -211,6 +211,19 @@ def batch_font(face: str, cache_dir: Path, charset: str) -> Path:
     return target
 
 
+@lru_cache(maxsize=8)
+def advances(path: Path) -> dict[int, int]:
+    """code point → advance width (font units) of the font at `path`."""
+    font = _open(path, 0)
+    metrics = font["hmtx"].metrics
+    return {cp: metrics[name][0] for cp, name in font.getBestCmap().items()}
+
+
+def main_font(face: str, cache_dir: Path, charset: str | None) -> Path:
+    """The file a document's main face is embedded from: the batch font or the base subset."""
+    return batch_font(face, cache_dir, charset) if charset is not None else base_font(face, cache_dir)
+
+
 def prepare(cache_dir: Path) -> list[Path]:
     """Build (or find cached) every face's base subset; `make run` calls this."""
     return [base_font(face, cache_dir) for face in FACES]

@@ -21,15 +21,17 @@ Decisions (README, "Documents"):
 from __future__ import annotations
 
 import base64
+import gc
 import html as html_lib
 import re
 import time
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from core.documents import fonts
+from core.documents import fonts, reuse
 
 ORIGIN = "https://starbranch.invalid/"
 #: Replaced in the HTML by the document's font stack (SVG charts name their fonts).
@@ -169,6 +171,21 @@ def _describe(exc: BaseException) -> str:
 
 # ------------------------------------------------------------------ URL fetcher
 
+_FETCHERS: dict = {}
+
+
+def _fetcher(static_dir: str, font_dir: str):
+    """The restricted fetcher for these folders, one per process: it holds no state
+    between documents, and building one (urllib's handlers) cost a millisecond each."""
+    key = (static_dir, font_dir)
+    if key not in _FETCHERS:
+        if len(_FETCHERS) > 16:
+            _FETCHERS.clear()
+        _FETCHERS[key] = _fetcher_class()(static_dir=static_dir, font_dir=font_dir)
+    return _FETCHERS[key]
+
+
+@lru_cache(maxsize=1)
 def _fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -271,7 +288,7 @@ def _font_css(face: str, cache_dir: Path, extras, charset: str | None):
     stacks = font_stacks(face, families, extras)
     rules += [f"html {{ font-family: {stacks['main']}; }}", f".kai {{ font-family: {stacks['kai']}; }}",
               f".ming {{ font-family: {stacks['ming']}; }}"]
-    fetcher = _fetcher_class()(static_dir=str(cache_dir), font_dir=str(cache_dir))
+    fetcher = _fetcher(str(cache_dir), str(cache_dir))
     css = CSS(string="\n".join(rules), font_config=fc, url_fetcher=fetcher)
     if len(_CSS_CACHE) > 256:
         _CSS_CACHE.clear()
@@ -287,16 +304,32 @@ def page_text(html: str) -> str:
 
 
 def render(job: RenderJob) -> bytes:
-    """The PDF of `job`. Raises RenderProblem; never returns a partial PDF."""
+    """The PDF of `job`. Raises RenderProblem; never returns a partial PDF.
+
+    The cyclic garbage collector is paused while WeasyPrint runs: a render allocates
+    tens of thousands of short-lived objects (boxes, styles), and the collections they
+    set off were about a tenth of a certificate's CPU time. The garbage is collected as
+    usual once the collector is back on (nothing is lost; one render's worth at most)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _render(job)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _render(job: RenderJob) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
     contexts = job.contexts or [job.context]
-    parts = []
+    parts, filled = [], []
     for ctx in contexts:
         ctx = dict(ctx)
         if job.qr_url is not None or ctx.get("qr_url"):
             ctx["qr"] = qr_data_url(ctx.get("qr_url") or job.qr_url)
+        filled.append(ctx)
         parts.append(render_html(job.source, ctx))
     html = parts[0] if len(parts) == 1 else _merge(parts)
     cache_dir = Path(job.cache_dir)
@@ -310,17 +343,22 @@ def render(job: RenderJob) -> bytes:
     except fonts.FontError as exc:
         raise RenderProblem("font", f"缺少文书所需的字体文件 {exc}：请运行 make run（或安装 "
                                     f"{' '.join(fonts.PACKAGES)}）。") from None
-    fetcher = _fetcher_class()(static_dir=job.static_dir, font_dir=str(cache_dir))
+    pdf = reuse.reused_pdf(job, html, filled[0], extras, _PDF_OPTIONS)
+    if pdf is not None:
+        return pdf
+    fetcher = _fetcher(job.static_dir, str(cache_dir))
     try:
-        html, styles = _split_styles(html, fc, fetcher)
-        document = HTML(string=html, base_url=ORIGIN + "static/", url_fetcher=fetcher).render(
+        body, styles = _split_styles(html, fc, fetcher)
+        document = HTML(string=body, base_url=ORIGIN + "static/", url_fetcher=fetcher).render(
             stylesheets=[css, *styles], font_config=fc)
     except FatalURLFetchingError as exc:
         url = getattr(exc.__cause__, "args", [""])[0] if exc.__cause__ else str(exc)
         raise RenderProblem("url", f"文书引用了不允许的地址：{url}（只允许本系统的静态文件和 data: 地址）。") from None
     if len(document.pages) > job.max_pages * len(contexts):
         raise RenderProblem("size", f"文书超过 {job.max_pages * len(contexts)} 页，已停止。")
-    return document.write_pdf(**_PDF_OPTIONS)
+    pdf = document.write_pdf(**_PDF_OPTIONS)
+    reuse.keep(job, html, filled[0], extras, fetcher, document)
+    return pdf
 
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)

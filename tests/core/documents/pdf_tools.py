@@ -15,8 +15,10 @@ import pytest
 NEEDS_POPPLER = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make test installs it)")
 
 
-def pdf_text(pdf: bytes) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+def pdf_text(pdf: bytes, layout: bool = False) -> str:
+    """The PDF's text; `layout` keeps each printed line on one line (pdftotext -layout)."""
+    args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + ["-", "-"]
+    out = subprocess.run(args, input=pdf, capture_output=True, check=True)
     return out.stdout.decode("utf-8")
 
 

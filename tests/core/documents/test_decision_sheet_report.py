@@ -66,6 +66,22 @@ def test_decision_of_a_long_list_runs_over_several_pages(graded_year, issue_docs
     assert "轧钢厂第60作业区党支部" in pdf_text(pdf)
 
 
+def test_decision_long_names_wrap_in_their_column_beside_the_honour(graded_year, issue_docs, make_unit, make_branch):
+    """The branch table has a fixed layout (speed): a name too long for one line wraps
+    inside the name column, and its honour stays whole on the name's first line."""
+    unit = make_unit(name="冷轧厂党委")
+    long = make_branch(unit=unit, name="冷轧厂" + "镀锌机组酸洗连轧联合机组" * 4 + "作业区党支部")
+    short = make_branch(unit=unit, name="冷轧厂二号作业区党支部")
+    graded_year({long: 5, short: 4})
+    pdf = issue_docs("decision", "2025").pdfs[0]
+    lines = pdf_text(pdf, layout=True).splitlines()
+    at = next(i for i, line in enumerate(lines) if "冷轧厂镀锌" in line)
+    assert lines[at].rstrip().endswith("五星级党支部")
+    rows = "".join("".join(lines[at:at + 3]).replace("五星级党支部", "", 1).split())
+    assert long.name not in lines[at] and rows.startswith(long.name + "（冷轧厂党委）")  # wrapped, nothing lost
+    assert next(line for line in lines if short.name in line).rstrip().endswith("四星级党支部")
+
+
 def test_decision_refuses_a_list_over_the_limit(monkeypatch, graded_year, issue_docs, branches):
     from core.documents.papers import decision
 

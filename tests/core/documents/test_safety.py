@@ -117,3 +117,41 @@ def test_a_render_past_its_time_limit_is_stopped_and_the_pool_recovers(job):
         pool.render_one(job(slow), timeout=3)
     assert info.value.kind == "timeout" and "时限" in info.value.message
     assert pool.render_one(job("<p>之后</p>")).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("body", ["", '<img src="file:///etc/passwd">'])
+def test_a_render_leaves_the_garbage_collector_on(job, body):
+    """The collector is paused during a render (speed) and back on afterwards, whether
+    the render succeeded or was refused, and stays off if the caller had it off."""
+    import gc
+
+    from core.documents.render import render
+
+    def attempt():
+        try:
+            render(job(body))
+        except RenderProblem:
+            pass
+
+    assert gc.isenabled()
+    attempt()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        attempt()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_restricted_fetcher_is_shared_and_still_refuses_after_serving(job):
+    """One fetcher per process and folders: serving a static file does not open the way
+    for a refused URL in the next document."""
+    from core.documents.render import _fetcher, render
+
+    assert render(job('<link rel="stylesheet" href="app.css">')).startswith(b"%PDF")
+    with pytest.raises(RenderProblem) as info:
+        render(job('<img src="file:///etc/passwd">'))
+    assert info.value.kind == "url"
+    settings = job("").static_dir, job("").cache_dir
+    assert _fetcher(*settings) is _fetcher(*settings)
