@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
+from core.formatting import N_
 from core.auth.models import ROLES, User
 from core.auth.scoping import can_review, unit_ids_in_scope
 from core.honours.models import LEVELS, Honour
@@ -308,5 +309,5 @@ def _user_write(session, actor, row, existing):
 
 USERS = RowImport("users", USER_COLUMNS, _user_identify, _user_compare, _user_write)
 
-KINDS = {"points": (POINTS, "加扣分记录"), "honours": (HONOURS, "荣誉"), "targets": (TARGETS, "目标及进度"),
-         "users": (USERS, "用户")}
+KINDS = {"points": (POINTS, N_("加扣分记录")), "honours": (HONOURS, N_("荣誉")), "targets": (TARGETS, N_("目标及进度")),
+         "users": (USERS, N_("用户"))}

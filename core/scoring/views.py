@@ -17,7 +17,8 @@ from core.auth.access import requires
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
 from core.http_inputs import year_arg
-from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STATUSES, UNVERIFIED_POLICIES, Indicator
+from core.formatting import sep
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, UNVERIFIED_POLICIES, Indicator, ruleset_status_label
 from core.ledger.models import POINT_KINDS, PointRecord
 from core.org.models import CATEGORIES, Branch, OrgNode
 from core.periods.keys import PeriodKey
@@ -185,7 +186,8 @@ def whatif():
     db = get_session()
     form = WhatIfForm()
     rulesets = list(db.scalars(select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())))
-    form.ruleset_id.choices = [(rs.id, f"{rs.name}（{_(RULESET_STATUSES.get(rs.status, rs.status))}）") for rs in rulesets]
+    form.ruleset_id.choices = [(rs.id, f"{rs.name}{sep('open')}{ruleset_status_label(rs.status)}{sep('close')}")
+                               for rs in rulesets]
     closed_years = sorted(db.scalars(select(Period.year).where(Period.kind == "year", Period.status == "closed")),
                           reverse=True)
     if request.method == "GET" and closed_years:
