@@ -4,7 +4,8 @@ user data. Shared by the crawl (tests/core/test_crawl.py) and the browser sweep
 
 What counts as user data, so may stay Chinese on an English page:
 - anything inside an element marked lang="zh-CN" (the `zh` filter marks names so, the
-  a11y work needs it for screen readers; the language switch's "中文" too);
+  a11y work needs it for screen readers; the language switch's "中文" too), and the same
+  text where markup cannot go (the <title>, an aria-label) on that page;
 - text equal to a value stored in the database (names of branches, units, members, users,
   rule sets and indicators, free text people typed): text-only places (attributes,
   <title>, <option>) cannot carry markup, and many names are shown in table cells.
@@ -22,6 +23,7 @@ from html.parser import HTMLParser
 
 #: Han, CJK punctuation (、。「」 and U+3000) and full-width forms (，：（）；).
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
 #: A digit or lowercase word glued to a capitalised English word: "Tier 3Management",
 #: "Q3 2026Total", "ProductionStar" (camel case in codes like "iPhone" is not English UI).
@@ -47,7 +49,7 @@ class UserData:
         """The text without its user data: stored values of two or more characters
         wherever they occur, then any Chinese run that is itself a stored value (a
         one-character unit such as 吨 only so, or it would excuse any word containing it)."""
-        text = text.strip()
+        text = text.strip(" \t\n\r\f\v")
         if not text or text in self._whole:
             return ""
         if self._pattern is not None:
@@ -109,11 +111,15 @@ def _alternation(texts):
 
 
 class _Page(HTMLParser):
-    def __init__(self, user_data: UserData):
+    """Collects the texts shown outside marked user data, and the marked texts: a name
+    marked in the body (a search query, a branch) may recur where no markup can go (the
+    <title>, an aria-label), and counts as user data there too."""
+
+    def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.user_data = user_data
         self.stack: list[tuple[str, bool]] = []     # (tag, exempt)
-        self.leaks: list[str] = []
+        self.shown: list[tuple[str, str]] = []      # (where, text)
+        self.marked: set[str] = set()
 
     def _exempt(self) -> bool:
         return bool(self.stack) and self.stack[-1][1]
@@ -124,9 +130,10 @@ class _Page(HTMLParser):
         exempt = self._exempt() or tag in NOT_SHOWN or tag in USER_TEXT or lang.startswith("zh")
         if not exempt:
             for name in SHOWN_ATTRIBUTES:
-                self._judge(a.get(name), f"[{name}]")
-            if tag == "input" and (a.get("type") or "") in ("submit", "button", "reset"):
-                self._judge(a.get("value"), "[value]")
+                if a.get(name):
+                    self.shown.append((f"[{name}]", a[name]))
+            if tag == "input" and (a.get("type") or "") in ("submit", "button", "reset") and a.get("value"):
+                self.shown.append(("[value]", a["value"]))
         if tag not in VOID:
             self.stack.append((tag, exempt))
 
@@ -144,22 +151,35 @@ class _Page(HTMLParser):
 
     def handle_data(self, data):
         if not self._exempt():
-            where = "<title>" if self.stack and self.stack[-1][0] == "title" else ""
-            self._judge(data, where)
+            self.shown.append(("<title>" if self.stack and self.stack[-1][0] == "title" else "", data))
+        elif CJK.search(data) and self.stack[-1][0] not in NOT_SHOWN:
+            self.marked.add(data.strip(" \t\n\r\f\v"))
 
-    def _judge(self, text, where):
-        if not text:
-            return
-        rest = self.user_data.strip(" ".join(text.split()))
-        if CJK.search(rest):
-            self.leaks.append(f"{where}{' ' if where else ''}{text.strip()[:120]!r}")
-        elif RUN_TOGETHER.search(rest):
-            self.leaks.append(f"{where}{' ' if where else ''}run together: {text.strip()[:120]!r}")
+
+def _judge(where: str, text: str, user_data: UserData, marked: list[str]) -> str | None:
+    # ASCII whitespace only: str.split() would take the ideographic space for a blank
+    rest = user_data.strip(ASCII_SPACE.sub(" ", text))
+    for name in marked:
+        if CJK.search(rest) is None:
+            break
+        rest = rest.replace(name, "\x00")
+    prefix = f"{where} " if where else ""
+    if CJK.search(rest):
+        return f"{prefix}{_shown(text)!r}"
+    if RUN_TOGETHER.search(rest):
+        return f"{prefix}run together: {_shown(text)!r}"
+    return None
+
+
+def _shown(text: str) -> str:
+    return ASCII_SPACE.sub(" ", text).strip(" ")[:120]
 
 
 def leaks(html: str, user_data: UserData) -> list[str]:
     """The texts of an English page that show Chinese outside user data, or words run together."""
-    page = _Page(user_data)
+    page = _Page()
     page.feed(html)
     page.close()
-    return page.leaks
+    marked = sorted((m for m in page.marked if m), key=len, reverse=True)
+    found = (_judge(where, text, user_data, marked) for where, text in page.shown if text.strip())
+    return [f for f in found if f]
