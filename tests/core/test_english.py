@@ -132,6 +132,7 @@ def test_pages_reached_by_form_or_id_speak_english(app, db, demo):  # noqa: F811
 
 def test_refusals_form_errors_and_flashes_speak_english(app, db, demo):  # noqa: F811
     """Bad input in English: the refusal, the marked fields and the flash are English."""
+    from core.auth.models import User
     from core.org.models import Branch
 
     user_data = english_check.UserData.from_database(db)
@@ -144,7 +145,7 @@ def test_refusals_form_errors_and_flashes_speak_english(app, db, demo):  # noqa:
 
     secretary = app.test_client()
     log_in_speaking(secretary, "lg_secretary", "en")
-    branch_id = re.search(r'href="/ledger/branch/(\d+)"', secretary.get("/").get_data(as_text=True)).group(1)
+    branch_id = db.scalar(select(User.branch_id).where(User.username == "lg_secretary"))
     pages["ledger record without date or topic"] = secretary.post(
         f"/ledger/branch/{branch_id}/new", data={"type": "party_lecture", "held_on": "", "topic": ""})
     pages["ledger record with a bad date"] = secretary.post(
