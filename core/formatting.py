@@ -134,7 +134,6 @@ PUNCTUATION = {
     "semicolon": ("；", "; "),
     "comma": ("，", ", "),
     "gap": ("\u3000", "\u2003"),      # the ideographic space between label–value pairs
-    "space": ("", " "),                # between two phrases Chinese writes together
     "open": ("（", " ("),
     "close": ("）", ")"),
 }
