@@ -100,19 +100,21 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_errors(app: Flask) -> None:
+    from core.formatting import N_
+
     def page(code, title, message):
         if is_api_request():
             return {"error": code, "message": message}, code
         return render_template("error.html", code=code, title=title, message=message), code
 
-    app.register_error_handler(404, lambda e: page(404, "页面不存在", "您访问的页面不存在，或您无权查看。"))
-    app.register_error_handler(403, lambda e: page(403, "无权操作", "您没有执行此操作的权限。"))
-    app.register_error_handler(405, lambda e: page(405, "请求方式不允许", "该页面不接受此请求方式。"))
-    app.register_error_handler(413, lambda e: page(413, "文件过大", "上传的文件超过了允许的大小。"))
-    app.register_error_handler(CSRFError, lambda e: page(400, "表单已失效", "表单安全校验失败，请刷新页面后重新提交。"))
+    app.register_error_handler(404, lambda e: page(404, N_("页面不存在"), N_("您访问的页面不存在，或您无权查看。")))
+    app.register_error_handler(403, lambda e: page(403, N_("无权操作"), N_("您没有执行此操作的权限。")))
+    app.register_error_handler(405, lambda e: page(405, N_("请求方式不允许"), N_("该页面不接受此请求方式。")))
+    app.register_error_handler(413, lambda e: page(413, N_("文件过大"), N_("上传的文件超过了允许的大小。")))
+    app.register_error_handler(CSRFError, lambda e: page(400, N_("表单已失效"), N_("表单安全校验失败，请刷新页面后重新提交。")))
 
     @app.errorhandler(500)
     def _server_error(e):
         from core.db import get_session
         get_session().rollback()
-        return page(500, "系统错误", "系统出现错误，已记录，请稍后再试。")
+        return page(500, N_("系统错误"), N_("系统出现错误，已记录，请稍后再试。"))

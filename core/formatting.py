@@ -125,7 +125,50 @@ def zh(text):
     return Markup('<span lang="zh-CN">{}</span>').format(escape(text))
 
 
+#: Punctuation templates put between words: full-width in Chinese, ASCII with spaces in
+#: English ("编码：LT-01" / "Code: LT-01"; "生产类（58）" / "Production (58)"); templates write
+#: {{ sep('colon') }} where the Chinese page had "：".
+PUNCTUATION = {
+    "colon": ("：", ": "),
+    "list": ("、", ", "),
+    "semicolon": ("；", "; "),
+    "comma": ("，", ", "),
+    "gap": ("\u3000", "\u2003"),      # the ideographic space between label–value pairs
+    "open": ("（", " ("),
+    "close": ("）", ")"),
+}
+
+
+def N_(text: str) -> str:
+    """Marks a constant label for the catalog (babel extracts N_ by default) without
+    translating it where it is defined: templates and views translate it when shown."""
+    return text
+
+
+def sep(name: str) -> str:
+    """The punctuation mark `name` in the UI language."""
+    chinese, english = PUNCTUATION[name]
+    return english if _english() else chinese
+
+
+def with_code(name: str, code: str) -> str:
+    """"炼铁厂党委（LT）" / "炼铁厂党委 (LT)": a name with its code, as select options show it."""
+    return f"{name}{sep('open')}{code}{sep('close')}"
+
+
+def zh_lang(text):
+    """The attribute lang="zh-CN" for an element whose whole text is user data (an
+    <option> or a <title>, which cannot hold the span of `zh`), on English pages only."""
+    from markupsafe import Markup
+
+    if text is None or not _HAN.search(str(text)) or not _english():
+        return ""
+    return Markup(' lang="zh-CN"')
+
+
 def register(app) -> None:
+    app.add_template_global(sep, "sep")
+    app.add_template_global(zh_lang, "zh_lang")
     app.add_template_filter(cn_date, "cn_date")
     app.add_template_filter(fmt_points, "points")
     app.add_template_filter(stars, "stars")

@@ -11,8 +11,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 try:  # WTForms >= 3.3 (older versions take (value, label) tuples)
     from wtforms import SelectChoice
 except ImportError:  # pragma: no cover - WTForms 3.1/3.2
-    def SelectChoice(value, label):  # noqa: N802
-        return (value, label)
+    def SelectChoice(value, label, render_kw=None):  # noqa: N802
+        return (value, label, render_kw or {})
 
 
 def options(pairs: Iterable[tuple]) -> list[SelectChoice]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect
 from flask_babel import gettext as _
 
+from core.formatting import sep
+
 
 def refuse_on_form(form, exc) -> None:
     """Put a service refusal on the field it names (``exc.field``), or flash it for the
@@ -97,7 +99,7 @@ def posted_version(form) -> int | None:
 def flash_form_errors(form) -> None:
     """Flash all of a form's field errors as one message (for forms posted from a page
     that does not re-render them)."""
-    flash("；".join(e for errs in form.errors.values() for e in errs), "error")
+    flash(sep("semicolon").join(e for errs in form.errors.values() for e in errs), "error")
 
 
 def toggle_active(db, setter, obj, active: bool, *, name: str, refused, next_url: str):

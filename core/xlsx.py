@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext
 
+from core.formatting import sep
 from core.xlsxwrite import Writer
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -96,7 +97,7 @@ def parse_choice(choices: dict[str, str]):
             return text
         if text in by_label:
             return by_label[text]
-        raise ValueError(gettext("应为以下之一：%(choices)s。", choices="、".join(choices.values())))
+        raise ValueError(gettext("应为以下之一：%(choices)s。", choices=sep("list").join(choices.values())))
     return parse
 
 

@@ -5,8 +5,9 @@
 
 Besides the strings marked in code (`_()`, `gettext`, `lazy_gettext`/`_l`) the catalog
 gets the strings the templates translate dynamically: menu sections and labels (from
-the menu hook of the core and all plugins), role labels and the select-choice labels
-of the forms (core.forms_util.choices_of)."""
+the menu hook of the core and all plugins), role labels, plugin labels and summaries,
+scoring methods and star gates, and the select-choice labels of the forms
+(core.forms_util.choices_of)."""
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,11 @@ def dynamic_strings() -> list[str]:
 
     found += [text for label_and_focus in TIERS.values() for text in label_and_focus]
     found += [m.label for m in registry.manifests.values()]
+    found += [m.summary for m in registry.manifests.values() if m.summary]
+    # scoring methods (indicator kinds) and star gates of the core and the plugins
+    found += [k.label for batch in registry.hook.starbranch_indicator_kinds() for k in batch or ()]
+    found += [g.label for batch in registry.hook.starbranch_star_gates()
+              for g in ((batch or {}).values() if isinstance(batch, dict) else batch or ()) if hasattr(g, "label")]
     from core.forms_util import CHOICE_LABELS  # filled as the views' forms were imported
 
     found += sorted(CHOICE_LABELS)

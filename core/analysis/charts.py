@@ -2,7 +2,8 @@
 (横向比较) and the tier ladder (阶梯), drawn as SVG on the server.
 
 Every chart is self-contained (no external references, no scripts), accessible
-(role="img", aria-label, <title>, <desc>), labelled in Chinese with a CJK font stack,
+(role="img", aria-label, <title>, <desc>), labelled in the UI language (callers pass
+translated titles; names stay Chinese and carry lang="zh-CN" on English pages) with a CJK font stack,
 and deterministic: the same input gives the same bytes, so pages and the later
 WeasyPrint PDFs share it and tests can compare structure.
 
@@ -16,6 +17,8 @@ from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
+
+from core.formatting import _english, sep
 
 FONT_FAMILY = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 #: Series colours: 党建红 first, then restrained greys/blues that print well.
@@ -38,6 +41,23 @@ def _n(x) -> str:
 
 def _t(text) -> str:
     return escape(str(text))
+
+
+def _lang(text) -> str:
+    """lang="zh-CN" for a label with Han characters (a branch name) on an English page."""
+    return ' lang="zh-CN"' if _english() and any("\u3400" <= ch <= "\u9fff" for ch in str(text)) else ""
+
+
+def gettext(text: str) -> str:
+    """flask_babel's gettext where an app is there (pages, documents); the Chinese as
+    written elsewhere (the chart tests draw without an app)."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return text
+    from flask_babel import gettext as translate
+
+    return translate(text)
 
 
 def _val(v) -> float | None:
@@ -65,23 +85,24 @@ def _dash(s: int) -> str:
     return f' stroke-dasharray="{pattern}"' if pattern else ""
 
 
-def data_table(caption: str, header: Sequence[str], rows: Sequence[Sequence], summary: str = "数据表") -> Markup:
+def data_table(caption: str, header: Sequence[str], rows: Sequence[Sequence], summary: str | None = None) -> Markup:
     """The chart's numbers as a table under it, collapsed (<details>): what a screen
-    reader or a keyboard user reads instead of the picture (WCAG 1.1.1). Charts speak
-    Chinese (their labels are data and fixed Chinese text), so they carry lang="zh-CN"
-    and an English page's screen reader switches voice for them."""
-    head = "".join(f'<th scope="col">{_t(h)}</th>' for h in header)
-    body = "".join("<tr>" + "".join((f'<th scope="row">{_t(c)}</th>' if i == 0 else
+    reader or a keyboard user reads instead of the picture (WCAG 1.1.1). Its words are
+    the UI language's; names in it (a branch in a header or row) carry lang="zh-CN" on
+    English pages so a screen reader switches voice for them."""
+    head = "".join(f'<th scope="col"{_lang(h)}>{_t(h)}</th>' for h in header)
+    body = "".join("<tr>" + "".join((f'<th scope="row"{_lang(c)}>{_t(c)}</th>' if i == 0 else
                                      f'<td class="num">{_t("—" if c is None else c)}</td>') for i, c in enumerate(row)) + "</tr>"
                    for row in rows)
-    return Markup(f'<details class="chart-data" lang="zh-CN"><summary>{_t(summary)}</summary><table class="list">'
+    summary = gettext("数据表") if summary is None else summary
+    return Markup(f'<details class="chart-data"><summary>{_t(summary)}</summary><table class="list">'
                   f'<caption>{_t(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>')
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id={quoteattr(chart_id)} '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" lang="zh-CN" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-labelledby="{_t(chart_id)}-title {_t(chart_id)}-desc" aria-label={quoteattr(title)} '
         f'font-family={quoteattr(FONT_FAMILY)} font-size="12">'
         f'<title id="{_t(chart_id)}-title">{_t(title)}</title>'
@@ -98,7 +119,7 @@ def _legend(series_labels: Sequence[str], x: float, y: float, dashed: Sequence[b
         yy = y + i * 18
         out.append(f'<line x1="{_n(x)}" y1="{_n(yy)}" x2="{_n(x + 18)}" y2="{_n(yy)}" '
                    f'stroke="{color}" stroke-width="2.5"{dash}/>')
-        out.append(f'<text x="{_n(x + 24)}" y="{_n(yy + 4)}" fill="{INK}">{_t(label)}</text>')
+        out.append(f'<text x="{_n(x + 24)}" y="{_n(yy + 4)}" fill="{INK}"{_lang(label)}>{_t(label)}</text>')
     out.append("</g>")
     return out
 
@@ -127,7 +148,7 @@ def radar(chart_id: str, axes: Sequence[str], series: Sequence[tuple[str, Sequen
         lx, ly = point(i, 122)
         anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
         body.append(f'<text class="axis-label" x="{_n(lx)}" y="{_n(ly + 4)}" text-anchor="{anchor}" '
-                    f'fill="{INK}">{_t(name)}</text>')
+                    f'fill="{INK}"{_lang(name)}>{_t(name)}</text>')
     body.append(f'<text x="{_n(cx + 3)}" y="{_n(cy - r / 2 - 2)}" fill="{MUTED}" font-size="12">50%</text>')
     body.append("</g>")
     for s, (label, values) in enumerate(series):
@@ -173,7 +194,7 @@ def line_chart(chart_id: str, labels: Sequence[str], series: Sequence[tuple[str,
     for i, label in enumerate(labels):
         if i % every == 0 or i == count - 1:
             body.append(f'<text class="x-label" x="{_n(xpos(i))}" y="{height - bottom + 16}" text-anchor="middle" '
-                        f'fill="{INK}" font-size="12">{_t(label)}</text>')
+                        f'fill="{INK}" font-size="12"{_lang(label)}>{_t(label)}</text>')
     body.append("</g>")
     for s, (label, values) in enumerate(series):
         color = PALETTE[s % len(PALETTE)]
@@ -202,7 +223,7 @@ def line_chart(chart_id: str, labels: Sequence[str], series: Sequence[tuple[str,
         ly = height + 4 + (s // legend_cols) * 18
         legend.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 18}" y2="{ly}" stroke="{color}" stroke-width="2.5"{_dash(s)}/>')
         legend.append(_marker(MARKERS[s % len(MARKERS)], lx + 9, ly, color))
-        legend.append(f'<text x="{lx + 24}" y="{ly + 4}" fill="{INK}">{_t(label)}</text>')
+        legend.append(f'<text x="{lx + 24}" y="{ly + 4}" fill="{INK}"{_lang(label)}>{_t(label)}</text>')
     legend.append("</g>")
     return _svg(chart_id, width, total_h, title, desc, body + legend)
 
@@ -236,9 +257,9 @@ def bar_chart(chart_id: str, labels: Sequence[str], values: Sequence[int | Decim
         mark = i == highlight
         color = PALETTE[0] if mark else "#78909c"
         body.append(f'<rect class="bar{" highlight" if mark else ""}" x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" '
-                    f'height="{_n(h)}" fill="{color}"><title>{_t(label)}：{_t(v)}</title></rect>')
+                    f'height="{_n(h)}" fill="{color}"><title>{_t(label)}{sep("colon")}{_t(v)}</title></rect>')
         body.append(f'<text x="{_n(x + bar_w / 2)}" y="{height - bottom + 14}" text-anchor="middle" '
-                    f'fill="{INK}" font-size="12">{_t(label)}</text>')
+                    f'fill="{INK}" font-size="12"{_lang(label)}>{_t(label)}</text>')
         if mark and highlight_label:
             body.append(f'<text class="marker" x="{_n(x + bar_w / 2)}" y="{_n(y - 6)}" text-anchor="middle" '
                         f'fill="{PALETTE[0]}" font-weight="bold">▼ {_t(highlight_label)}</text>')
@@ -262,8 +283,9 @@ def tier_ladder(chart_id: str, steps: Sequence[tuple[str, str, int]], *, title: 
         pct = Decimal(count * 100) / Decimal(total)
         body.append(f'<rect class="step" x="{_n(x)}" y="{y}" width="{_n(w)}" height="{step_h}" rx="3" fill="{color}"/>')
         body.append(f'<text x="{_n(width / 2)}" y="{y + 19}" text-anchor="middle" fill="#ffffff" font-weight="bold">'
-                    f'{_t(label)}（{_t(stars_text)}）</text>')
+                    f'{_t(label)}{sep("open")}{_t(stars_text)}{sep("close")}</text>')
+        branches = gettext("%(n)s 个支部") % {"n": count}
         body.append(f'<text x="{_n(width / 2)}" y="{y + 37}" text-anchor="middle" fill="#ffffff">'
-                    f'{count} 个支部 · {pct.quantize(Decimal("0.1"))}%</text>')
+                    f'{_t(branches)} · {pct.quantize(Decimal("0.1"))}%</text>')
     body.append("</g>")
     return _svg(chart_id, width, height, title, desc, body)

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from core.analysis import charts, queries
-from core.formatting import QUARTER_NAMES
+from core.formatting import N_, QUARTER_NAMES, _english, cn_period, sep
 from core.indicators.models import INDICES
 from core.org.models import CATEGORIES
 from core.periods.models import Period
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 TREND_MONTHS = 12
 TREND_QUARTERS = 8
 WEAK_POINTS = 3
-TOTAL_LABEL = "总分"
+TOTAL_LABEL = N_("总分")
 
 
 @dataclass
@@ -83,15 +83,23 @@ def _pick_current(history, period_key: str | None):
 
 def _trend(chart_id, rows, weights, title, desc):
     """rows: [(ScoreResult, Period)] oldest first → a line chart of total and indices (%)."""
-    labels = [f"{p.year}年{QUARTER_NAMES[p.number]}季度" if p.kind == "quarter" else
-              f"{p.year % 100:02d}年{p.number}月" for _sr, p in rows]
-    series = [(TOTAL_LABEL, [sr.total for sr, _p in rows])]
+    labels = [_axis_label(p) for _sr, p in rows]
+    series = [(gettext(TOTAL_LABEL), [sr.total for sr, _p in rows])]
     pcts = [queries.index_percentages(sr, weights.get(sr.ruleset_id, {})) for sr, _p in rows]
     for code, name in INDICES.items():
-        series.append((name, [pct[code] for pct in pcts]))
-    table = charts.data_table(title, ["期间"] + [name for name, _v in series],
+        series.append((gettext(name), [pct[code] for pct in pcts]))
+    table = charts.data_table(title, [gettext("期间")] + [name for name, _v in series],
                               [[label] + [_fmt(values[i]) for _n, values in series] for i, label in enumerate(labels)])
-    return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label="得分率 %") + table
+    return charts.line_chart(chart_id, labels, series, title=title, desc=desc, y_label=gettext("得分率 %")) + table
+
+
+def _axis_label(p) -> str:
+    """A trend's x label, short: 2026年第三季度 / 26年3月 (English: Q3 2026 / Mar 2026)."""
+    if _english():
+        return cn_period(p.kind, p.year, p.number)
+    if p.kind == "quarter":
+        return f"{p.year}年{QUARTER_NAMES[p.number]}季度"
+    return f"{p.year % 100:02d}年{p.number}月"
 
 
 def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboard:
@@ -106,11 +114,11 @@ def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboar
     months = [(sr, p) for sr, p in history if p.kind == "month"][:TREND_MONTHS][::-1]
     quarters = [(sr, p) for sr, p in history if p.kind == "quarter"][:TREND_QUARTERS][::-1]
     if months:
-        board.trend_months = _trend("trend-months", months, weights, f"{branch.name}月度得分趋势",
-                                    "近 %d 个月总分与五项指数得分率（占各指数权重的百分比）" % len(months))
+        board.trend_months = _trend("trend-months", months, weights, gettext("%(b)s月度得分趋势", b=branch.name),
+                                    gettext("近 %(n)s 个月总分与五项指数得分率（占各指数权重的百分比）", n=len(months)))
     if quarters:
-        board.trend_quarters = _trend("trend-quarters", quarters, weights, f"{branch.name}季度得分趋势",
-                                      "近 %d 个季度总分与五项指数得分率" % len(quarters))
+        board.trend_quarters = _trend("trend-quarters", quarters, weights, gettext("%(b)s季度得分趋势", b=branch.name),
+                                      gettext("近 %(n)s 个季度总分与五项指数得分率", n=len(quarters)))
     # the latest star and tier, from this window or else the newest quarter/year
     starred = [sr for sr, p in history if sr.stars and (period is None or p.ends_on <= period.ends_on)]
     if result is not None and result.stars:
@@ -129,25 +137,32 @@ def branch_dashboard(session, branch, period_key: str | None = None) -> Dashboar
     stats = queries.category_stats(session, period, result.category)
     board.stats = stats
     board.avg_pct = stats.avg_percent(w)
-    category_label = CATEGORIES.get(result.category, result.category)
-    axes = list(INDICES.values())
-    desc_parts = [f"{INDICES[c]}：本支部 {_fmt(board.pct[c])}%，{category_label}平均 {_fmt(board.avg_pct[c])}%"
-                  for c in INDICES]
+    category_label = gettext(CATEGORIES.get(result.category, result.category))
+    axes = [gettext(name) for name in INDICES.values()]
+    average = gettext("%(c)s平均", c=category_label)
+    desc_parts = [gettext("%(i)s：本支部 %(b)s%%，%(avg)s %(a)s%%", i=gettext(INDICES[c]), b=_fmt(board.pct[c]),
+                          avg=average, a=_fmt(board.avg_pct[c])) for c in INDICES]
     board.radar = charts.radar(
         "radar", axes,
-        [(branch.name, [board.pct[c] for c in INDICES]), (f"{category_label}平均", [board.avg_pct[c] for c in INDICES])],
-        title=f"{branch.name}{period.label}五项堡垒指数雷达图", desc="；".join(desc_parts) + "。") + charts.data_table(
-        f"{branch.name}{period.label}五项堡垒指数得分率（%）", ["指数", branch.name, f"{category_label}平均"],
-        [[INDICES[c], _fmt(board.pct[c]), _fmt(board.avg_pct[c])] for c in INDICES])
+        [(branch.name, [board.pct[c] for c in INDICES]), (average, [board.avg_pct[c] for c in INDICES])],
+        title=gettext("%(b)s %(p)s五项堡垒指数雷达图", b=branch.name, p=period.label),
+        desc=sep("semicolon").join(desc_parts) + gettext("。")) + charts.data_table(
+        gettext("%(b)s %(p)s五项堡垒指数得分率（%%）", b=branch.name, p=period.label),
+        [gettext("指数"), branch.name, average],
+        [[gettext(INDICES[c]), _fmt(board.pct[c]), _fmt(board.avg_pct[c])] for c in INDICES])
     band = queries.band_of(result.total)
+    this_branch = gettext("本支部")
+    distribution_title = gettext("%(p)s%(c)s党支部总分分布", p=period.label, c=category_label)
     board.distribution = charts.bar_chart(
         "distribution", queries.BAND_LABELS, stats.bands,
-        title=f"{period.label}{category_label}党支部总分分布",
-        desc=(f"{category_label}共 {stats.count} 个党支部参评，平均 {_fmt(stats.avg_total)} 分；"
-              f"本支部 {_fmt(result.total)} 分，位于 {queries.BAND_LABELS[band]} 分段，排名第 {result.rank} 名。"),
-        highlight=band, highlight_label="本支部", y_label="支部数") + charts.data_table(
-        f"{period.label}{category_label}党支部总分分布", ["分段", "支部数"],
-        [[label + ("（本支部）" if i == band else ""), n] for i, (label, n) in enumerate(zip(queries.BAND_LABELS, stats.bands))])
+        title=distribution_title,
+        desc=gettext("%(c)s共 %(n)s 个党支部参评，平均 %(avg)s 分；本支部 %(t)s 分，位于 %(band)s 分段，排名第 %(r)s 名。",
+                     c=category_label, n=stats.count, avg=_fmt(stats.avg_total), t=_fmt(result.total),
+                     band=queries.BAND_LABELS[band], r=result.rank),
+        highlight=band, highlight_label=this_branch, y_label=gettext("支部数")) + charts.data_table(
+        distribution_title, [gettext("分段"), gettext("支部数")],
+        [[label + (sep("open") + this_branch + sep("close") if i == band else ""), n]
+         for i, (label, n) in enumerate(zip(queries.BAND_LABELS, stats.bands))])
     weak = [WeakPoint(c, INDICES[c], board.pct[c], board.avg_pct[c]) for c in INDICES
             if board.pct[c] is not None and board.avg_pct[c] is not None and board.pct[c] < board.avg_pct[c]]
     board.weak = sorted(weak, key=lambda wp: (wp.gap, list(INDICES).index(wp.code)))[:WEAK_POINTS]
@@ -193,12 +208,13 @@ def item_view(item) -> dict:
 # ------------------------------------------------------------------ tier ladder
 
 def tier_ladder_chart(counts: dict, title: str):
-    steps = [(TIERS[1][0], "★5", counts.get(1, 0)), (TIERS[2][0], "★4、★3", counts.get(2, 0)),
-             (TIERS[3][0], "★2及以下", counts.get(3, 0))]
+    steps = [(gettext(TIERS[1][0]), "★5", counts.get(1, 0)), (gettext(TIERS[2][0]), "★4" + sep("list") + "★3", counts.get(2, 0)),
+             (gettext(TIERS[3][0]), gettext("★2及以下"), counts.get(3, 0))]
     total = sum(s[2] for s in steps)
-    desc = "；".join(f"{label}（{stars}）{n} 个支部" for label, stars, n in steps) + f"；合计 {total} 个。"
+    desc = sep("semicolon").join(gettext("%(l)s（%(s)s）%(n)s 个支部", l=label, s=stars, n=n) for label, stars, n in steps)
+    desc += sep("semicolon") + gettext("合计 %(n)s 个。", n=total)
     return charts.tier_ladder("tier-ladder", steps, title=title, desc=desc) + charts.data_table(
-        title, ["梯级", "星级", "支部数"], [[label, stars, n] for label, stars, n in steps])
+        title, [gettext("梯级"), gettext("星级"), gettext("支部数")], [[label, stars, n] for label, stars, n in steps])
 
 
 # ------------------------------------------------------------------ annual star report

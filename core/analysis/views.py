@@ -153,7 +153,7 @@ def tiers():
     direction = request.args.get("direction") if request.args.get("direction") in ("up", "down") else None
     if period is not None:
         counts = queries.tier_counts(session, current_user, period.id, filters.unit_id, filters.category)
-        chart = reports.tier_ladder_chart(counts, f"{period.label}阶梯式分层管理梯级分布")
+        chart = reports.tier_ladder_chart(counts, _("%(p)s阶梯式分层管理梯级分布", p=period.label))
         if prev is not None:
             moved = queries.mover_counts(session, current_user, period.id, prev.id, filters.unit_id, filters.category)
             stmt = queries.movers_stmt(current_user, period.id, prev.id, filters.unit_id, filters.category, direction)

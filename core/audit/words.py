@@ -16,7 +16,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.formatting import cn_date
+from core.formatting import cn_date, sep
 
 
 @dataclass(frozen=True)
@@ -189,9 +189,9 @@ def _text(value, field_name: str, names) -> str:
     if field_name in ID_FIELDS and str(value).isdigit():
         return names.get((ID_FIELDS[field_name], str(value)), str(value))
     if isinstance(value, dict):
-        return "；".join(f"{k}：{_text(v, '', names)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
+        return sep("semicolon").join(f"{k}{sep('colon')}{_text(v, '', names)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0])))
     if isinstance(value, list):
-        return "、".join(_text(v, "", names) for v in value) or "—"
+        return sep("list").join(_text(v, "", names) for v in value) or "—"
     if isinstance(value, str) and _ISO_DATE.match(value):
         return cn_date(date.fromisoformat(value))
     return str(value)

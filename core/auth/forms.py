@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from core.forms_util import SelectChoice
+
 #: Shortest password accepted anywhere (users' own and administrators' resets).
 MIN_PASSWORD = 8
 
@@ -21,4 +23,6 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("界面语言"), choices=[("zh_CN", "中文"), ("en", "English")])
+    # each language named in itself, marked so (a screen reader reads 中文 as Chinese)
+    locale = SelectField(_l("界面语言"), choices=[SelectChoice("zh_CN", "中文", render_kw={"lang": "zh-CN"}),
+                                               SelectChoice("en", "English", render_kw={"lang": "en"})])

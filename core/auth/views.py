@@ -40,8 +40,13 @@ def login():
         except LoginRefused as exc:
             form.password.errors.append(str(exc))
         else:
+            chosen = session.get("locale")  # switched on the log-in page itself
             session.clear()  # a fresh session id on login: no fixation
             login_user(user)
+            if chosen in current_app.config["LANGUAGES"] and chosen != user.locale:
+                # the language picked just now wins over the one saved on the account
+                user.locale = chosen
+                db.commit()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 

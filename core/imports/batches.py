@@ -12,6 +12,7 @@ from decimal import Decimal
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
+from core.formatting import N_, sep
 from core.auth.models import ROLES, User
 from core.auth.scoping import can_review, unit_ids_in_scope
 from core.honours.models import LEVELS, Honour
@@ -265,7 +266,7 @@ def _user_identify(session, actor, row):
         func.upper(OrgNode.code).in_(codes), OrgNode.kind == "unit"))} if codes else {}
     missing = [c for c in codes if c not in units]
     if missing:
-        raise RowRefused("二级单位编码", gettext("找不到编码为“%(code)s”的二级单位。", code="、".join(missing)))
+        raise RowRefused("二级单位编码", gettext("找不到编码为“%(code)s”的二级单位。", code=sep("list").join(missing)))
     row["_unit_ids"] = sorted({units[c].id for c in codes})
     row["units"] = "、".join(sorted(units[c].code for c in set(codes)))
     existing = session.scalar(select(User).where(User.username == username))
@@ -308,5 +309,5 @@ def _user_write(session, actor, row, existing):
 
 USERS = RowImport("users", USER_COLUMNS, _user_identify, _user_compare, _user_write)
 
-KINDS = {"points": (POINTS, "加扣分记录"), "honours": (HONOURS, "荣誉"), "targets": (TARGETS, "目标及进度"),
-         "users": (USERS, "用户")}
+KINDS = {"points": (POINTS, N_("加扣分记录")), "honours": (HONOURS, N_("荣誉")), "targets": (TARGETS, N_("目标及进度")),
+         "users": (USERS, N_("用户"))}

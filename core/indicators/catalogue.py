@@ -17,6 +17,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.formatting import sep
 from core.audit.service import record
 from core.indicators.models import DEFAULT_SETTINGS, INDICES, IndexWeight, Indicator, RuleSet, StarBand
 from core.org.models import CATEGORIES
@@ -158,7 +159,7 @@ def validate_weights(rows) -> None:
         missing = [INDICES[i] for i in INDICES if i not in weights]
         if missing:
             raise CatalogueError(gettext("%(category)s缺少以下指数的权重：%(missing)s。",
-                                         category=CATEGORIES[cat], missing='、'.join(missing)))
+                                         category=CATEGORIES[cat], missing=sep("list").join(missing)))
         total = sum(weights.values())
         if total != 100:
             raise CatalogueError(gettext("%(category)s的五项指数权重合计为 %(total)s，应为 100。",
@@ -186,7 +187,7 @@ def validate_bands(rows) -> None:
         bands[stars] = minimum
     missing = [s for s in range(1, 6) if s not in bands]
     if missing:
-        raise CatalogueError(gettext("缺少 %(missing)s 的分段（分段有空缺）。", missing='、'.join(f'{s}星' for s in missing)))
+        raise CatalogueError(gettext("缺少 %(missing)s 的分段（分段有空缺）。", missing=sep("list").join(gettext("%(n)s星", n=s) for s in missing)))
     if bands[1] != 0:
         raise CatalogueError(gettext("1星的最低分须为 0，使分段从 0 分开始覆盖。"))
     for s in range(2, 6):

@@ -75,10 +75,10 @@ class SettingsForm(FlaskForm):
     commendation_ties = SelectField(_l("推先名额并列"), choices=options([
         ("include", _l("并列者全部列入")), ("order", _l("按排名顺序（总分、业绩指数、支部编码）取足名额"))]))
     notice_days = IntegerField(_l("公示期（工作日）"), validators=[InputRequired(_l("请填写")), NumberRange(1, 60)])
-    tg_safety_production = IntegerField(TARGET_GROUPS["safety_production"] + "（%）",
+    tg_safety_production = IntegerField(_l("%(g)s（%%）", g=_l(TARGET_GROUPS["safety_production"])),
                                         validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
-    tg_basic_work = IntegerField(TARGET_GROUPS["basic_work"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
-    tg_key_tasks = IntegerField(TARGET_GROUPS["key_tasks"] + "（%）", validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+    tg_basic_work = IntegerField(_l("%(g)s（%%）", g=_l(TARGET_GROUPS["basic_work"])), validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
+    tg_key_tasks = IntegerField(_l("%(g)s（%%）", g=_l(TARGET_GROUPS["key_tasks"])), validators=[InputRequired(_l("请填写")), NumberRange(0, 100)])
     unverified_policy = SelectField(_l("结账时未审核的人工评分项"), default="refuse",
                                     description=_l("结账页面默认选中的处理方式；选择计分方式时管理员须填写理由，记入审计日志"),
                                     choices=options([("refuse", _l("拒绝结账，先完成审核")),

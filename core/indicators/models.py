@@ -32,6 +32,16 @@ CYCLES = {"month": "月度", "quarter": "季度", "year": "年度"}
 
 RULESET_STATUSES = {"draft": "草稿", "active": "启用", "retired": "停用"}
 
+
+def ruleset_status_label(status: str) -> str:
+    """A rule set's status in the UI language: "启用" is a state here ("Active"), a verb
+    on buttons ("Enable"), hence the context."""
+    from flask_babel import pgettext
+
+    labels = {"draft": pgettext("rule set status", "草稿"), "active": pgettext("rule set status", "启用"),
+              "retired": pgettext("rule set status", "停用")}
+    return labels.get(status, status)
+
 #: Defaults of a rule set's settings (SCORING.md's (cfg) numbers).
 DEFAULT_SETTINGS = {
     "late_factor": "0.5",

@@ -14,7 +14,7 @@ from core.indicators import admin
 from core.indicators.catalogue import CatalogueError, seed_ruleset
 from core.indicators.forms import (BandsForm, CopyRuleSetForm, IndicatorForm, NewRuleSetForm, SettingsForm,
                                    weight_field_name, weights_form_class)
-from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STATUSES, Indicator, RuleSet
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, Indicator, RuleSet, ruleset_status_label
 from core.org.models import CATEGORIES
 from core.periods.models import Period
 from core.plugins.web import MenuItem
@@ -42,7 +42,7 @@ def index():
     db = get_session()
     rulesets = list(db.scalars(select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())))
     used = set(db.scalars(select(Period.ruleset_id).where(Period.status == "closed", Period.ruleset_id.is_not(None))))
-    return render_template("indicators/index.html", rulesets=rulesets, used=used, statuses=RULESET_STATUSES,
+    return render_template("indicators/index.html", rulesets=rulesets, used=used, status_label=ruleset_status_label,
                            new_form=NewRuleSetForm(), copy_form=CopyRuleSetForm())
 
 
@@ -98,7 +98,7 @@ def ruleset(ruleset_id):
     locked_by = admin.closed_period_using(db, rs)
     return render_template("indicators/ruleset.html", rs=rs, weights=weights, locked_by=locked_by,
                            categories=CATEGORIES, indices=INDICES, kinds=INDICATOR_KINDS, cycles=CYCLES,
-                           methods=registered_methods(), statuses=RULESET_STATUSES, copy_form=CopyRuleSetForm())
+                           methods=registered_methods(), status_label=ruleset_status_label, copy_form=CopyRuleSetForm())
 
 
 def _refuse_if_locked(db, rs):
@@ -205,7 +205,7 @@ def settings(ruleset_id):
 def _indicator_form(rs, indicator=None):
     form = IndicatorForm(obj=indicator) if (indicator is not None and request.method == "GET") else IndicatorForm()
     methods = registered_methods()
-    form.method.choices = options((code, label) for code, (label, _p) in methods.items())
+    form.method.choices = options((code, _(label)) for code, (label, _p) in methods.items())
     if indicator is not None and request.method == "GET":
         params = indicator.params or {}
         form.categories.data = indicator.categories or []

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from core.formatting import sep
 from core.ledger.models import ActivityRecord, AppraisalResult
 from core.points import to_cents
 from core.scoring.kinds import EvalContext, IndicatorKind
@@ -191,7 +192,7 @@ def select_appraisal(ctx: EvalContext) -> list:
 def _type_names(types) -> str:
     from flask_babel import gettext
     from core.ledger.models import ACTIVITY_TYPES
-    return "、".join(gettext(ACTIVITY_TYPES.get(t, t)) for t in types or [])
+    return sep("list").join(gettext(ACTIVITY_TYPES.get(t, t)) for t in types or [])
 
 
 def describe_ledger_count(ev: dict, ind, ruleset) -> str:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.formatting import N_
 from core.db import Base, utcnow
 from core.points import PointsType
 
@@ -28,7 +29,7 @@ DEFAULT_FREQUENCY = {
     "appraisal": "year",
     "life_meeting": "year",
 }
-APPRAISAL_RESULTS = {"excellent": "优秀", "qualified": "合格", "basic": "基本合格", "unqualified": "不合格"}
+APPRAISAL_RESULTS = {"excellent": N_("优秀"), "qualified": N_("合格"), "basic": N_("基本合格"), "unqualified": N_("不合格")}
 POINT_KINDS = {"bonus": "加分", "deduction": "扣分", "veto": "否决"}
 
 

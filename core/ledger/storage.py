@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask_babel import gettext
 
+from core.formatting import sep
+
 #: Magic bytes per extension family. Office zip formats are also opened to check the
 #: part that makes them a Word or Excel file (a renamed .zip is not a .docx).
 _PDF = b"%PDF-"
@@ -119,7 +121,7 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int, extensions) -> C
     allowed = [e.lower() for e in extensions]
     if ext not in allowed:
         raise UploadRefused(gettext("不允许上传该类型的文件（.%(ext)s）；允许的类型：%(allowed)s。",
-                                    ext=ext or gettext("无扩展名"), allowed='、'.join(allowed)))
+                                    ext=ext or gettext("无扩展名"), allowed=sep("list").join(allowed)))
     if not data:
         raise UploadRefused(gettext("文件为空。"))
     if len(data) > max_bytes:

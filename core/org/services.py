@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
 from core.audit.service import diff, record, snapshot
+from core.formatting import with_code
 from core.auth.scoping import can_keep_ledger, can_review, unit_ids_in_scope
 from core.org.unit_follow import follow_branches
 from core.org.models import CATEGORIES, GENDERS, MEMBER_STATUSES, Branch, Member, MemberTransfer, OrgNode
@@ -98,7 +99,7 @@ def parent_nodes_for(session: Session, user) -> list[OrgNode]:
 
 
 def node_label(node: OrgNode) -> str:
-    return f"{node.name}（{node.code}）"
+    return with_code(node.name, node.code)
 
 
 # ---------------------------------------------------------------- nodes (units, general branches)

@@ -16,6 +16,7 @@ from core.auth.scoping import (get_branch_or_404, get_member_or_404, visible_bra
                                visible_units)
 from core.db import get_session
 from core.forms_util import options
+from core.formatting import with_code
 from core.org import importing, services
 from core.org.forms import BranchForm, MemberForm, NodeForm, TransferForm
 from core.org.models import CATEGORIES, MEMBER_STATUSES, NODE_KINDS, Branch, Member, OrgNode
@@ -65,7 +66,7 @@ def _scope_units(db):
 
 def _node_parent_choices(db, exclude_id=None):
     nodes = db.scalars(select(OrgNode).where(OrgNode.active.is_(True)).order_by(OrgNode.unit_id, OrgNode.code))
-    return options([("", _("（无）"))] + [(str(n.id), f"{n.kind_label} · {services.node_label(n)}")
+    return options([("", _("（无）"))] + [(str(n.id), f"{_(n.kind_label)} · {services.node_label(n)}")
                                           for n in nodes if n.id != exclude_id])
 
 
@@ -175,7 +176,7 @@ def branches_export():
 
 
 def _parent_choices(db):
-    return options((str(n.id), f"{n.kind_label} · {services.node_label(n)}")
+    return options((str(n.id), f"{_(n.kind_label)} · {services.node_label(n)}")
                    for n in services.parent_nodes_for(db, current_user))
 
 
@@ -354,7 +355,7 @@ def member_transfer(member_id):
         abort(404)
     form = TransferForm()
     targets = services.transfer_targets(db, current_user, member)
-    form.to_branch_id.choices = options((str(b.id), f"{b.name}（{b.code}）") for b in targets)
+    form.to_branch_id.choices = options((str(b.id), with_code(b.name, b.code)) for b in targets)
     if request.method == "GET":
         form.version.data = member.version
         form.transferred_on.data = date.today()

@@ -69,6 +69,7 @@ Views and forms
 - `choices_of`: WTForms choices from a code → label mapping.
 - `options`: WTForms choices from (value, label) pairs (lazy labels kept lazy).
 - `cn_date`: a date as 2026年11月24日 (also the template filter `cn_date`).
+- `N_`, `sep`, `with_code`: mark a constant label for the catalog; punctuation and "name（code）" in the UI language.
 - `year_arg`: a year from the query string, bounded to what the platform holds.
 - `today`: the app's today (core/clock.py; tests and demos may freeze it).
 
@@ -175,7 +176,7 @@ from core.imports.plan import CellChange, ImportRefused, Plan as ImportPlan, Row
 from core.imports.reader import Percent, open_book
 from core.imports.table import Noted, Problems, code_key, data_sheets, gc_paused, normalise, read_table, round_note
 from core.imports.web import Importer, import_flow
-from core.formatting import cn_date
+from core.formatting import N_, cn_date, sep, with_code
 from core.forms_util import choices_of, options
 from core.indicators.admin import ensure_editable as ensure_ruleset_editable
 from core.indicators.catalogue import CatalogueError, active_ruleset
@@ -221,7 +222,7 @@ __all__ = [
     "authenticated_by_token", "visible_members",
     # views and forms
     "paginate", "Page", "attempt", "get_or_404", "refuse_on_form", "flash_form_errors", "choices_of", "options",
-    "cn_date", "year_arg", "today",
+    "cn_date", "N_", "sep", "with_code", "year_arg", "today",
     # scoring
     "IndicatorKind", "EvalContext", "EvalRow", "StarGate", "canonical_json", "round_div", "as_bigint", "clamp_int",
     "fixed_text", "padded_text", "unindexed", "json_text", "JsonInt", "JsonStr", "to_points", "to_cents",

@@ -5,6 +5,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core.formatting import sep
 from core.audit.service import record
 from core.plugins.manager import PluginRegistry
 from core.plugins.models import UnitPlugin
@@ -52,7 +53,7 @@ def disable(session: Session, registry: PluginRegistry, *, unit_id: int, name: s
     have = enabled_plugins(session, unit_id)
     blocking = sorted(registry.dependents_of(name) & have)
     if blocking:
-        labels = "、".join(registry.manifests[b].label for b in blocking)
+        labels = sep("list").join(gettext(registry.manifests[b].label) for b in blocking)
         raise PluginError(gettext("无法停用：本单位已启用的插件 %(labels)s 依赖它，请先停用这些插件。", labels=labels))
     if name not in have:
         return

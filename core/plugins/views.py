@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
+from core.formatting import sep
 from core.auth.access import requires
 from core.db import get_session
 from core.forms_util import options
@@ -68,14 +69,14 @@ def toggle():
                 flash(str(message), "error")
         return _page(), 400  # refused, nothing written
     unit_id, name = int(form.unit_id.data), form.plugin.data
-    label = registry.manifests[name].label
+    label = _(registry.manifests[name].label)
     try:
         if form.action.data == "enable":
             added = service.enable(db, registry, unit_id=unit_id, name=name, actor=current_user)
-            extra = [registry.manifests[n].label for n in added if n != name]
+            extra = [_(registry.manifests[n].label) for n in added if n != name]
             message = _("已启用：%(p)s", p=label)
             if extra:
-                message += _("（同时启用依赖插件：%(d)s）", d="、".join(extra))
+                message += _("（同时启用依赖插件：%(d)s）", d=sep("list").join(extra))
         else:
             service.disable(db, registry, unit_id=unit_id, name=name, actor=current_user)
             message = _("已停用：%(p)s", p=label)

@@ -35,6 +35,7 @@ from flask_babel import gettext
 from sqlalchemy import Integer, Select, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from core.formatting import sep
 from core.indicators.models import INDICES, Indicator, RuleSet
 from core.ledger.models import PointRecord
 from core.org.models import Branch
@@ -300,7 +301,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         from core.org.models import CATEGORIES
         from core.scoring.errors import ScoringError
         raise ScoringError(gettext("考核细则“%(name)s”缺少以下支部类别的指数权重：%(missing)s。",
-                                   name=ruleset.name, missing='、'.join(CATEGORIES.get(c, c) for c in missing)))
+                                   name=ruleset.name, missing=sep("list").join(gettext(CATEGORIES.get(c, c)) for c in missing)))
     memos: dict = defaultdict(dict)  # per category: its weights are part of the inputs
     money = Money()
     empty: dict = {}

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.audit.service import record
 from core.db import utcnow
-from core.formatting import cn_date
+from core.formatting import cn_date, sep
 from core.indicators.catalogue import active_ruleset
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
@@ -93,7 +93,7 @@ def check_close_order(session: Session, pk: PeriodKey) -> None:
         closed = _closed_keys(session, [c.key for c in children])
         open_ = [c for c in children if c.key not in closed]
         if open_:
-            names = '、'.join(c.label for c in open_)
+            names = sep("list").join(c.label for c in open_)
             if pk.kind == "quarter":
                 raise CloseOrderError(gettext("%(pk)s的以下月份尚未结账：%(open)s；请先结账这些月份。",
                                               pk=pk.label, open=names))

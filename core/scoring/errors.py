@@ -13,7 +13,10 @@ class NoActiveRuleSet(ScoringError):
     """The window's year has no active rule set (考核细则)."""
 
     def __init__(self, year: int):
-        super().__init__(f"{year}年度没有启用的考核细则，请先在指标库中启用一套细则（或运行 starbranch ruleset seed {year}）。")
+        from flask_babel import gettext
+
+        super().__init__(gettext("%(y)s年度没有启用的考核细则，请先在指标库中启用一套细则（或运行 starbranch ruleset seed %(y)s）。",
+                                 y=year))
         self.year = year
 
 

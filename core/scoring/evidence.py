@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 
 def raw(evidence: dict | None) -> str:
     """The fallback: key=value pairs joined by '；' (groups and other nested dicts as is)."""
-    return "；".join(f"{k}={v}" for k, v in sorted((evidence or {}).items()))
+    from core.formatting import sep
+
+    return sep("semicolon").join(f"{k}={v}" for k, v in sorted((evidence or {}).items()))
 
 
 def describe(evidence: dict | None, indicator, ruleset, kinds: dict) -> str:

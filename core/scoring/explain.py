@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from flask_babel import gettext
 
+from core.formatting import cn_date
 from core.indicators.models import CYCLES, INDICES
 from core.periods.keys import PeriodKey
 from core.points import ZERO, to_points
@@ -153,7 +154,7 @@ def star_facts(result, ruleset, window: PeriodKey, *, previous_star: int | None,
             else:
                 lines.append(gettext("%(l)s 星门槛：%(n)s。", l=level, n=gettext(gate.label)))
     for r in veto_records:
-        lines.append(gettext("否决记录：%(d)s %(reason)s。", d=f"{r.dated.year}年{r.dated.month}月{r.dated.day}日",
+        lines.append(gettext("否决记录：%(d)s %(reason)s。", d=cn_date(r.dated),
                              reason=r.reason))
     for step in notes.get("steps") or []:
         rule = step.get("rule")

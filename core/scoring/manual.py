@@ -36,6 +36,7 @@ from flask_babel import gettext
 from sqlalchemy import Integer, and_, func, insert, literal, select, type_coerce, union_all, update
 from sqlalchemy.orm import Session
 
+from core.formatting import sep
 from core.audit.service import record
 from core.db import utcnow
 from core.indicators.models import UNVERIFIED_POLICIES, Indicator
@@ -88,7 +89,7 @@ class UnverifiedSummary:
 
 def _first_units(summary: UnverifiedSummary, shown: int = 8) -> str:
     lines = summary.lines()
-    text = "；".join(lines[:shown])
+    text = sep("semicolon").join(lines[:shown])
     if len(lines) > shown:
         text += gettext("；等 %(n)s 个单位", n=len(lines))
     return text

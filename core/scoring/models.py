@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
+from core.formatting import N_
 from core.points import PointsType
 
 #: Tier ladder (阶梯式分层管理): tier → (label, management focus).
@@ -135,8 +136,8 @@ class ScoreResult(Base):
         return {k: getattr(self, k) for k in ("team", "management", "performance", "brand", "service")}
 
 
-NOTICE_STATUSES = {"open": "公示中", "final": "已确定", "cancelled": "已撤销"}
-OBJECTION_STATUSES = {"open": "待处理", "upheld": "异议成立", "rejected": "异议不成立"}
+NOTICE_STATUSES = {"open": N_("公示中"), "final": N_("已确定"), "cancelled": N_("已撤销")}
+OBJECTION_STATUSES = {"open": N_("待处理"), "upheld": N_("异议成立"), "rejected": N_("异议不成立")}
 #: How an objection reached the organisation department.
 OBJECTION_CHANNELS = {"online": "网上提交", "letter": "来信", "phone": "来电", "in_person": "来访"}
 CORRECTION_STATUSES = {"open": "更正中", "done": "已更正"}

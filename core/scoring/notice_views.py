@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from core.formatting import sep
 from core.auth.access import requires
 from core.auth.models import User
 from core.auth.scoping import visible_branches
@@ -152,7 +153,7 @@ def _page(year: int, *, start_form=None, objection_form=None, correction_form=No
         start_form=start_form, objection_form=objection_form, query=query,
         hits=_search_hits(db, period, query) if can_object else [],
         correction_form=correction_form or _correction_form(db, year, rounds), pending=pending,
-        pending_branch=pending_branch, labels=lambda keys: "、".join(PeriodKey.parse(k).label for k in keys),
+        pending_branch=pending_branch, labels=lambda keys: sep("list").join(PeriodKey.parse(k).label for k in keys),
         history=corrections.corrections_of_year(db, year), users=users,
         proportion_effect=_proportion_effect(db, period, ruleset) if graded else []), status
 
@@ -256,7 +257,7 @@ def notice_correct(year):
     if not done:
         return _page(year, correction_form=form, status=400)
     return _done(year, _("已重新开启：%(keys)s。请更正后点击“完成更正并重新结账”。",
-                         keys="、".join(PeriodKey.parse(k).label for k in c.reopened)))
+                         keys=sep("list").join(PeriodKey.parse(k).label for k in c.reopened)))
 
 
 @bp.route("/notice/<int:year>/corrections/<int:correction_id>/finish", methods=["POST"])

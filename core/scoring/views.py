@@ -17,7 +17,8 @@ from core.auth.access import requires
 from core.auth.scoping import can_keep_ledger, can_review, get_branch_or_404, visible_branches
 from core.db import get_session
 from core.http_inputs import year_arg
-from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, RULESET_STATUSES, UNVERIFIED_POLICIES, Indicator
+from core.formatting import sep
+from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, UNVERIFIED_POLICIES, Indicator, ruleset_status_label
 from core.ledger.models import POINT_KINDS, PointRecord
 from core.org.models import CATEGORIES, Branch, OrgNode
 from core.periods.keys import PeriodKey
@@ -132,7 +133,7 @@ def close(key):
         if result.already_closed:
             flash(_("%(p)s 已经结账，未作任何更改。", p=pk.label), "info")
         else:
-            stars = "，".join(f"{s}星 {n} 个" for s, n in sorted(result.stars.items(), reverse=True) if s)
+            stars = sep("comma").join(_("%(s)s星 %(n)s 个", s=s, n=n) for s, n in sorted(result.stars.items(), reverse=True) if s)
             flash(_("%(p)s 已结账锁定：评分 %(e)s 项，%(r)s 个党支部出结果。%(s)s", p=pk.label, e=result.evaluations,
                     r=result.results, s=stars), "success")
             if result.unverified_policy:
@@ -168,7 +169,7 @@ def recompute(key):
                 e=result.evaluations, r=result.results), "success")
         if result.not_due:
             flash(_("以下期间尚未结束，其评分项显示为“未到期”，不计入试算结果：%(k)s。",
-                    k="、".join(PeriodKey.parse(k).label for k in result.not_due)), "info")
+                    k=sep("list").join(PeriodKey.parse(k).label for k in result.not_due)), "info")
         if result.unverified:
             flash(_("%(n)s 项已到期的人工评分项尚未审核，试算暂按 0 分计；结账前须完成审核或由管理员选择处理方式。",
                     n=result.unverified), "info")
@@ -185,7 +186,8 @@ def whatif():
     db = get_session()
     form = WhatIfForm()
     rulesets = list(db.scalars(select(RuleSet).order_by(RuleSet.year.desc(), RuleSet.version.desc())))
-    form.ruleset_id.choices = [(rs.id, f"{rs.name}（{_(RULESET_STATUSES.get(rs.status, rs.status))}）") for rs in rulesets]
+    form.ruleset_id.choices = [(rs.id, f"{rs.name}{sep('open')}{ruleset_status_label(rs.status)}{sep('close')}")
+                               for rs in rulesets]
     closed_years = sorted(db.scalars(select(Period.year).where(Period.kind == "year", Period.status == "closed")),
                           reverse=True)
     if request.method == "GET" and closed_years:
@@ -239,7 +241,7 @@ def explain_notes(notes: dict | None) -> list[str]:
     if notes.get("no_evaluations"):
         lines.append(_("本期没有任何评分项。"))
     if notes.get("rescaled"):
-        names = "、".join(_(INDICES.get(i, i)) for i in notes["rescaled"])
+        names = sep("list").join(_(INDICES.get(i, i)) for i in notes["rescaled"])
         lines.append(_("以下指数本期无评分项，其权重按比例分摊给其他指数：%(n)s。", n=names))
     if "clamped_from" in notes:
         lines.append(_("计算得分 %(t)s 超出 0–100，按边界计。", t=notes["clamped_from"]))

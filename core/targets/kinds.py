@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from sqlalchemy import Text, and_, case, cast, func, literal, select
 
+from core.formatting import sep
 from core.points import to_cents
 from core.scoring.bulk import canonical_json
 from core.scoring.kinds import EvalContext, IndicatorKind
@@ -134,7 +135,7 @@ def describe_target(ev: dict, ind, ruleset) -> str:
                              group=gettext(TARGET_GROUPS.get(code, code)), w=g["weight"], e=g["earned"],
                              p=g["points"], r=ratio))
     if parts:
-        text += "；".join(parts) + gettext("。无到期目标的分组不计，其权重按比例分给其他分组。")
+        text += sep("semicolon").join(parts) + gettext("。无到期目标的分组不计，其权重按比例分给其他分组。")
     return text
 
 

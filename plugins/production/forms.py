@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.plugins.api import choices_of
+from core.plugins.api import choices_of, sep
 from plugins.production.models import ACCEPTANCE_RULES, ACCEPTANCE_STATUSES, DIRECTIONS, SEVERITIES
 
 
@@ -51,9 +52,9 @@ def month_entry_form(measures, can_plan: bool, formdata=None, **kwargs):
 
     for m in measures:
         if can_plan:
-            setattr(F, f"plan_{m.id}", DecimalField(f"{m.slot_label}·{_l('计划')}（{m.unit}）", places=None,
+            setattr(F, f"plan_{m.id}", DecimalField(f"{gettext(m.slot_label)}·{gettext('计划')}{sep('open')}{m.unit}{sep('close')}", places=None,
                                                     validators=[Optional(), NumberRange(min=0)]))
-        setattr(F, f"actual_{m.id}", DecimalField(f"{m.slot_label}·{_l('实绩')}（{m.unit}）", places=None,
+        setattr(F, f"actual_{m.id}", DecimalField(f"{gettext(m.slot_label)}·{gettext('实绩')}{sep('open')}{m.unit}{sep('close')}", places=None,
                                                   validators=[Optional(), NumberRange(min=0)]))
     return F(formdata=formdata, **kwargs)
 

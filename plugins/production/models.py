@@ -15,10 +15,10 @@ from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from core.plugins.api import Base, PointsType, utcnow
+from core.plugins.api import N_, Base, PointsType, utcnow
 
 #: The four measures of the category standard, slot code → Chinese name.
-SLOTS = {"output": "产量", "cost": "成本", "quality": "质量", "safety": "安全"}
+SLOTS = {"output": N_("产量"), "cost": N_("成本"), "quality": N_("质量"), "safety": N_("安全")}
 DIRECTIONS = {"higher": "越高越好", "lower": "越低越好"}
 #: What counts when a key measure was not accepted at the quarterly acceptance.
 ACCEPTANCE_RULES = {

@@ -51,7 +51,7 @@ def window_rows(session, branch, key: PeriodKey) -> list[dict]:
     for m in measures:
         plan, actual = figures.get((branch.id, m.id), (None, None))
         colour, label, text = light(m.direction, m.floor, plan, actual)
-        rows.append({"label": f"{m.slot_label}·{m.name}", "unit": m.unit, "plan": plan, "actual": actual,
+        rows.append({"label": f"{_(m.slot_label)}·{m.name}", "unit": m.unit, "plan": plan, "actual": actual,
                      "attainment": text, "light": colour, "light_label": label})
     return rows
 

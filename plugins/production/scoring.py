@@ -52,7 +52,7 @@ from sqlalchemy import BigInteger, Integer, Text, and_, case, cast, false, func,
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from core.plugins.api import (Branch, EvalContext, IndicatorKind, as_bigint, canonical_json, div_half_up, fixed_text,
+from core.plugins.api import (Branch, sep, EvalContext, IndicatorKind, as_bigint, canonical_json, div_half_up, fixed_text,
                               padded_text, round_div, to_cents, unindexed)
 from plugins.production.measures import METHOD, PLUGIN
 from plugins.production.models import Acceptance, Actual, Measure, Plan, Setting
@@ -478,7 +478,7 @@ def describe(ev: dict, ind, ruleset) -> str:
         parts.append(gettext("按公式应得 %(c)s 分", c=ev["computed"]))
     if ev.get("note") and ev["note"] != _NOTE_MISSING:
         parts.append(gettext(ev["note"]))
-    return "；".join(parts) + gettext("。")
+    return sep("semicolon").join(parts) + gettext("。")
 
 
 KIND = IndicatorKind(method=METHOD, label="生产经营指标（计划与实绩）", evaluate=None, plugin=PLUGIN,

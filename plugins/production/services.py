@@ -169,7 +169,7 @@ def check_entries(session: Session, actor, entries: list[Entry], *, field_names:
         if e.actual is not None and e.plan is None and (b.id, m.id, e.month) not in planned:
             errors.append(EntryError(e.ref, names["month"],
                                      gettext("%(month)s 没有“%(m)s”的计划，不能填报实绩；请先下达该月计划。", month=month_key(e.month),
-                                             m=m.slot_label), "no_plan"))
+                                             m=gettext(m.slot_label)), "no_plan"))
     return resolved, errors
 
 
@@ -384,7 +384,7 @@ def accept_all(session: Session, actor, unit_id: int, quarter: str, branch_ids, 
             raise ProductionError(gettext("例外项不属于本单位的关键指标。"))
         if not (comment or "").strip():
             raise ProductionError(gettext("%(b)s的%(m)s标为不通过，必须填写意见。", b=branches[b].name,
-                                          m=by_id[m].slot_label))
+                                          m=gettext(by_id[m].slot_label)))
     accepted = rejected = 0
     for (b, m), (plan, actual) in sorted(figures.items()):
         measure = by_id.get(m)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.plugins.api import (CATEGORIES, Branch, Importer, MenuItem, PeriodKey, PeriodLocked, can_keep_ledger, can_review,
+from core.plugins.api import (CATEGORIES, N_, sep, Branch, Importer, MenuItem, PeriodKey, PeriodLocked, can_keep_ledger, can_review,
                               get_branch_or_404, get_session, get_unit_or_404, import_flow, paginate, plugin_blueprint,
                               requires, units_enabled_in_scope, visible_branches, writer_required, xlsx_response,
                               year_arg)
@@ -114,7 +114,7 @@ def add_incident(branch_id):
     form = forms.IncidentForm()
     if not form.validate():
         for name, errs in form.errors.items():
-            flash(_("%(field)s：%(errors)s", field=getattr(form, name).label.text, errors="；".join(errs)), "error")
+            flash(_("%(field)s：%(errors)s", field=getattr(form, name).label.text, errors=sep("semicolon").join(errs)), "error")
         return redirect(url_for(".branch", branch_id=b.id))
     try:
         incident = services.record_incident(session, current_user, b, occurred_on=form.occurred_on.data,
@@ -193,11 +193,11 @@ def acceptance(unit_id):
                 flash(str(exc), "error")
             else:
                 session.commit()
-                flash(_("已记录 %(b)s 的%(m)s验收结论。", b=b.name, m=measure.slot_label), "success")
+                flash(_("已记录 %(b)s 的%(m)s验收结论。", b=b.name, m=_(measure.slot_label)), "success")
                 closed = services.closed_months(session, quarter.key)
                 if closed and services.get_setting(session, quarter.year).acceptance_rule != "computed":
                     flash(_("%(m)s已结账：验收结论须在这些月份重新开启并重新结账后才计入其得分。",
-                            m="、".join(closed)), "warning")
+                            m=sep("list").join(closed)), "warning")
         else:
             flash(_("请选择验收结论。"), "error")
         return redirect(url_for(".acceptance", unit_id=unit.id, quarter=quarter.key))
@@ -243,7 +243,7 @@ def _accept_all(session, unit, quarter):
 @writer_required
 def import_page():
     return import_flow(Importer(
-        "production", "生产经营计划与实绩", plan_import, apply_import, url_for(".import_template"),
+        "production", N_("生产经营计划与实绩"), plan_import, apply_import, url_for(".import_template"),
         url_for(".import_page"),
         hint=_("每月一张工作表，名称为月份（如 2026-03）；列：支部编码、支部名称（仅核对）、指标（产量/成本/质量/安全）、"
                "计划、实绩。模板已按您可填报的支部和指标预先列出所选月份的各行，只需填写数字。"), template_month=True))

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from plugins.typical_staff._core import Panel, is_enabled
+from plugins.typical_staff._core import Panel, is_enabled, sep
 from plugins.typical_staff.models import PLUGIN, Campaign, Declaration
 
 
@@ -19,6 +19,6 @@ def branch_panel(session, branch) -> Panel | None:
     honours = session.execute(select(Declaration.name, Campaign.year).join(Campaign, Campaign.id == Declaration.campaign_id)
                               .where(Declaration.branch_id == branch.id, Declaration.status == "selected")
                               .order_by(Campaign.year.desc())).all()
-    text = "、".join(f"{name}（{year}）" for name, year in honours)
+    text = sep("list").join(f"{name}{sep('open')}{year}{sep('close')}" for name, year in honours)
     html = render_template("typical_staff/panel.html", rows=rows, honours=text)
     return Panel(title=_("最美一线员工"), html=html, plugin=PLUGIN)

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from plugins.typical_staff import notifications, rights
 from plugins.typical_staff._core import (
+    sep,
     Branch, Member, UploadRefused, audit, branch_clause, check_upload, is_enabled, new_stored_name, notice_window,
     remove_file, utcnow, write_file)
 from plugins.typical_staff.models import (
@@ -102,7 +103,7 @@ def update_campaign(session: Session, actor, campaign: Campaign, *, categories, 
     used = set(session.scalars(select(DeedCategory.name).join(Declaration, Declaration.category_id == DeedCategory.id)
                                .where(DeedCategory.campaign_id == campaign.id)))
     dropped = sorted(used - set(names))
-    _require(not dropped, _("事迹类别 %(names)s 已有申报使用，不能删除。", names="、".join(dropped)))
+    _require(not dropped, _("事迹类别 %(names)s 已有申报使用，不能删除。", names=sep("list").join(dropped)))
     old = {k: getattr(campaign, k) for k in CAMPAIGN_FIELDS} | {"categories": [c.name for c in campaign.categories]}
     for k in CAMPAIGN_FIELDS:
         setattr(campaign, k, values[k])

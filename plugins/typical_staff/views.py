@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from plugins.typical_staff import forms, rights, services
 from plugins.typical_staff._core import (
+    sep,
     Branch, Member, MenuItem, OrgNode, User, file_path, get_session, options, paginate, plugin_blueprint, requires,
     today, units_enabled_in_scope, visible_branches, visible_members)
 from plugins.typical_staff.models import (
@@ -34,7 +35,7 @@ def upload_dir() -> str:
 
 def _flash_errors(form) -> None:
     for name, errs in form.errors.items():
-        flash(_("%(field)s：%(errors)s", field=getattr(form, name).label.text, errors="；".join(errs)), "error")
+        flash(_("%(field)s：%(errors)s", field=getattr(form, name).label.text, errors=sep("semicolon").join(errs)), "error")
 
 
 def _campaign_or_404(campaign_id: int, *, drafts=False) -> Campaign:

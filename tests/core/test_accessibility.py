@@ -172,7 +172,7 @@ def test_trend_series_differ_by_dash_and_marker_and_text_is_at_least_12px():
     assert sizes and min(sizes) >= 12
     assert "#777777" not in svg
     table = str(charts.data_table("趋势", ["期间", "总分"], [["1月", "80.00"], ["2月", None]]))
-    assert table.startswith('<details class="chart-data" lang="zh-CN">') and "<caption>趋势</caption>" in table and "—" in table
+    assert table.startswith('<details class="chart-data">') and "<caption>趋势</caption>" in table and "—" in table
 
 
 def test_no_page_of_the_crawl_has_two_controls_with_one_name(app, db, demo):  # noqa: F811

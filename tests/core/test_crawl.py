@@ -2,7 +2,10 @@
 every link within the app from the home page, in Chinese and in English, and fail on
 any 5xx, any template error (they raise in tests) and any page slower than a generous
 bound. Each route is opened at most a few times (its first ids from the demo), so the
-crawl stays bounded while reaching every page the menus and pages link to."""
+crawl stays bounded while reaching every page the menus and pages link to.
+
+The English crawl is also the English sweep (issue #16): every English page it opens
+must show no Chinese outside user data (tests/core/english_check.py says what that is)."""
 from __future__ import annotations
 
 import re
@@ -16,6 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from core.org import demodata
 from core.scoring.demo_periods import close_demo_periods
+from tests.core import english_check
 
 HREF = re.compile(r'href="(/[^"]*)"')
 #: Never followed: leaving the session, or downloads of many MB the crawl need not fetch.
@@ -101,20 +105,34 @@ def _crawl(app, client, seen_endpoints: Counter, failures: list, slow: list, on_
     return walk(app, admit, visit)
 
 
+def log_in_speaking(client, username, language):
+    """Log in, then choose the language (a log-in takes the user's saved language)."""
+    r = client.post("/login", data={"username": username, "password": ROLES[username]})
+    assert r.status_code == 302, (username, r.get_data(as_text=True)[:300])
+    client.post(f"/language/{language}")
+
+
 def test_every_page_reachable_by_every_role_answers_in_both_languages(app, db, demo):
-    failures, slow, report = [], [], {}
-    for username, password in ROLES.items():
+    failures, slow, report, chinese = [], [], {}, {}
+    user_data = english_check.UserData.from_database(db)
+
+    def sweep(url, html):
+        found = english_check.leaks(html, user_data)
+        if found:
+            chinese[url] = found
+
+    for username in ROLES:
         for language in ("zh_CN", "en"):
             client = app.test_client()
-            client.post(f"/language/{language}")
-            r = client.post("/login", data={"username": username, "password": password})
-            assert r.status_code == 302, (username, r.get_data(as_text=True)[:300])
+            log_in_speaking(client, username, language)
             seen = Counter()
-            pages = _crawl(app, client, seen, failures, slow)
+            pages = _crawl(app, client, seen, failures, slow, on_page=sweep if language == "en" else None)
             report[(username, language)] = (pages, len(seen))
     print("crawl (role, language) → (pages, endpoints):", report)
     assert failures == [], failures
     assert slow == [], slow
+    assert chinese == {}, f"{len(chinese)} English pages show Chinese outside user data:\n" + "\n".join(
+        f"{url}: {'; '.join(texts)}" for url, texts in sorted(chinese.items()))
     admin_endpoints = report[("admin", "zh_CN")][1]
     assert admin_endpoints >= 40, "the admin's crawl must reach the platform's pages"
     assert report[("lg_secretary", "zh_CN")][1] >= 10

@@ -62,6 +62,16 @@ def test_user_language_is_remembered_on_the_account(client, db, make_user, login
     assert "Log out" in client.get("/").get_data(as_text=True)
 
 
+def test_language_chosen_on_the_login_page_wins_over_the_saved_one(client, db, make_user, login):
+    user = make_user("admin")
+    assert user.locale == "zh_CN"
+    client.post("/language/en")
+    login(user)
+    assert "Log out" in client.get("/").get_data(as_text=True)
+    db.refresh(user)
+    assert user.locale == "en"
+
+
 def test_unknown_language_is_ignored(client):
     client.post("/language/xx")
     assert "登录" in client.get("/login").get_data(as_text=True)
