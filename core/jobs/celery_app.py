@@ -35,7 +35,10 @@ def init_celery(app) -> Celery:
         timezone=app.config.get("TIME_ZONE") or "Asia/Shanghai",
         # `celery -A core.jobs.worker beat`: one tick runs whatever scheduled step is due
         # (core.notifications.schedule); the steps themselves are configured by admins.
-        beat_schedule={"starbranch-tick": {"task": "notifications.tick", "schedule": 600.0}},
+        # `jobs.recover` sends again the tasks of jobs a broker restart lost (core.jobs.recovery).
+        beat_schedule={"starbranch-tick": {"task": "notifications.tick", "schedule": 600.0},
+                       "starbranch-jobs-recover": {"task": "jobs.recover",
+                                                   "schedule": float(app.config.get("JOB_RECOVER_SECONDS") or 300)}},
     )
     celery.set_default()
     app.extensions["celery"] = celery

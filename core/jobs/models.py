@@ -58,6 +58,9 @@ class Job(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The last sign of life: when it was queued (or re-sent by a recovery) or a step was
+    #: done. An active job silent for longer than JOB_STALL_SECONDS is stalled.
+    beat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def is_active(self) -> bool:

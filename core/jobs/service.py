@@ -52,8 +52,9 @@ def _drop_pending(session, previous_transaction) -> None:
 
 
 def create_job(session: Session, kind: str, *, target: str = "", total: int = 0, params=None, actor=None) -> Job:
+    now = utcnow()
     job = Job(id=uuid.uuid4().hex, kind=kind, target=target, status="queued", total=total, done=0,
-              params=params or {}, created_by=getattr(actor, "id", None), created_at=utcnow())
+              params=params or {}, created_by=getattr(actor, "id", None), created_at=now, beat_at=now)
     session.add(job)
     session.flush()
     return job
@@ -76,6 +77,7 @@ def step_done(session: Session, job_id: str, key: str, data: dict | None = None)
     job = session.get(Job, job_id)
     if job is not None:
         job.done = session.scalar(select(func.count()).select_from(JobStep).where(JobStep.job_id == job_id))
+        job.beat_at = utcnow()
         if job.status == "queued":
             job.status = "running"
 
@@ -84,6 +86,7 @@ def finish_job(session: Session, job_id: str, result: dict) -> None:
     job = session.get(Job, job_id)
     if job is not None:
         job.status, job.result, job.finished_at = "done", result, utcnow()
+        job.beat_at = job.finished_at
         job.done = max(job.done, job.total)
 
 
@@ -93,6 +96,19 @@ def fail_job(session: Session, job_id: str, error: str) -> None:
     if job is not None and job.status != "done":
         job.status, job.error, job.finished_at = "failed", error[:4000], utcnow()
         session.commit()
+
+
+def send_or_fail(session: Session, job_id: str, task, *args) -> None:
+    """Send the committed job's task (core.jobs.queueing.send); when the broker cannot be
+    reached, mark the job failed with the reason (committed) and raise QueueUnavailable."""
+    from core.jobs.queueing import QueueUnavailable, could_not_queue_message, send
+
+    try:
+        send(task, job_id, *args)
+    except QueueUnavailable as exc:
+        session.rollback()
+        fail_job(session, job_id, f"{could_not_queue_message()}（{exc}）")
+        raise
 
 
 def run_or_fail(job_id: str, fn):
