@@ -61,6 +61,8 @@ class Job(Base):
     #: The last sign of life: when it was queued (or re-sent by a recovery) or a step was
     #: done. An active job silent for longer than JOB_STALL_SECONDS is stalled.
     beat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: How many times a worker started the job (an import: only the latest attempt commits).
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:

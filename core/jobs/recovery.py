@@ -89,7 +89,7 @@ def _resend_job(session: Session, job: Job) -> None:
         from core.jobs.tasks import export_task
         send(export_task, job.id)
     elif job.kind == "import":
-        from core.imports.jobs import import_task
+        from core.imports.tasks import import_task
         send(import_task, job.id)
     elif job.kind == "close":
         from core.jobs.queueing import QueueUnavailable, broker_errors

@@ -54,10 +54,30 @@ def _drop_pending(session, previous_transaction) -> None:
 def create_job(session: Session, kind: str, *, target: str = "", total: int = 0, params=None, actor=None) -> Job:
     now = utcnow()
     job = Job(id=uuid.uuid4().hex, kind=kind, target=target, status="queued", total=total, done=0,
-              params=params or {}, created_by=getattr(actor, "id", None), created_at=now, beat_at=now)
+              params=params or {}, created_by=getattr(actor, "id", None), created_at=now, beat_at=now, attempt=0)
     session.add(job)
     session.flush()
     return job
+
+
+def claim(session: Session, job_id: str) -> int | None:
+    """Start an attempt at a queued or running job: its number, or None when the job is
+    finished or gone (a message delivered twice then does nothing). Committed."""
+    from sqlalchemy import update
+
+    attempt = session.execute(
+        update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .values(status="running", attempt=Job.attempt + 1, beat_at=utcnow())
+        .returning(Job.attempt)).scalar()
+    session.commit()
+    return attempt
+
+
+def still_latest(session: Session, job_id: str, attempt: int) -> bool:
+    """This attempt is still the job's latest and the job active; the row stays locked
+    until the commit, so no newer attempt claims it in between."""
+    row = session.execute(select(Job.attempt, Job.status).where(Job.id == job_id).with_for_update()).one_or_none()
+    return row is not None and row.attempt == attempt and row.status in ACTIVE
 
 
 def active_job(session: Session, kind: str, target: str) -> Job | None:

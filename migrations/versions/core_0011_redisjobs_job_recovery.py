@@ -21,6 +21,7 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('beat_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('attempt', sa.Integer(), server_default='0', nullable=False))
     with op.batch_alter_table('document_jobs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempt', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('beat_at', sa.DateTime(), nullable=True))
@@ -31,4 +32,5 @@ def downgrade() -> None:
         batch_op.drop_column('beat_at')
         batch_op.drop_column('attempt')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_column('attempt')
         batch_op.drop_column('beat_at')
