@@ -26,6 +26,10 @@ def init_celery(app) -> Celery:
         task_eager_propagates=True,
         task_acks_late=True,  # a worker killed mid-task: the task is redelivered
         task_reject_on_worker_lost=True,
+        # A task running when the broker goes away goes on and commits its work (the job
+        # row is the result); cancelling it (Celery 6's default) would count on a
+        # redelivery that a Redis restarted without persistence cannot make.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_prefetch_multiplier=1,
         task_default_queue=app.config.get("CELERY_QUEUE") or "celery",
         broker_transport_options={"visibility_timeout": int(app.config.get("CELERY_VISIBILITY_TIMEOUT") or 3600)},
