@@ -140,3 +140,21 @@ def test_every_import_page_registers_its_importer_for_workers(app):
 
     kinds = ("points", "honours", "targets", "users", "branches", "members", "production")
     assert [k for k in kinds if job_importer(app, k) is None] == []
+
+
+@pytest.mark.config(BROKER)
+def test_a_lost_import_job_is_sent_again_and_imports_once(app, db, client, login, reviewer, sent):
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from core.jobs.recovery import recover
+
+    login(reviewer)
+    start(client, ROWS)
+    job = db.get(Job, sent[0])
+    job.beat_at = utcnow() - timedelta(minutes=10)  # its message went with a Redis restart
+    db.commit()
+    assert [s.id for s in recover(db, seconds=60)] == [job.id] and sent == [job.id, job.id]
+    run_import(db, app, job.id)
+    run_import(db, app, job.id)  # had the first message survived after all: nothing twice
+    assert points(db) == 3 and db.get(Job, job.id).status == "done"

@@ -1,0 +1,56 @@
+"""Recovery of jobs whose message a broker lost (core.jobs.recovery): a fanned-out close
+whose chord vanished is found stalled and sent again, ends with the in-process close's
+results, and is not sent a second time once done."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core.db import utcnow
+from core.jobs.models import Job
+from core.jobs.recovery import recover, stalled_jobs
+from core.scoring import fanout
+from core.scoring.models import ScoreResult
+from tests.core.jobs.test_jobs_pages_cli import chord_here, scene  # noqa: F401 (fixtures)
+from tests.core.scoring.conftest import add_record, make_ruleset, registry  # noqa: F401 (fixtures)
+
+
+def test_a_close_whose_chord_was_lost_is_sent_again_and_ends_once(db, scene, chord_here):  # noqa: F811
+    job = fanout.start_close(db, "2026-01", dispatch=lambda *args: None)  # the message never arrives
+    db.commit()
+    assert stalled_jobs(db, seconds=60) == []  # just queued: not stalled yet
+    job.beat_at = utcnow() - timedelta(minutes=10)
+    db.commit()
+    assert [s.id for s in recover(db, seconds=60)] == [job.id]
+    assert chord_here.sent == [job.id]
+    chord_here.run()  # the workers run the re-sent chord
+    db.expire_all()
+    job = db.get(Job, job.id)
+    assert job.status == "done" and job.done == job.total == 2
+    assert db.scalar(select(func.count(ScoreResult.id))) == 2
+    assert recover(db, seconds=0) == [] and chord_here.sent == [job.id]
+
+
+def test_a_running_close_with_a_recent_step_is_left_alone(db, scene, chord_here, registry):  # noqa: F811
+    job = fanout.start_close(db, "2026-01", dispatch=lambda *args: None)
+    db.commit()
+    fanout.close_unit(db, job.id, "2026-01", scene[0].id, registry)
+    db.commit()
+    job.created_at = utcnow() - timedelta(hours=1)  # old job, but a unit was done just now
+    db.commit()
+    assert recover(db, seconds=60) == [] and chord_here.sent == []
+
+
+def test_a_lost_export_is_sent_again_to_its_own_task(db, monkeypatch):
+    from core.jobs.service import create_job
+    from core.jobs.tasks import export_task
+
+    sent = []
+    monkeypatch.setattr(export_task, "apply_async", lambda args=(), kwargs=None, **options: sent.append(args[0]))
+    job = create_job(db, "export", target="排名", total=1, params={"export": "rankings", "args": {}, "user_id": 1})
+    job.beat_at = utcnow() - timedelta(minutes=10)
+    db.commit()
+    assert [s.kind for s in recover(db, seconds=60)] == ["export"] and sent == [job.id]
+    db.expire_all()
+    assert db.get(Job, job.id).beat_at > utcnow() - timedelta(minutes=1)  # waits a full stall period again
