@@ -51,3 +51,17 @@ def send(task, *args, **kwargs):
         return task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except broker_errors() as exc:
         raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def ensure_broker(app) -> None:
+    """Raise QueueUnavailable at once when the broker cannot be reached (with no broker:
+    nothing to check). For work sent by a path that would otherwise wait for the result
+    backend's own retries (~20 s) before failing — a chord, which needs that backend."""
+    celery = app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        return
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0.2, interval_step=0.2, timeout=2)
+    except broker_errors() as exc:
+        raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import utcnow
@@ -54,3 +55,53 @@ def test_a_lost_export_is_sent_again_to_its_own_task(db, monkeypatch):
     assert [s.kind for s in recover(db, seconds=60)] == ["export"] and sent == [job.id]
     db.expire_all()
     assert db.get(Job, job.id).beat_at > utcnow() - timedelta(minutes=1)  # waits a full stall period again
+
+
+@pytest.mark.config({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_RESULT_BACKEND": "redis://127.0.0.1:1/0"})
+def test_a_close_whose_chord_cannot_be_sent_fails_its_job_and_can_be_asked_again(db, client, login, make_user,
+                                                                                scene, chord_here,  # noqa: F811
+                                                                                monkeypatch):
+    from core.periods.models import Period
+
+    def broker_down(*args):
+        from kombu.exceptions import OperationalError
+        raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    from core.jobs import queueing
+
+    chord_here_send = fanout.send_chord
+    fanout.send_chord = broker_down
+    monkeypatch.setattr(queueing, "ensure_broker", lambda app: None)  # Redis dies after the check
+    try:
+        login(make_user("admin"))
+        r = client.post("/scoring/periods/2026-01/close")
+    finally:
+        fanout.send_chord = chord_here_send
+    assert r.status_code == 302 and r.headers["Location"].endswith("/scoring/periods/2026-01/close")
+    assert "任务未能排队" in client.get(r.headers["Location"]).get_data(as_text=True)
+    job = db.scalar(select(Job))
+    assert job.status == "failed" and "Connection refused" in job.error
+    assert db.scalar(select(Period).where(Period.key == "2026-01")).status != "closed"
+    r = client.post("/scoring/periods/2026-01/close")  # the broker back: the failed job holds no lock
+    assert "/jobs/" in r.headers["Location"] and len(chord_here.sent) == 1
+
+
+@pytest.mark.config({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_RESULT_BACKEND": "redis://127.0.0.1:1/0"})
+def test_a_close_asked_with_no_broker_listening_is_refused_at_once(db, client, login, make_user, scene):
+    import time
+
+    login(make_user("admin"))
+    t0 = time.monotonic()
+    r = client.post("/scoring/periods/2026-01/close")  # the real broker check: connection refused
+    assert time.monotonic() - t0 < 10
+    assert r.status_code == 302 and "任务未能排队" in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert db.scalar(select(func.count(Job.id))) == 0
+
+
+@pytest.mark.config({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_RESULT_BACKEND": "redis://127.0.0.1:1/0"})
+def test_cli_close_with_no_broker_listening_says_so(app, db, scene):
+    from core.scoring.commands import close_cmd
+
+    r = app.test_cli_runner().invoke(close_cmd, ["2026-01"])
+    assert r.exit_code == 1 and "消息队列无法连接" in r.output and "--in-process" in r.output
+    assert db.scalar(select(func.count(Job.id))) == 0
