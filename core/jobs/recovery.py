@@ -8,9 +8,10 @@ Decisions (README, "Jobs — when Redis stops"):
   queued, started, a chunk or step done) is older than JOB_STALL_SECONDS is *stalled*.
 - `recover` sends a stalled job's task again (bulk documents, exports, imports, the
   close's chord). That is safe because every task is idempotent: a bulk issue claims its
-  job and only its latest attempt commits documents (core.documents.bulk); an export or
-  an import checks its job is still active under a row lock and writes in one
-  transaction; a close unit's step row is written with its work. A job re-sent while it
+  job and only its latest attempt commits documents (core.documents.bulk); an import
+  does the same with its rows (core.imports.jobs), in one transaction; an export does
+  nothing for a finished job, and two copies at once only build the same file twice;
+  a close unit's step row is written with its work. A job re-sent while it
   was only slow costs a second message, never a second set of rows.
 - It runs from the beat schedule (task `jobs.recover`, every JOB_RECOVER_SECONDS) and
   from `starbranch jobs recover`; `starbranch jobs status` and the job pages mark
