@@ -35,6 +35,10 @@ ENV_KEYS = {
     "STARBRANCH_LDAP_BIND_DN": "LDAP_BIND_DN",
     "STARBRANCH_LDAP_BIND_PASSWORD": "LDAP_BIND_PASSWORD",
     "STARBRANCH_LDAP_TIMEOUT": "LDAP_TIMEOUT",
+    "STARBRANCH_JOB_STALL_SECONDS": "JOB_STALL_SECONDS",
+    "STARBRANCH_JOB_RECOVER_SECONDS": "JOB_RECOVER_SECONDS",
+    "STARBRANCH_IMPORT_JOB_ROWS": "IMPORT_JOB_ROWS",
+    "STARBRANCH_EXPORT_JOB_ROWS": "EXPORT_JOB_ROWS",
 }
 
 #: A production secret key must be at least this long (bytes).
@@ -65,6 +69,14 @@ def default_config(instance_path: str | os.PathLike) -> dict:
         #: Active branches per task of a close fanned out to workers (core.scoring.fanout):
         #: the close's statements run once per batch, so fewer, larger tasks cost less.
         "CLOSE_BATCH_BRANCHES": 5000,
+        #: A queued or running job silent this long (seconds) is stalled: the recovery
+        #: (beat every JOB_RECOVER_SECONDS, `starbranch jobs recover`) sends it again.
+        "JOB_STALL_SECONDS": 300,
+        "JOB_RECOVER_SECONDS": 300,
+        #: With a broker, an import applying more rows than this (or an export of more
+        #: rows than EXPORT_JOB_ROWS) runs as a job with a progress page.
+        "IMPORT_JOB_ROWS": 5000,
+        "EXPORT_JOB_ROWS": 5000,
         "UPLOAD_DIR": str(instance / "uploads"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
@@ -107,6 +119,8 @@ def load_config(instance_path, overrides: dict | None = None) -> dict:
     for env, key in ENV_KEYS.items():
         if os.environ.get(env):
             config[key] = os.environ[env]
+    for key in ("JOB_STALL_SECONDS", "JOB_RECOVER_SECONDS", "IMPORT_JOB_ROWS", "EXPORT_JOB_ROWS"):
+        config[key] = int(config[key])
     if isinstance(config["PLUGINS"], str):
         config["PLUGINS"] = [p.strip() for p in config["PLUGINS"].split(",") if p.strip()]
     config.update(overrides or {})

@@ -122,6 +122,12 @@ class DocumentJob(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: How many times a worker started the job (1 normally; more after a recovery re-sent
+    #: it). A run only commits its documents while it is the latest attempt.
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The last sign of life: when it was queued, started or finished a chunk. A queued or
+    #: running job silent for longer than JOB_STALL_SECONDS is stalled (core.jobs.recovery).
+    beat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     @property
     def status_label(self) -> str:

@@ -17,6 +17,8 @@ from core.documents.forms import BulkForm, IssueForm, RevokeForm, TemplateForm
 from core.documents.models import DocumentJob, IssuedDocument
 from core.documents.render import RenderProblem
 from core.documents.types import DocumentRefused, IssueRequest, document_types
+from core.jobs.queueing import QueueUnavailable, could_not_queue_message
+from core.jobs.recovery import is_stalled
 from core.org.models import Branch
 from core.plugins.web import MenuItem, plugins_enabled_in_scope
 from core.views_util import get_or_404, posted_version
@@ -169,7 +171,11 @@ def bulk_issue():
                           output=form.output.data, actor=current_user)
     job.total = total
     session.commit()
-    bulk.start(job, current_user.id)
+    try:
+        bulk.start(job, current_user.id)
+    except QueueUnavailable:
+        flash(could_not_queue_message(), "error")
+        return register(bulk_form=form), 503
     return redirect(url_for("documents.job", job_id=job.id))
 
 
@@ -186,7 +192,7 @@ def job(job_id):
     session = get_session()
     session.expire_all()
     job = _job_or_404(job_id)
-    return render_template("documents/job.html", job=job, types=_types())
+    return render_template("documents/job.html", job=job, types=_types(), stalled=is_stalled(job, current_app))
 
 
 @bp.route("/documents/jobs/<int:job_id>/download")

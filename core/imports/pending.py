@@ -6,7 +6,10 @@ cancel it, for that kind, within IMPORT_PENDING_MINUTES (default 30); expired up
 are removed whenever a new one is stored. Nothing about the upload is in the session
 cookie but the token. The rows the preview parsed are kept beside the file (pickled,
 signed with HMAC-SHA256 under SECRET_KEY and refused when the signature does not match),
-so the apply does not parse a 100,000-row file a second time."""
+so the apply does not parse a 100,000-row file a second time. An apply that runs as a job
+(core.imports.jobs) takes the upload over: its files move to UPLOAD_DIR/import-jobs/<job>
+(out of the expiry's reach while the job waits in the queue) and are removed when the job
+ends."""
 from __future__ import annotations
 
 import hashlib
@@ -35,6 +38,8 @@ class Pending:
     created: float
     data: bytes
     memo: dict | None = None
+    #: Rows the preview covered (new, changed and unchanged).
+    rows: int = 0
 
 
 def _dir() -> Path:
@@ -69,7 +74,8 @@ def _signature(blob: bytes) -> bytes:
     return hmac.new(str(current_app.config["SECRET_KEY"]).encode(), blob, hashlib.sha256).digest()
 
 
-def store(kind: str, user_id: int | None, filename: str, data: bytes, digest: str, memo: dict | None = None) -> str:
+def store(kind: str, user_id: int | None, filename: str, data: bytes, digest: str, memo: dict | None = None,
+          rows: int = 0) -> str:
     purge_expired()
     token = secrets.token_urlsafe(24)
     base = _dir() / token
@@ -78,7 +84,7 @@ def store(kind: str, user_id: int | None, filename: str, data: bytes, digest: st
         blob = pickle.dumps(memo, protocol=pickle.HIGHEST_PROTOCOL)
         base.with_suffix(".memo").write_bytes(_signature(blob) + blob)
     base.with_suffix(".json").write_text(json.dumps({"kind": kind, "user_id": user_id, "filename": filename,
-                                                     "digest": digest, "created": time.time()}))
+                                                     "digest": digest, "created": time.time(), "rows": rows}))
     return token
 
 
@@ -97,8 +103,12 @@ def load(token: str, kind: str, user_id: int | None) -> Pending | None:
     if time.time() - meta.get("created", 0) > _ttl():
         discard(token)
         return None
-    return Pending(token, kind, user_id, meta.get("filename", ""), meta.get("digest", ""), meta["created"], data,
-                   _memo(base.with_suffix(".memo")))
+    return _pending(token, base, meta, data)
+
+
+def _pending(token: str, base: Path, meta: dict, data: bytes) -> Pending:
+    return Pending(token, meta.get("kind", ""), meta.get("user_id"), meta.get("filename", ""), meta.get("digest", ""),
+                   meta.get("created", 0), data, _memo(base.with_suffix(".memo")), int(meta.get("rows") or 0))
 
 
 def _memo(path: Path) -> dict | None:
@@ -118,5 +128,47 @@ def discard(token: str) -> None:
     for suffix in (".json", ".bin", ".memo"):
         try:
             os.unlink(_dir() / (token + suffix))
+        except OSError:
+            pass
+
+
+_JOB = re.compile(r"^[0-9a-f]{32}$")
+_SUFFIXES = (".json", ".bin", ".memo")
+
+
+def _job_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "import-jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def hand_over(token: str, job_id: str) -> None:
+    """Move the upload `token` to the job `job_id` (the caller loaded it: it exists)."""
+    for suffix in _SUFFIXES:
+        try:
+            os.replace(_dir() / (token + suffix), _job_dir() / (job_id + suffix))
+        except FileNotFoundError:  # no .memo for a file that was not memoised
+            pass
+
+
+def load_handed(job_id: str) -> Pending | None:
+    """The upload handed over to the job, or None."""
+    if not _JOB.match(job_id or ""):
+        return None
+    base = _job_dir() / job_id
+    try:
+        meta = json.loads(base.with_suffix(".json").read_text())
+        data = base.with_suffix(".bin").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return _pending(job_id, base, meta, data)
+
+
+def discard_handed(job_id: str) -> None:
+    if not _JOB.match(job_id or ""):
+        return
+    for suffix in _SUFFIXES:
+        try:
+            os.unlink(_job_dir() / (job_id + suffix))
         except OSError:
             pass

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from core.auth.access import requires
 from core.imports.batches import KINDS
+from core.imports.jobs import register_importer
 from core.imports.rowwise import apply_rows, plan_rows
 from core.imports.web import Importer, import_flow
 from core.plugins.web import MenuItem
@@ -40,9 +41,19 @@ def index():
 def page(kind):
     _allowed(kind)
     spec, label = KINDS[kind]
-    return import_flow(Importer(kind, label, lambda s, b, actor: plan_rows(spec, s, b, actor),
-                                lambda s, p, actor: apply_rows(spec, s, p, actor),
-                                url_for(".template", kind=kind), url_for(PAGES[kind][0])))
+    plan, apply = _functions(spec)
+    return import_flow(Importer(kind, label, plan, apply, url_for(".template", kind=kind), url_for(PAGES[kind][0])))
+
+
+def _functions(spec):
+    """The (plan, apply) pair of a row-wise import."""
+    return (lambda s, b, actor: plan_rows(spec, s, b, actor)), (lambda s, p, actor: apply_rows(spec, s, p, actor))
+
+
+@bp.record
+def _importers_for_jobs(state):
+    for kind, (spec, label) in KINDS.items():
+        register_importer(state.app, kind, label, *_functions(spec))
 
 
 @bp.route(f"/{KIND_PATH}/template.xlsx")

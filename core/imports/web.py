@@ -5,14 +5,15 @@ Importer; the page is theirs (their blueprint, their URL, their access rules).
 Decisions: apply recomputes the plan from the stored file and compares it with the
 preview the user saw (Plan.digest): when the database changed in between, the new
 preview is shown instead of writing. Cancel, an expired or foreign token and any error
-write nothing."""
+write nothing. With a broker, an apply of more than IMPORT_JOB_ROWS rows runs as a job
+(core.imports.jobs) under the same rules, and the page follows the job."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +23,7 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
 from core.db import get_session
-from core.imports import pending
+from core.imports import jobs as import_jobs, pending
 from core.imports.plan import ImportRefused, Plan, shown
 from core.imports.reader import Book, open_book
 from core.xlsx import ImportFileError
@@ -86,6 +87,8 @@ def import_flow(importer: Importer):
         if stored is None:
             flash(_("预览已过期或不存在，请重新上传文件。"), "error")
             return redirect(request.path)
+        if import_jobs.should_run_as_job(current_app, importer.kind, stored.rows):
+            return _apply_as_job(importer, session, stored)
         try:
             plan, _memo = build_plan(importer, session, stored.data, stored.filename, stored.memo)
         except ImportFileError as exc:
@@ -126,9 +129,22 @@ def import_flow(importer: Importer):
                            today_month=date.today().strftime("%Y-%m"))
 
 
+def _apply_as_job(importer: Importer, session, stored):
+    """A large import with a broker: the worker applies it; the job page follows it."""
+    from core.jobs.queueing import QueueUnavailable, could_not_queue_message
+
+    try:
+        job = import_jobs.start_import_job(session, stored, importer.label, current_user, importer.back_url)
+    except QueueUnavailable:
+        flash(could_not_queue_message() + _("请重新上传文件。"), "error")
+        return redirect(request.path)
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
 def _preview(importer: Importer, plan: Plan, filename: str, data: bytes, memo: dict | None = None):
     token = None
     if plan.ok and plan.has_changes:
-        token = pending.store(importer.kind, current_user.id, filename, data, plan.digest(), memo)
+        token = pending.store(importer.kind, current_user.id, filename, data, plan.digest(), memo,
+                              rows=len(plan.new) + len(plan.changed) + plan.unchanged)
     return render_template("imports/preview.html", importer=importer, plan=plan, filename=filename,
                            token_form=TokenForm(token=token) if token else None, limit=PREVIEW_ROWS, shown=shown)

@@ -26,6 +26,10 @@ def init_celery(app) -> Celery:
         task_eager_propagates=True,
         task_acks_late=True,  # a worker killed mid-task: the task is redelivered
         task_reject_on_worker_lost=True,
+        # A task running when the broker goes away goes on and commits its work (the job
+        # row is the result); cancelling it (Celery 6's default) would count on a
+        # redelivery that a Redis restarted without persistence cannot make.
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_prefetch_multiplier=1,
         task_default_queue=app.config.get("CELERY_QUEUE") or "celery",
         broker_transport_options={"visibility_timeout": int(app.config.get("CELERY_VISIBILITY_TIMEOUT") or 3600)},
@@ -35,7 +39,10 @@ def init_celery(app) -> Celery:
         timezone=app.config.get("TIME_ZONE") or "Asia/Shanghai",
         # `celery -A core.jobs.worker beat`: one tick runs whatever scheduled step is due
         # (core.notifications.schedule); the steps themselves are configured by admins.
-        beat_schedule={"starbranch-tick": {"task": "notifications.tick", "schedule": 600.0}},
+        # `jobs.recover` sends again the tasks of jobs a broker restart lost (core.jobs.recovery).
+        beat_schedule={"starbranch-tick": {"task": "notifications.tick", "schedule": 600.0},
+                       "starbranch-jobs-recover": {"task": "jobs.recover",
+                                                   "schedule": float(app.config.get("JOB_RECOVER_SECONDS") or 300)}},
     )
     celery.set_default()
     app.extensions["celery"] = celery

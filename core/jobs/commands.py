@@ -1,6 +1,9 @@
 """CLI: `starbranch jobs status` — the broker's queue, what the workers run now, and
-the jobs running or failed (from the database)."""
+the jobs running, stalled or failed (from the database); `starbranch jobs recover` —
+send the tasks of stalled jobs again (core.jobs.recovery)."""
 from __future__ import annotations
+
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -9,6 +12,7 @@ from sqlalchemy import select
 
 from core.db import get_session
 from core.jobs.models import ACTIVE, KINDS, Job
+from core.jobs.recovery import recover, stall_seconds, stalled_jobs
 from core.jobs.service import broker_configured, progress
 
 
@@ -55,17 +59,51 @@ def status_cmd(n_failed):
                     click.echo(f"    {t.get('name')} {t.get('args')}")
     else:
         click.echo("未配置消息队列（STARBRANCH_CELERY_BROKER_URL）：任务在进程内执行。")
+    from core.documents.models import DocumentJob
+
     session = get_session()
-    running = list(session.scalars(select(Job).where(Job.status.in_(ACTIVE)).order_by(Job.created_at)))
+    stalled = {(s.table, s.id): s for s in stalled_jobs(session, seconds=stall_seconds(app))}
+    running = [("jobs", job.id, KINDS.get(job.kind, job.kind), job.target, job)
+               for job in session.scalars(select(Job).where(Job.status.in_(ACTIVE)).order_by(Job.created_at))]
+    running += [("documents", str(job.id), KINDS["documents"], job.period_key, job)
+                for job in session.scalars(select(DocumentJob).where(DocumentJob.status.in_(ACTIVE))
+                                           .order_by(DocumentJob.created_at))]
     click.echo(f"运行中的后台任务：{len(running)} 个")
-    for job in running:
-        click.echo(f"  {job.id} {KINDS.get(job.kind, job.kind)} {job.target} {job.status} "
-                   f"{job.done}/{job.total}（{progress(job)}%）")
-    failed = list(session.scalars(select(Job).where(Job.status == "failed")
-                                  .order_by(Job.finished_at.desc()).limit(n_failed)))
+    for table, job_id, label, target, job in running:
+        pct = progress(job) if table == "jobs" else (job.done * 100 // job.total if job.total else 0)
+        line = f"  {job_id} {label} {target} {job.status} {job.done}/{job.total}（{pct}%）"
+        if (table, job_id) in stalled:
+            line += (f" —— 已 {stalled[table, job_id].silent_seconds} 秒无进展，任务消息可能已丢失"
+                     "（如消息队列重启）：starbranch jobs recover 重新排队")
+        click.echo(line)
+    failed = [(job.finished_at, job.id, KINDS.get(job.kind, job.kind), job.target, job.error)
+              for job in session.scalars(select(Job).where(Job.status == "failed")
+                                         .order_by(Job.finished_at.desc()).limit(n_failed))]
+    failed += [(job.finished_at, str(job.id), KINDS["documents"], job.period_key, job.error)
+               for job in session.scalars(select(DocumentJob).where(DocumentJob.status == "failed")
+                                          .order_by(DocumentJob.finished_at.desc()).limit(n_failed))]
+    failed = sorted(failed, key=lambda f: f[0] or datetime.min, reverse=True)[:n_failed]
     click.echo(f"最近失败的后台任务：{len(failed)} 个")
-    for job in failed:
-        click.echo(f"  {job.id} {KINDS.get(job.kind, job.kind)} {job.target}：{job.error}")
+    for _at, job_id, label, target, error in failed:
+        click.echo(f"  {job_id} {label} {target}：{error}")
+
+
+@jobs_group.command("recover")
+@click.option("--stall-seconds", "stall_seconds_", type=int, default=None,
+              help="多少秒无进展算作停滞（默认配置 JOB_STALL_SECONDS，300）。")
+@with_appcontext
+def recover_cmd(stall_seconds_):
+    """把停滞的后台任务（消息队列重启后丢失的任务消息）重新排队；任务幂等，不会重复写入。"""
+    from core.jobs.queueing import QueueUnavailable
+
+    seconds = stall_seconds(current_app) if stall_seconds_ is None else stall_seconds_
+    try:
+        done = recover(get_session(), seconds=seconds)
+    except QueueUnavailable as exc:
+        raise click.ClickException(f"消息队列无法连接，未能重新排队（{exc}）。") from None
+    click.echo(f"重新排队的后台任务：{len(done)} 个")
+    for s in done:
+        click.echo(f"  {s.id} {KINDS.get(s.kind, s.kind)} {s.status}（已 {s.silent_seconds} 秒无进展）")
 
 
 commands = [jobs_group]

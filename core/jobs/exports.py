@@ -7,12 +7,14 @@ Decisions (README, "Jobs"):
   (session, user, args) and returns (bytes, file name, rows) — built for that user, so
   the scoping of the page applies to the job as well.
 - The file is stored on the Job (jobs.output), not on a disk only the worker sees.
+- The task is sent right after the job row's commit; a broker that cannot be reached
+  marks the job failed with the reason (core.jobs.queueing), shown on its page.
 """
 from __future__ import annotations
 
 import importlib
 
-from flask import current_app, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -40,13 +42,13 @@ def as_job_if_large(session: Session, name: str, rows: int, args: dict, label: s
     job = service.create_job(session, "export", target=label, total=1,
                              params={"export": name, "args": args, "user_id": current_user.id}, actor=current_user)
     job_id = job.id
-
-    def send():
-        from core.jobs.tasks import export_task
-        export_task.delay(job_id)
-
-    service.after_commit(session, send)
     session.commit()
+    from core.jobs.queueing import QueueUnavailable, could_not_queue_message
+    from core.jobs.tasks import export_task
+    try:
+        service.send_or_fail(session, job_id, export_task)
+    except QueueUnavailable:
+        flash(could_not_queue_message(), "error")  # the job page shows it failed, and why
     return redirect(url_for("jobs.show", job_id=job_id))
 
 

@@ -58,6 +58,11 @@ class Job(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The last sign of life: when it was queued (or re-sent by a recovery) or a step was
+    #: done. An active job silent for longer than JOB_STALL_SECONDS is stalled.
+    beat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: How many times a worker started the job (an import: only the latest attempt commits).
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:

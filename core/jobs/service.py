@@ -52,11 +52,32 @@ def _drop_pending(session, previous_transaction) -> None:
 
 
 def create_job(session: Session, kind: str, *, target: str = "", total: int = 0, params=None, actor=None) -> Job:
+    now = utcnow()
     job = Job(id=uuid.uuid4().hex, kind=kind, target=target, status="queued", total=total, done=0,
-              params=params or {}, created_by=getattr(actor, "id", None), created_at=utcnow())
+              params=params or {}, created_by=getattr(actor, "id", None), created_at=now, beat_at=now, attempt=0)
     session.add(job)
     session.flush()
     return job
+
+
+def claim(session: Session, job_id: str) -> int | None:
+    """Start an attempt at a queued or running job: its number, or None when the job is
+    finished or gone (a message delivered twice then does nothing). Committed."""
+    from sqlalchemy import update
+
+    attempt = session.execute(
+        update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .values(status="running", attempt=Job.attempt + 1, beat_at=utcnow())
+        .returning(Job.attempt)).scalar()
+    session.commit()
+    return attempt
+
+
+def still_latest(session: Session, job_id: str, attempt: int) -> bool:
+    """This attempt is still the job's latest and the job active; the row stays locked
+    until the commit, so no newer attempt claims it in between."""
+    row = session.execute(select(Job.attempt, Job.status).where(Job.id == job_id).with_for_update()).one_or_none()
+    return row is not None and row.attempt == attempt and row.status in ACTIVE
 
 
 def active_job(session: Session, kind: str, target: str) -> Job | None:
@@ -83,6 +104,7 @@ def steps_done(session: Session, job_id: str, keys: list[str], data: dict | None
     job = session.get(Job, job_id)
     if job is not None:
         job.done = session.scalar(select(func.count()).select_from(JobStep).where(JobStep.job_id == job_id))
+        job.beat_at = utcnow()
         if job.status == "queued":
             job.status = "running"
 
@@ -91,6 +113,7 @@ def finish_job(session: Session, job_id: str, result: dict) -> None:
     job = session.get(Job, job_id)
     if job is not None:
         job.status, job.result, job.finished_at = "done", result, utcnow()
+        job.beat_at = job.finished_at
         job.done = max(job.done, job.total)
 
 
@@ -100,6 +123,19 @@ def fail_job(session: Session, job_id: str, error: str) -> None:
     if job is not None and job.status != "done":
         job.status, job.error, job.finished_at = "failed", error[:4000], utcnow()
         session.commit()
+
+
+def send_or_fail(session: Session, job_id: str, task, *args) -> None:
+    """Send the committed job's task (core.jobs.queueing.send); when the broker cannot be
+    reached, mark the job failed with the reason (committed) and raise QueueUnavailable."""
+    from core.jobs.queueing import QueueUnavailable, could_not_queue_message, send
+
+    try:
+        send(task, job_id, *args)
+    except QueueUnavailable as exc:
+        session.rollback()
+        fail_job(session, job_id, f"{could_not_queue_message()}（{exc}）")
+        raise
 
 
 def run_or_fail(job_id: str, fn):

@@ -22,7 +22,7 @@ def count_branches() -> int:
     return get_session().scalar(select(func.count(Branch.id)))
 
 
-@shared_task(name="jobs.export")
+@shared_task(name="jobs.export", ignore_result=True)  # the job row holds the result
 def export_task(job_id: str) -> dict | None:
     """Build an export job's file (core.jobs.exports.run_export); a failure is recorded
     on the job in words."""
@@ -30,3 +30,14 @@ def export_task(job_id: str) -> dict | None:
     from core.jobs.service import run_or_fail
 
     return run_or_fail(job_id, lambda session: run_export(session, job_id))
+
+
+@shared_task(name="jobs.recover", ignore_result=True)
+def recover_task() -> list[str]:
+    """Send the tasks of stalled jobs again (core.jobs.recovery); the beat schedule runs
+    it every JOB_RECOVER_SECONDS. Returns the ids re-sent."""
+    from flask import current_app
+
+    from core.jobs.recovery import recover, stall_seconds
+
+    return [s.id for s in recover(get_session(), seconds=stall_seconds(current_app))]

@@ -6,13 +6,14 @@ started (an export she asked for), nobody else's — a job id alone grants nothi
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.auth.access import requires
 from core.db import get_session
 from core.jobs.models import KINDS, Job
+from core.jobs.recovery import is_stalled
 from core.jobs.service import progress
 from core.plugins.web import MenuItem
 from core.xlsx import xlsx_response
@@ -44,7 +45,8 @@ def _job_or_404(job_id) -> Job:
 @requires()
 def show(job_id):
     job = _job_or_404(job_id)
-    return render_template("jobs/job.html", job=job, kinds=KINDS, percent=progress(job))
+    return render_template("jobs/job.html", job=job, kinds=KINDS, percent=progress(job),
+                           stalled=is_stalled(job, current_app))
 
 
 @bp.route("/<job_id>/download")

@@ -381,6 +381,13 @@ IMPORTS = {
 }
 
 
+@bp.record
+def _importers_for_jobs(state):
+    from core.imports.jobs import register_importer
+    for what, (plan, apply, _template, label, _back) in IMPORTS.items():
+        register_importer(state.app, what, label, plan, apply)
+
+
 @bp.route("/import/<any(branches, members):what>", methods=["GET", "POST"])
 @requires(*MANAGERS)
 def import_page(what):

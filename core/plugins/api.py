@@ -158,6 +158,9 @@ apply or cancel; the rules are in the README's import section)
 - `ImportPlan`, `RowChange`, `CellChange`, `ImportRefused`: what a preview found (new,
   changed old → new, unchanged, errors) and the refusal of a file that cannot be read.
 - `Importer`, `import_flow`: the upload → preview → apply/cancel pages for one import.
+- `register_importer`: (app, kind, label, plan, apply) lets a large import of that kind be
+  applied by a worker as a job when a broker is configured (call it from the plugin
+  blueprint's `record`, so the worker's app has it too; core.imports.jobs).
 """
 from __future__ import annotations
 
@@ -175,6 +178,7 @@ from core.documents.types import DocumentRefused, DocumentType, IssueRequest, Pa
 from core.imports.plan import CellChange, ImportRefused, Plan as ImportPlan, RowChange
 from core.imports.reader import Percent, open_book
 from core.imports.table import Noted, Problems, code_key, data_sheets, gc_paused, normalise, read_table, round_note
+from core.imports.jobs import register_importer
 from core.imports.web import Importer, import_flow
 from core.formatting import N_, cn_date, sep, with_code
 from core.forms_util import choices_of, options
@@ -246,7 +250,7 @@ __all__ = [
     "xlsx_response", "escape_cell", "instruction_sheet",
     # imports with a preview
     "open_book", "Percent", "read_table", "data_sheets", "normalise", "code_key", "round_note", "Noted", "Problems",
-    "gc_paused", "ImportPlan", "RowChange", "CellChange", "ImportRefused", "Importer", "import_flow",
+    "gc_paused", "ImportPlan", "RowChange", "CellChange", "ImportRefused", "Importer", "import_flow", "register_importer",
 ]
 
 

@@ -95,10 +95,17 @@ def _close_on_workers(session, pk, wait: bool) -> None:
     from core.scoring.close import CloseResult
     from core.scoring.fanout import start_close
 
+    from flask import current_app
+
+    from core.jobs.queueing import QueueUnavailable, ensure_broker
+
     try:
+        ensure_broker(current_app)  # Redis down: say so before a job row exists
         job = start_close(session, pk, actor=None)
         job_id = job.id if job is not None else None
         session.commit()
+    except QueueUnavailable as exc:
+        raise click.ClickException(f"消息队列无法连接，未能提交后台结账（{exc}）；可加 --in-process 在本进程结账。") from None
     except ValueError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None

@@ -19,6 +19,7 @@ from core.db import get_session
 from core.http_inputs import year_arg
 from core.formatting import sep
 from core.indicators.models import CYCLES, INDICATOR_KINDS, INDICES, UNVERIFIED_POLICIES, Indicator, ruleset_status_label
+from core.jobs.queueing import QueueUnavailable, could_not_queue_message
 from core.ledger.models import POINT_KINDS, PointRecord
 from core.org.models import CATEGORIES, Branch, OrgNode
 from core.periods.keys import PeriodKey
@@ -91,10 +92,12 @@ def _run_close(key: str, unverified: str | None, reason: str | None):
     from core.jobs.service import broker_configured
     db = get_session()
     if broker_configured(current_app) and not unverified:
+        from core.jobs.queueing import ensure_broker
         from core.scoring.fanout import start_close
+        ensure_broker(current_app)  # Redis down: say so at once, before a job row exists
         job = start_close(db, key, actor=current_user)
         job_id = job.id if job is not None else None
-        db.commit()
+        _commit_and_send(db, job_id)
         if job is None:
             from core.scoring.close import CloseResult
             return CloseResult(key=key, already_closed=True), None
@@ -103,6 +106,20 @@ def _run_close(key: str, unverified: str | None, reason: str | None):
     result = close_period(db, key, kinds=_registry(), actor=current_user, unverified=unverified, reason=reason)
     db.commit()
     return result, None
+
+
+def _commit_and_send(db, job_id) -> None:
+    """Commit the close's job; its chord is sent by the commit. A broker that cannot be
+    reached fails the job with the reason (releasing the period) and raises
+    QueueUnavailable, for the page to say the close could not be queued."""
+    from core.jobs.queueing import broker_errors
+    from core.jobs.service import fail_job
+    try:
+        db.commit()
+    except broker_errors() as exc:
+        db.close()  # the commit went through; its sending failed after it
+        fail_job(db, job_id, f"{could_not_queue_message()}（{type(exc).__name__}: {exc}）")
+        raise QueueUnavailable(str(exc)) from exc
 
 
 @bp.route("/periods/<key>/close", methods=["GET", "POST"])
@@ -126,6 +143,9 @@ def close(key):
         except ScoringError as exc:
             db.rollback()
             flash(str(exc), "error")
+            return redirect(url_for("scoring.close", key=pk.key))
+        except QueueUnavailable:
+            flash(could_not_queue_message(), "error")
             return redirect(url_for("scoring.close", key=pk.key))
         if job_id:
             flash(_("%(p)s 的结账已提交后台任务，完成后状态将变为“已结账”。", p=pk.label), "info")

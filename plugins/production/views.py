@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.plugins.api import (CATEGORIES, N_, sep, Branch, Importer, MenuItem, PeriodKey, PeriodLocked, can_keep_ledger, can_review,
                               get_branch_or_404, get_session, get_unit_or_404, import_flow, paginate, plugin_blueprint,
-                              requires, units_enabled_in_scope, visible_branches, writer_required, xlsx_response,
-                              year_arg)
+                              register_importer, requires, units_enabled_in_scope, visible_branches, writer_required,
+                              xlsx_response, year_arg)
 from plugins.production import forms, services
 from plugins.production.importing import apply_import, plan_import, template
 from plugins.production.measures import EDITABLE, MeasureError, all_measures, update_measure
@@ -238,12 +238,20 @@ def _accept_all(session, unit, quarter):
 
 # ------------------------------------------------------------------ import
 
+IMPORT_LABEL = N_("生产经营计划与实绩")
+
+
+@bp.record
+def _importer_for_jobs(state):
+    register_importer(state.app, "production", IMPORT_LABEL, plan_import, apply_import)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @requires("admin", "reviewer", "secretary")
 @writer_required
 def import_page():
     return import_flow(Importer(
-        "production", N_("生产经营计划与实绩"), plan_import, apply_import, url_for(".import_template"),
+        "production", IMPORT_LABEL, plan_import, apply_import, url_for(".import_template"),
         url_for(".import_page"),
         hint=_("每月一张工作表，名称为月份（如 2026-03）；列：支部编码、支部名称（仅核对）、指标（产量/成本/质量/安全）、"
                "计划、实绩。模板已按您可填报的支部和指标预先列出所选月份的各行，只需填写数字。"), template_month=True))

@@ -34,7 +34,7 @@ def sent(monkeypatch):
     from core.jobs import tasks
 
     out = []
-    monkeypatch.setattr(tasks.export_task, "delay", lambda job_id: out.append(job_id))
+    monkeypatch.setattr(tasks.export_task, "apply_async", lambda args=(), kwargs=None, **options: out.append(args[0]))
     return out
 
 

@@ -47,7 +47,14 @@ class ChordHere:
 
 
 @pytest.fixture
-def chord_here(monkeypatch, db, registry):  # noqa: F811
+def broker_up(monkeypatch):
+    """The broker check passes (the tests' broker address has nobody listening)."""
+    from core.jobs import queueing
+    monkeypatch.setattr(queueing, "ensure_broker", lambda app: None)
+
+
+@pytest.fixture
+def chord_here(monkeypatch, db, registry, broker_up):  # noqa: F811
     here = ChordHere(db, registry)
     monkeypatch.setattr(fanout, "send_chord", here)
     return here
@@ -102,7 +109,7 @@ def test_close_page_with_a_broker_fans_out_and_shows_the_job(db, client, login, 
 
 
 @pytest.mark.config({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"})
-def test_periods_page_shows_a_running_close(db, client, login, make_user, scene, monkeypatch):
+def test_periods_page_shows_a_running_close(db, client, login, make_user, scene, monkeypatch, broker_up):
     monkeypatch.setattr(fanout, "send_chord", lambda *a: None)  # the workers never answer
     login(make_user("admin"))
     client.post("/scoring/periods/2026-01/close")

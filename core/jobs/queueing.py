@@ -1,0 +1,67 @@
+"""Sending a job's task to the broker, with a bounded wait: a web request that enqueues
+while Redis is down answers within seconds that the job could not be queued, instead of
+hanging or answering 500.
+
+Decisions (README, "Jobs — when Redis stops"):
+- `send(task, *args)` publishes with a short retry policy (PUBLISH_RETRIES tries,
+  ~1 s in all) and raises QueueUnavailable when the broker (or the result backend it
+  also talks to) cannot be reached. With no broker (eager mode) the task runs here and
+  its own errors propagate unchanged: only the broker's failure is translated.
+- Job tasks ignore their Celery result (`ignore_result=True`): the job row is the result.
+  So publishing needs the broker only — the Redis result backend would otherwise retry
+  for ~20 s before failing, and then refuse to work in that process until a restart.
+- The caller has committed the job row before sending (a worker must find it); on
+  QueueUnavailable it marks that row failed with the reason (`could_not_queue`), so
+  nothing is half-written: no queued row waits for a message that was never sent.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+#: Publishing retries before the broker is declared unavailable (kombu's policy).
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.3, "interval_max": 0.5}
+
+
+class QueueUnavailable(RuntimeError):
+    """The broker could not be reached: the task was not queued."""
+
+
+def broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError
+
+    errors: list[type[BaseException]] = [OperationalError, ConnectionError, TimeoutError]
+    try:  # the Redis result backend raises the client's own errors
+        import redis.exceptions
+        errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # RabbitMQ without the redis client
+        pass
+    return tuple(errors)
+
+
+def could_not_queue_message() -> str:
+    return gettext("消息队列（Redis）暂时无法连接，任务未能排队，未写入任何内容。请稍后重试；"
+                   "如持续出现，请管理员检查消息队列服务。")
+
+
+def send(task, *args, **kwargs):
+    """Send `task(*args, **kwargs)` to the workers (or run it here with no broker)."""
+    if task.app.conf.task_always_eager:
+        return task.apply_async(args=args, kwargs=kwargs)
+    try:
+        return task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except broker_errors() as exc:
+        raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def ensure_broker(app) -> None:
+    """Raise QueueUnavailable at once when the broker cannot be reached (with no broker:
+    nothing to check). For work sent by a path that would otherwise wait for the result
+    backend's own retries (~20 s) before failing — a chord, which needs that backend."""
+    celery = app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        return
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0.2, interval_step=0.2, timeout=2)
+    except broker_errors() as exc:
+        raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
