@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -36,27 +37,49 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
+ORDER_PLUGIN = ROOT / "scripts" / "mutation_order.py"
 
-#: group → (files to mutate, test paths run against them)
+#: The rule tests of the scoring engine, the pool the scoring groups draw from: page,
+#: CLI, export, fan-out, what-if, concurrency and property tests are left out (slow, and
+#: they check glue around the rules, not the rules).
+_SCORING = "tests/core/scoring/"
+
+#: group → (files to mutate, test paths run against them). Each group gets the smallest
+#: set of test files that reaches (and pins) its modules: mutmut then runs, for each
+#: mutant, only those of them that reach the mutated function, fastest first
+#: (scripts/mutation_order.py), stopping at the first failure.
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "points": (["core/points.py"],
-               ["tests/core/test_points.py", "tests/core/scoring/test_formula.py"]),
+               ["tests/core/test_points.py", _SCORING + "test_formula.py"]),
     "scoping": (["core/auth/scoping.py"],
                 ["tests/core/test_scoping.py", "tests/core/test_access_matrix.py"]),
     "periods": (["core/periods/keys.py", "core/periods/locks.py", "core/periods/services.py"],
                 ["tests/core/test_periods.py", "tests/core/ledger/test_open_periods.py",
-                 "tests/core/scoring/test_close.py"]),
+                 _SCORING + "test_close.py"]),
     "ledger_kinds": (["core/ledger/kinds.py"],
-                     ["tests/core/scoring/test_ledger_kinds.py", "tests/core/scoring/test_evaluators.py",
-                      "tests/core/scoring/test_pinned_rules.py", "tests/core/scoring/test_kind_bounds.py"]),
+                     [_SCORING + f for f in ("test_ledger_kinds.py", "test_evaluators.py",
+                                             "test_pinned_rules.py", "test_kind_bounds.py")]),
     "scoring_rules": (["core/scoring/aggregate.py", "core/scoring/ranking.py", "core/scoring/stars.py",
                        "core/scoring/gates.py", "core/scoring/sqlfuncs.py", "core/scoring/kinds.py",
                        "core/scoring/sources.py"],
-                      ["tests/core/scoring"]),
+                      [_SCORING + f for f in ("test_aggregate.py", "test_rounding.py", "test_formula.py",
+                                              "test_gates.py", "test_sqlfuncs.py", "test_stars.py",
+                                              "test_star_rules.py", "test_pinned_rules.py",
+                                              "test_annual_rules.py", "test_kind_bounds.py",
+                                              "test_evaluators.py", "test_ledger_kinds.py")]),
     "scoring_engine": (["core/scoring/engine.py", "core/scoring/compute.py", "core/scoring/bulk.py"],
-                       ["tests/core/scoring"]),
+                       [_SCORING + f for f in ("test_formula.py", "test_pinned_rules.py", "test_evaluators.py",
+                                               "test_ledger_kinds.py", "test_kind_bounds.py",
+                                               "test_aggregate.py", "test_rounding.py", "test_sqlfuncs.py",
+                                               "test_engine_output_integrity.py", "test_close.py",
+                                               "test_stars.py", "test_star_rules.py")]),
     "scoring_close": (["core/scoring/close.py", "core/scoring/adjust.py", "core/scoring/notice.py"],
-                      ["tests/core/scoring"]),
+                      [_SCORING + f for f in ("test_close.py", "test_closing_rules.py",
+                                              "test_unverified_items.py", "test_aggregate.py",
+                                              "test_pinned_rules.py", "test_formula.py",
+                                              "test_notice_catalogue.py", "test_notice_rounds.py",
+                                              "test_annual_rules.py", "test_stars.py",
+                                              "test_engine_output_integrity.py")]),
 }
 
 #: Regular expressions of source lines left unmutated (mutmut's do_not_mutate_patterns).
@@ -72,6 +95,8 @@ def _setup_cfg(files: list[str], tests: list[str]) -> str:
     lines += [f"    {f}" for f in files]
     lines += ["do_not_mutate_patterns ="] + [f"    {p}" for p in SKIP_LINES]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
+    # the fastest-first ordering of each mutant's tests (copied next to the mutants)
+    lines += ["also_copy =", f"    {ORDER_PLUGIN.name}", "pytest_add_cli_args =", f"    -p {ORDER_PLUGIN.stem}"]
     return "\n".join(lines) + "\n\n" + pytest_section
 
 
@@ -96,6 +121,8 @@ def prepare(group: str) -> Path:
             link.symlink_to(ROOT / name)
     (folder / "setup.cfg").write_text(_setup_cfg(files, [t for t in tests if (ROOT / t).exists()]),
                                       encoding="utf-8")
+    # a copy, not a link: mutmut copies it into mutants/, where pytest imports it
+    (folder / ORDER_PLUGIN.name).write_text(ORDER_PLUGIN.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 
@@ -111,12 +138,33 @@ def run(groups: list[str], children: int, only: dict[str, list[str]] | None = No
         folder = prepare(group)
         print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        started, cpu_before, load = time.monotonic(), _children_cpu(), os.getloadavg()[0]
         code = subprocess.call([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
                                cwd=folder, env=env,
                                stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
+        _record_time(group, "retest" if only is not None else "run", time.monotonic() - started,
+                     _children_cpu() - cpu_before, load)
         if code:
             print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
     return report(groups)
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished children: mutmut and every test
+    process it forked and waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _record_time(group: str, kind: str, wall: float, cpu: float, load: float) -> None:
+    """Keep each run's wall and CPU time in .mutation/<group>/times.json: the report
+    prints them, and the CPU time estimates the wall time on a quiet machine (the
+    machine is shared, so the wall time alone says little)."""
+    path = WORK / group / "times.json"
+    runs = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    runs.append({"kind": kind, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "load_at_start": round(load, 1),
+                 "at": time.strftime("%Y-%m-%d %H:%M")})
+    path.write_text(json.dumps(runs, indent=1), encoding="utf-8")
 
 
 def forget_survivors(groups: list[str]) -> dict[str, list[str]]:
@@ -170,10 +218,11 @@ def report(groups: list[str] | None = None, survivors: bool = False) -> int:
     groups = groups or list(GROUPS)
     equiv = equivalents()
     total = Counter()
-    print(f"{'group':<16}{'mutants':>8}{'equiv':>7}{'killed':>8}{'survived':>10}{'pending':>9}{'score':>9}")
+    print(f"{'group':<16}{'mutants':>8}{'equiv':>7}{'killed':>8}{'survived':>10}{'pending':>9}{'score':>9}"
+          f"{'wall min':>10}{'CPU min':>9}")
     for group in groups:
         res = results(group)
-        c = Counter()
+        c = Counter(times(group))
         for name, code in res.items():
             c["mutants"] += 1
             if name in equiv:
@@ -189,14 +238,28 @@ def report(groups: list[str] | None = None, survivors: bool = False) -> int:
         total.update(c)
         print(_row(group, c))
     print(_row("overall", total))
+    cores = os.cpu_count() or 1
+    print(f"CPU time {total['cpu_s'] / 60:.1f} min: on {cores} idle cores about "
+          f"{total['cpu_s'] / cores / 60:.1f} min of wall time (measured wall {total['wall_s'] / 60:.1f} min "
+          f"on a shared machine)")
     return 0
+
+
+def times(group: str) -> Counter:
+    """Wall and CPU seconds of the group's recorded runs and retests, summed."""
+    path = WORK / group / "times.json"
+    out = Counter()
+    for entry in json.loads(path.read_text(encoding="utf-8")) if path.exists() else []:
+        out["wall_s"] += entry["wall_s"]
+        out["cpu_s"] += entry["cpu_s"]
+    return out
 
 
 def _row(name: str, c: Counter) -> str:
     judged = c["killed"] + c["survived"]
     score = f"{100 * c['killed'] / judged:.1f} %" if judged else "–"
     return (f"{name:<16}{c['mutants']:>8}{c['equiv']:>7}{c['killed']:>8}{c['survived']:>10}{c['pending']:>9}"
-            f"{score:>9}")
+            f"{score:>9}{c['wall_s'] / 60:>10.1f}{c['cpu_s'] / 60:>9.1f}")
 
 
 def show(name: str) -> int:
