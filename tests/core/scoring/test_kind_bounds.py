@@ -128,3 +128,16 @@ def test_app_sources_is_the_apps_registry(app):
     assert app_sources() is app.extensions["starbranch.plugins"]
     assert app_sources(app) is app.extensions["starbranch.plugins"]
     assert {"manual", "ledger_count", "attendance", "appraisal"} <= set(kinds_from(app_sources()))
+
+
+@pytest.mark.parametrize("form", [fixed_kind("7.5"), sql_kind(750)], ids=["python", "sql"])
+def test_a_close_counts_one_evaluation_per_branch_and_indicator(db, make_branch, make_ruleset, indicator, form):
+    """The close reports (and audits) how many evaluations it wrote: one per applicable
+    branch and indicator, whichever form the kind has."""
+    make_branch(category="production")
+    make_branch(category="market")
+    make_ruleset(indicators=[indicator])
+    result = close_period(db, "2026-01", kinds=[form])
+    db.commit()
+    assert result.evaluations == 2
+    assert sorted(db.scalars(select(Evaluation.auto_earned))) == [Decimal("7.50"), Decimal("7.50")]
