@@ -34,6 +34,7 @@ import json
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -148,13 +149,23 @@ def run(groups: list[str], children: int, only: dict[str, list[str]] | None = No
             continue
         folder = prepare(group)
         print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS)}
         started, cpu_before, load = time.monotonic(), _children_cpu(), os.getloadavg()[0]
-        code = subprocess.call([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
-                               cwd=folder, env=env,
-                               stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
-        _record_time(group, "retest" if only is not None else "run", time.monotonic() - started,
-                     _children_cpu() - cpu_before, load)
+        proc = subprocess.Popen([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
+                                cwd=folder, env=env,
+                                stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
+        try:
+            code = proc.wait()
+        finally:  # stopped (Ctrl-C, kill): stop mutmut too, and keep the time spent
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            _record_time(group, "retest" if only is not None else "run", time.monotonic() - started,
+                         _children_cpu() - cpu_before, load)
         if code:
             print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
     return report(groups)
@@ -294,6 +305,7 @@ def show(name: str) -> int:
 
 
 def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # run the cleanup of run()
     if not argv or argv[0] not in ("run", "retest", "report", "show"):
         print(__doc__)
         return 2
