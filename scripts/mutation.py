@@ -6,6 +6,8 @@ time, each with only the tests that exercise it.
     python scripts/mutation.py retest [GROUP …]  test the survivors again (after adding tests)
     python scripts/mutation.py report [--survivors]
     python scripts/mutation.py show MUTANT        the diff of one mutant
+    python scripts/mutation.py diffs GROUP [--all] [PATTERN]   the diffs of its survivors
+                                                  (--all: of every mutant), to review
 
 Each group runs in its own folder `.mutation/<group>/` (git-ignored) holding links to
 core/, plugins/ and tests/ and a setup.cfg written here: mutmut copies the code into
@@ -30,6 +32,7 @@ It is a benchmark-like figure, not a pass/fail step of .ci/run. Decisions:
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -304,14 +307,42 @@ def show(name: str) -> int:
     return 1
 
 
+_DIFFS = r"""
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+for path, names in json.loads(sys.argv[1]).items():
+    for name in names:
+        print("## " + name)
+        print(get_diff_for_mutant(name, path=path).split("\n", 2)[-1], end="\n\n")
+"""
+
+
+def diffs(group: str, everything: bool, pattern: str = "*") -> int:
+    """The diff of each surviving (or, `everything`, each) mutant of `group` that
+    matches `pattern`, headed by its name (mutmut's API, in one process: `mutmut show`
+    per mutant takes a second each)."""
+    equiv = equivalents()
+    by_path: dict[str, list[str]] = {}
+    for meta in sorted((WORK / group / "mutants").rglob("*.py.meta")):
+        source = str(meta.relative_to(WORK / group / "mutants"))[:-len(".meta")]
+        for name, code in _read_meta(meta)["exit_code_by_key"].items():
+            survived = code is not None and code not in KILLED and name not in equiv
+            if fnmatch.fnmatch(name, pattern) and (everything or survived):
+                by_path.setdefault(source, []).append(name)
+    return subprocess.call([sys.executable, "-c", _DIFFS, json.dumps(by_path)], cwd=WORK / group)
+
+
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # run the cleanup of run()
-    if not argv or argv[0] not in ("run", "retest", "report", "show"):
+    if not argv or argv[0] not in ("run", "retest", "report", "show", "diffs"):
         print(__doc__)
         return 2
     command, args = argv[0], argv[1:]
     if command == "show":
         return show(args[0])
+    if command == "diffs":
+        rest = [a for a in args[1:] if a != "--all"]
+        return diffs(args[0], "--all" in args, rest[0] if rest else "*")
     flags = [a for a in args if a.startswith("--")]
     groups = [a for a in args if not a.startswith("--")]
     unknown = [g for g in groups if g not in GROUPS]

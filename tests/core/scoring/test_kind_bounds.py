@@ -141,3 +141,27 @@ def test_a_close_counts_one_evaluation_per_branch_and_indicator(db, make_branch,
     db.commit()
     assert result.evaluations == 2
     assert sorted(db.scalars(select(Evaluation.auto_earned))) == [Decimal("7.50"), Decimal("7.50")]
+
+
+def test_a_python_forms_preview_is_what_its_close_stores(db, make_branch, make_ruleset, indicator):
+    """Computed and not stored (an open window's sheet), a Python-form kind gives each
+    branch the clamped value and the evidence that its close then stores."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.engine import evaluate_periods
+    from core.scoring.sources import kinds_from
+
+    branches = sorted(make_branch(category=c).id for c in ("production", "market"))
+    rs = make_ruleset(indicators=[indicator])
+    ind = rs.indicators[0].id
+    kind = fixed_kind("13")                          # above the 10 points: clamped
+    run = evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from([kind]), store=False)
+    preview = sorted((p.branch_id, p.indicator_id, p.period_key, p.points, p.auto_earned, p.evidence)
+                     for p in run.preview)
+    expected = [(b, ind, "2026-01", Decimal("10.00"), Decimal("10.00"), {"raw": "13"}) for b in branches]
+    assert run.evaluations == 2 and preview == expected
+
+    close_period(db, "2026-01", kinds=[kind])
+    db.commit()
+    stored = sorted((e.branch_id, e.indicator_id, "2026-01", e.points, e.auto_earned, e.evidence)
+                    for e in db.scalars(select(Evaluation)))
+    assert stored == expected
