@@ -18,7 +18,6 @@ import json
 import os
 from pathlib import Path
 
-_equivalents: set[str] | None = None
 
 
 def _known_durations() -> dict[str, float]:
@@ -37,12 +36,10 @@ def _known_durations() -> dict[str, float]:
 
 
 def _listed_equivalents() -> set[str]:
-    global _equivalents
-    if _equivalents is None:
-        path = os.environ.get("MUTATION_EQUIVALENTS")
-        lines = Path(path).read_text(encoding="utf-8").splitlines() if path and Path(path).exists() else []
-        _equivalents = {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
-    return _equivalents
+    """Read for each mutant (a short file): entries added during a run count at once."""
+    path = os.environ.get("MUTATION_EQUIVALENTS")
+    lines = Path(path).read_text(encoding="utf-8").splitlines() if path and Path(path).exists() else []
+    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
 
 
 def _mutant_under_test() -> str:
