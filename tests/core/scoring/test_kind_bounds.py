@@ -40,6 +40,7 @@ def earned(db):
     ("11.5", bonus_cap, "11.50"),  # within the declared bound: the bonus is kept
     ("13", bonus_cap, "12.00"),    # above it: capped at max_earned
     ("-2", bonus_cap, "0.00"),     # never below 0
+    ("0.5", None, "0.50"),         # a fraction of a point is kept
 ])
 def test_engine_clamps_to_the_kinds_upper_bound(db, make_branch, make_ruleset, indicator, raw, max_earned, expected):
     make_branch(category="production")
@@ -143,9 +144,11 @@ def test_a_close_counts_one_evaluation_per_branch_and_indicator(db, make_branch,
     assert sorted(db.scalars(select(Evaluation.auto_earned))) == [Decimal("7.50"), Decimal("7.50")]
 
 
-def test_a_python_forms_preview_is_what_its_close_stores(db, make_branch, make_ruleset, indicator):
-    """Computed and not stored (an open window's sheet), a Python-form kind gives each
-    branch the clamped value and the evidence that its close then stores."""
+@pytest.mark.parametrize("form, evidence", [(fixed_kind("13"), {"raw": "13"}), (sql_kind(1300), {"sql": 1})],
+                         ids=["python", "sql"])
+def test_a_preview_is_what_the_close_stores(db, make_branch, make_ruleset, indicator, form, evidence):
+    """Computed and not stored (an open window's sheet), either form of a kind gives
+    each branch the clamped value and the evidence that its close then stores."""
     from core.periods.keys import PeriodKey
     from core.scoring.engine import evaluate_periods
     from core.scoring.sources import kinds_from
@@ -153,14 +156,14 @@ def test_a_python_forms_preview_is_what_its_close_stores(db, make_branch, make_r
     branches = sorted(make_branch(category=c).id for c in ("production", "market"))
     rs = make_ruleset(indicators=[indicator])
     ind = rs.indicators[0].id
-    kind = fixed_kind("13")                          # above the 10 points: clamped
-    run = evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from([kind]), store=False)
+    run = evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from([form]), store=False)
     preview = sorted((p.branch_id, p.indicator_id, p.period_key, p.points, p.auto_earned, p.evidence)
                      for p in run.preview)
-    expected = [(b, ind, "2026-01", Decimal("10.00"), Decimal("10.00"), {"raw": "13"}) for b in branches]
+    # 13 is above the indicator's 10 points: clamped
+    expected = [(b, ind, "2026-01", Decimal("10.00"), Decimal("10.00"), evidence) for b in branches]
     assert run.evaluations == 2 and preview == expected
 
-    close_period(db, "2026-01", kinds=[kind])
+    close_period(db, "2026-01", kinds=[form])
     db.commit()
     stored = sorted((e.branch_id, e.indicator_id, "2026-01", e.points, e.auto_earned, e.evidence)
                     for e in db.scalars(select(Evaluation)))
