@@ -60,3 +60,16 @@ def pytest_collection_modifyitems(session, config, items):
         return
     # unknown tests (new since the stats) last: they are the ones least likely to be quick
     items.sort(key=lambda item: durations.get(item.nodeid, durations.get(f"mutants/{item.nodeid}", 1e9)))
+
+
+def pytest_configure(config):
+    """No full garbage collection at the end of each run. pytest collects (to report
+    exceptions raised in finalizers) when the session ends; in a worker forked from
+    mutmut's process, whose heap holds the whole app and test suite, that collection
+    took more CPU than a fast test itself. pytester turns it off the same way for the
+    same reason (many pytest runs in one process)."""
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:   # another pytest: keep its default
+        return
+    config.stash[gc_collect_iterations_key] = 0
