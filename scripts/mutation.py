@@ -32,6 +32,7 @@ It is a benchmark-like figure, not a pass/fail step of .ci/run. Decisions:
 """
 from __future__ import annotations
 
+import fcntl
 import fnmatch
 import json
 import os
@@ -151,6 +152,12 @@ def run(groups: list[str], children: int, only: dict[str, list[str]] | None = No
         if only is not None and not only.get(group):
             continue
         folder = prepare(group)
+        lock = open(folder / ".lock", "w")
+        try:  # two runs of one group would write the same mutants/ folder
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"!! {group} is being run by another process: skipped", file=sys.stderr)
+            continue
         print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS)}
         started, cpu_before, load = time.monotonic(), _children_cpu(), os.getloadavg()[0]
