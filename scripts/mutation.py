@@ -59,8 +59,8 @@ _SCORING = "tests/core/scoring/"
 
 #: group → (files to mutate, test paths run against them). Each group gets the smallest
 #: set of test files that reaches (and pins) its modules: mutmut then runs, for each
-#: mutant, only those of them that reach the mutated function, fastest first
-#: (scripts/mutation_order.py), stopping at the first failure.
+#: mutant, only those of them that reach the mutated function, fastest first, stopping
+#: at the first failure.
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "points": (["core/points.py"],
                ["tests/core/test_points.py", _SCORING + "test_formula.py"]),
@@ -111,7 +111,7 @@ def _setup_cfg(files: list[str], tests: list[str]) -> str:
     lines += [f"    {f}" for f in files]
     lines += ["do_not_mutate_patterns ="] + [f"    {p}" for p in SKIP_LINES]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
-    # the fastest-first ordering of each mutant's tests (copied next to the mutants)
+    # scripts/mutation_order.py (copied next to the mutants): listed equivalents not run
     lines += ["also_copy =", f"    {ORDER_PLUGIN.name}", "pytest_add_cli_args =", f"    -p {ORDER_PLUGIN.stem}"]
     return "\n".join(lines) + "\n\n" + pytest_section
 
