@@ -168,3 +168,29 @@ def test_a_preview_is_what_the_close_stores(db, make_branch, make_ruleset, indic
     stored = sorted((e.branch_id, e.indicator_id, "2026-01", e.points, e.auto_earned, e.evidence)
                     for e in db.scalars(select(Evaluation)))
     assert stored == expected
+
+
+def test_a_reclose_removes_the_evaluations_it_no_longer_produces(db, make_branch, make_ruleset, indicator):
+    """A re-close replaces the window's evaluations: unchanged ones stay (nothing
+    removed), those of a branch no longer applicable (deactivated) are deleted, and the
+    close reports how many it removed."""
+    keep, gone = make_branch(category="production"), make_branch(category="market")
+    make_ruleset(indicators=[indicator])
+    kinds = [fixed_kind("5")]
+
+    def reclose():
+        reopen_period(db, "2026-01", "复核")
+        db.commit()
+        result = close_period(db, "2026-01", kinds=kinds)
+        db.commit()
+        return result
+
+    first = close_period(db, "2026-01", kinds=kinds)
+    db.commit()
+    assert (first.evaluations, first.removed_evaluations) == (2, 0)
+    assert reclose().removed_evaluations == 0
+    gone.active = False
+    db.commit()
+    third = reclose()
+    assert (third.evaluations, third.removed_evaluations) == (1, 1)
+    assert [e.branch_id for e in db.scalars(select(Evaluation))] == [keep.id]
