@@ -232,3 +232,19 @@ def test_confirm_all_verifies_the_unverified_automatic_items_of_open_periods_onl
         close(key)
     with pytest.raises(PeriodLocked):
         confirm_automatic(db, b.id, PeriodKey.parse("2026-03"))
+
+
+def test_close_check_lists_every_refusal_and_the_rule_sets_policy(db, make_branch, make_ruleset, registry):
+    """The close page's preflight names each reason a close would be refused — the
+    window has not ended, the month before is open, the year has no rule set — and,
+    once it can close, the rule set's policy for unverified items."""
+    make_branch()
+    early = close_check(db, "2026-02", kinds=registry, today=date(2026, 2, 15))
+    assert early.key == "2026-02" and not early.can_close and early.unverified is None
+    assert len(early.problems) == 3
+    assert "尚未结束" in early.problems[0] and "尚未结账" in early.problems[1]
+    assert "没有启用的考核细则" in early.problems[2]
+
+    make_ruleset(indicators=[MANUAL_Q], settings={"unverified_policy": "zero"})
+    ready = close_check(db, "2026-01", kinds=registry)
+    assert (ready.key, ready.problems, ready.can_close, ready.default_policy) == ("2026-01", [], True, "zero")
