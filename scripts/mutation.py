@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
-ORDER_PLUGIN = ROOT / "scripts" / "mutation_order.py"
+PLUGIN = ROOT / "scripts" / "mutation_plugin.py"
 PG_ONLY = "[postgresql]"
 
 #: The scoring engine's tests, the pool the scoring groups draw from: page, export,
@@ -95,7 +95,9 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                                               "test_pinned_rules.py", "test_formula.py",
                                               "test_notice_catalogue.py", "test_notice_rounds.py",
                                               "test_annual_rules.py", "test_stars.py",
-                                              "test_engine_output_integrity.py", "test_fanout.py")]),
+                                              "test_engine_output_integrity.py", "test_fanout.py")]
+                      # the notice's objections, finalising and cancelling are pinned by its pages
+                      + ["tests/core/scoring_web/test_notice_flow.py", "tests/core/scoring_web/test_notice_pages.py"]),
 }
 
 #: Regular expressions of source lines left unmutated (mutmut's do_not_mutate_patterns).
@@ -111,8 +113,8 @@ def _setup_cfg(files: list[str], tests: list[str]) -> str:
     lines += [f"    {f}" for f in files]
     lines += ["do_not_mutate_patterns ="] + [f"    {p}" for p in SKIP_LINES]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
-    # scripts/mutation_order.py (copied next to the mutants): listed equivalents not run
-    lines += ["also_copy =", f"    {ORDER_PLUGIN.name}", "pytest_add_cli_args =", f"    -p {ORDER_PLUGIN.stem}"]
+    # scripts/mutation_plugin.py (copied next to the mutants): listed equivalents not run
+    lines += ["also_copy =", f"    {PLUGIN.name}", "pytest_add_cli_args =", f"    -p {PLUGIN.stem}"]
     return "\n".join(lines) + "\n\n" + pytest_section
 
 
@@ -138,7 +140,7 @@ def prepare(group: str) -> Path:
     (folder / "setup.cfg").write_text(_setup_cfg(files, [t for t in tests if (ROOT / t).exists()]),
                                       encoding="utf-8")
     # a copy, not a link: mutmut copies it into mutants/, where pytest imports it
-    (folder / ORDER_PLUGIN.name).write_text(ORDER_PLUGIN.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / PLUGIN.name).write_text(PLUGIN.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 

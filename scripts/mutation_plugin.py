@@ -1,5 +1,5 @@
 """pytest plugin of `make mutation` (scripts/mutation.py copies it next to each group's
-mutants and loads it with `-p mutation_order`): what mutmut's own per-mutant pytest run
+mutants and loads it with `-p mutation_plugin`): what mutmut's own per-mutant pytest run
 lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
 
 - A mutant listed in tests/mutation_equivalents.txt (MUTATION_EQUIVALENTS names the
