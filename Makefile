@@ -125,7 +125,7 @@ $(MUTATION_STAMP): setup.cfg | $(STAMP)
 	@touch $(MUTATION_STAMP)
 
 mutation: deps compile-translations $(MUTATION_STAMP)
-	nice -n 10 $(PY) scripts/mutation.py run $(MUTATION_GROUPS)
+	nice -n 19 $(PY) scripts/mutation.py run $(MUTATION_GROUPS)
 
 bench: deps
 	@for script in bench/*.py; do echo ">> $$script"; $(PY) $$script || exit $$?; done

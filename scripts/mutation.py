@@ -6,6 +6,8 @@ time, each with only the tests that exercise it.
     python scripts/mutation.py retest [GROUP …]  test the survivors again (after adding tests)
     python scripts/mutation.py report [--survivors]
     python scripts/mutation.py show MUTANT        the diff of one mutant
+    python scripts/mutation.py diffs GROUP [--all] [PATTERN]   the diffs of its survivors
+                                                  (--all: of every mutant), to review
 
 Each group runs in its own folder `.mutation/<group>/` (git-ignored) holding links to
 core/, plugins/ and tests/ and a setup.cfg written here: mutmut copies the code into
@@ -14,9 +16,14 @@ function, then runs, for each mutant, only the tests that reach the mutated func
 (stopping at the first failure). A second `run` only tests what is not yet tested or
 whose source changed; delete `.mutation/<group>/` to start a group afresh.
 
-The report prints, per group and overall, killed ÷ (mutants − equivalents): mutants
-listed in tests/mutation_equivalents.txt (one per line: name, then the reason) change
-no behaviour and are left out; a mutant no selected test reaches counts as surviving.
+The report prints, per group and overall, killed ÷ (mutants − equivalents − PostgreSQL
+only): mutants listed in tests/mutation_equivalents.txt (one per line: name, then the
+reason) change no behaviour and are left out; those whose reason starts with
+`[postgresql]` change only a PostgreSQL branch (COPY, casts, locks): the SQLite run
+cannot reach them (make test-pg does), and they are counted apart, in their own
+column. A mutant no selected test reaches counts as surviving. The report also prints
+each group's wall and CPU time (the machine is shared: CPU time ÷ cores estimates the
+wall time on an idle machine).
 It is a benchmark-like figure, not a pass/fail step of .ci/run. Decisions:
 - Lines that only build a user message (gettext(…), _l(…)) are not mutated: wording is
   the pages' tests' business, not a rule (`SKIP_LINES`).
@@ -25,8 +32,13 @@ It is a benchmark-like figure, not a pass/fail step of .ci/run. Decisions:
 """
 from __future__ import annotations
 
+import fcntl
+import fnmatch
 import json
 import os
+import re
+import resource
+import signal
 import subprocess
 import sys
 import time
@@ -36,27 +48,56 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
+PLUGIN = ROOT / "scripts" / "mutation_plugin.py"
+PG_ONLY = "[postgresql]"
 
-#: group → (files to mutate, test paths run against them)
+#: The scoring engine's tests, the pool the scoring groups draw from: page, export,
+#: what-if, concurrency and property tests are left out (slow, and they check glue
+#: around the rules, not the rules); the sheet's CLI and the fan-out tests are in, for
+#: the engine's preview and one-unit paths.
+_SCORING = "tests/core/scoring/"
+
+#: group → (files to mutate, test paths run against them). Each group gets the smallest
+#: set of test files that reaches (and pins) its modules: mutmut then runs, for each
+#: mutant, only those of them that reach the mutated function, fastest first, stopping
+#: at the first failure.
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "points": (["core/points.py"],
-               ["tests/core/test_points.py", "tests/core/scoring/test_formula.py"]),
+               ["tests/core/test_points.py", _SCORING + "test_formula.py"]),
     "scoping": (["core/auth/scoping.py"],
                 ["tests/core/test_scoping.py", "tests/core/test_access_matrix.py"]),
     "periods": (["core/periods/keys.py", "core/periods/locks.py", "core/periods/services.py"],
                 ["tests/core/test_periods.py", "tests/core/ledger/test_open_periods.py",
-                 "tests/core/scoring/test_close.py"]),
+                 _SCORING + "test_close.py"]),
     "ledger_kinds": (["core/ledger/kinds.py"],
-                     ["tests/core/scoring/test_ledger_kinds.py", "tests/core/scoring/test_evaluators.py",
-                      "tests/core/scoring/test_pinned_rules.py", "tests/core/scoring/test_kind_bounds.py"]),
+                     [_SCORING + f for f in ("test_ledger_kinds.py", "test_evaluators.py",
+                                             "test_pinned_rules.py", "test_kind_bounds.py")]),
     "scoring_rules": (["core/scoring/aggregate.py", "core/scoring/ranking.py", "core/scoring/stars.py",
                        "core/scoring/gates.py", "core/scoring/sqlfuncs.py", "core/scoring/kinds.py",
                        "core/scoring/sources.py"],
-                      ["tests/core/scoring"]),
+                      [_SCORING + f for f in ("test_aggregate.py", "test_rounding.py", "test_formula.py",
+                                              "test_gates.py", "test_sqlfuncs.py", "test_stars.py",
+                                              "test_star_rules.py", "test_pinned_rules.py",
+                                              "test_annual_rules.py", "test_kind_bounds.py",
+                                              "test_evaluators.py", "test_ledger_kinds.py", "test_close.py",
+                                              "test_cli_sheet.py", "test_fanout.py")]),
     "scoring_engine": (["core/scoring/engine.py", "core/scoring/compute.py", "core/scoring/bulk.py"],
-                       ["tests/core/scoring"]),
+                       [_SCORING + f for f in ("test_formula.py", "test_pinned_rules.py", "test_evaluators.py",
+                                               "test_ledger_kinds.py", "test_kind_bounds.py",
+                                               "test_aggregate.py", "test_rounding.py", "test_sqlfuncs.py",
+                                               "test_engine_output_integrity.py", "test_close.py",
+                                               "test_stars.py", "test_star_rules.py",
+                                               # the preview (sheet) and the one-unit (fan-out) paths
+                                               "test_cli_sheet.py", "test_fanout.py")]),
     "scoring_close": (["core/scoring/close.py", "core/scoring/adjust.py", "core/scoring/notice.py"],
-                      ["tests/core/scoring"]),
+                      [_SCORING + f for f in ("test_close.py", "test_closing_rules.py",
+                                              "test_unverified_items.py", "test_aggregate.py",
+                                              "test_pinned_rules.py", "test_formula.py",
+                                              "test_notice_catalogue.py", "test_notice_rounds.py",
+                                              "test_annual_rules.py", "test_stars.py",
+                                              "test_engine_output_integrity.py", "test_fanout.py")]
+                      # the notice's objections, finalising and cancelling are pinned by its pages
+                      + ["tests/core/scoring_web/test_notice_flow.py", "tests/core/scoring_web/test_notice_pages.py"]),
 }
 
 #: Regular expressions of source lines left unmutated (mutmut's do_not_mutate_patterns).
@@ -72,6 +113,8 @@ def _setup_cfg(files: list[str], tests: list[str]) -> str:
     lines += [f"    {f}" for f in files]
     lines += ["do_not_mutate_patterns ="] + [f"    {p}" for p in SKIP_LINES]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
+    # scripts/mutation_plugin.py (copied next to the mutants): listed equivalents not run
+    lines += ["also_copy =", f"    {PLUGIN.name}", "pytest_add_cli_args =", f"    -p {PLUGIN.stem}"]
     return "\n".join(lines) + "\n\n" + pytest_section
 
 
@@ -96,6 +139,8 @@ def prepare(group: str) -> Path:
             link.symlink_to(ROOT / name)
     (folder / "setup.cfg").write_text(_setup_cfg(files, [t for t in tests if (ROOT / t).exists()]),
                                       encoding="utf-8")
+    # a copy, not a link: mutmut copies it into mutants/, where pytest imports it
+    (folder / PLUGIN.name).write_text(PLUGIN.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
 
 
@@ -109,14 +154,51 @@ def run(groups: list[str], children: int, only: dict[str, list[str]] | None = No
         if only is not None and not only.get(group):
             continue
         folder = prepare(group)
+        lock = open(folder / ".lock", "w")
+        try:  # two runs of one group would write the same mutants/ folder
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"!! {group} is being run by another process: skipped", file=sys.stderr)
+            continue
         print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        code = subprocess.call([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
-                               cwd=folder, env=env,
-                               stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS)}
+        started, cpu_before, load = time.monotonic(), _children_cpu(), os.getloadavg()[0]
+        proc = subprocess.Popen([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
+                                cwd=folder, env=env,
+                                stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
+        try:
+            code = proc.wait()
+        finally:  # stopped (Ctrl-C, kill): stop mutmut too, and keep the time spent
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            _record_time(group, "retest" if only is not None else "run", time.monotonic() - started,
+                         _children_cpu() - cpu_before, load)
         if code:
             print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
     return report(groups)
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the finished children: mutmut and every test
+    process it forked and waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _record_time(group: str, kind: str, wall: float, cpu: float, load: float) -> None:
+    """Keep each run's wall and CPU time in .mutation/<group>/times.json: the report
+    prints them, and the CPU time estimates the wall time on a quiet machine (the
+    machine is shared, so the wall time alone says little)."""
+    path = WORK / group / "times.json"
+    runs = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    runs.append({"kind": kind, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "load_at_start": round(load, 1),
+                 "at": time.strftime("%Y-%m-%d %H:%M")})
+    path.write_text(json.dumps(runs, indent=1), encoding="utf-8")
 
 
 def forget_survivors(groups: list[str]) -> dict[str, list[str]]:
@@ -170,14 +252,17 @@ def report(groups: list[str] | None = None, survivors: bool = False) -> int:
     groups = groups or list(GROUPS)
     equiv = equivalents()
     total = Counter()
-    print(f"{'group':<16}{'mutants':>8}{'equiv':>7}{'killed':>8}{'survived':>10}{'pending':>9}{'score':>9}")
+    print(f"{'group':<16}{'mutants':>8}{'equiv':>7}{'pg only':>8}{'killed':>8}{'survived':>10}{'pending':>9}"
+          f"{'score':>9}{'wall min':>10}{'CPU min':>9}")
+    seen = set()
     for group in groups:
         res = results(group)
-        c = Counter()
+        seen.update(res)
+        c = Counter(times(group))
         for name, code in res.items():
             c["mutants"] += 1
             if name in equiv:
-                c["equiv"] += 1
+                c["pg_only" if equiv[name].startswith(PG_ONLY) else "equiv"] += 1
             elif code in UNTESTED:
                 c["pending"] += 1
             elif code in KILLED:
@@ -189,14 +274,38 @@ def report(groups: list[str] | None = None, survivors: bool = False) -> int:
         total.update(c)
         print(_row(group, c))
     print(_row("overall", total))
+    stale = sorted(n for n in equiv if n not in seen and _group_of(n) in groups and results(_group_of(n)))
+    if stale:
+        print(f"{len(stale)} listed equivalents are no longer mutants (their code changed): "
+              f"check them in {EQUIVALENTS.name}: {', '.join(stale[:5])}{' …' if len(stale) > 5 else ''}")
+    cores = os.cpu_count() or 1
+    print(f"CPU time {total['cpu_s'] / 60:.1f} min: on {cores} idle cores about "
+          f"{total['cpu_s'] / cores / 60:.1f} min of wall time (measured wall {total['wall_s'] / 60:.1f} min "
+          f"on a shared machine)")
     return 0
+
+
+def _group_of(mutant: str) -> str | None:
+    """The group whose files hold `mutant` (core.scoring.engine.x_f__mutmut_3 → scoring_engine)."""
+    module = re.split(r"\.x[_ǁ]", mutant, maxsplit=1)[0].replace(".", "/") + ".py"
+    return next((g for g, (files, _) in GROUPS.items() if module in files), None)
+
+
+def times(group: str) -> Counter:
+    """Wall and CPU seconds of the group's recorded runs and retests, summed."""
+    path = WORK / group / "times.json"
+    out = Counter()
+    for entry in json.loads(path.read_text(encoding="utf-8")) if path.exists() else []:
+        out["wall_s"] += entry["wall_s"]
+        out["cpu_s"] += entry["cpu_s"]
+    return out
 
 
 def _row(name: str, c: Counter) -> str:
     judged = c["killed"] + c["survived"]
     score = f"{100 * c['killed'] / judged:.1f} %" if judged else "–"
-    return (f"{name:<16}{c['mutants']:>8}{c['equiv']:>7}{c['killed']:>8}{c['survived']:>10}{c['pending']:>9}"
-            f"{score:>9}")
+    return (f"{name:<16}{c['mutants']:>8}{c['equiv']:>7}{c['pg_only']:>8}{c['killed']:>8}{c['survived']:>10}{c['pending']:>9}"
+            f"{score:>9}{c['wall_s'] / 60:>10.1f}{c['cpu_s'] / 60:>9.1f}")
 
 
 def show(name: str) -> int:
@@ -207,13 +316,42 @@ def show(name: str) -> int:
     return 1
 
 
+_DIFFS = r"""
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+for path, names in json.loads(sys.argv[1]).items():
+    for name in names:
+        print("## " + name)
+        print(get_diff_for_mutant(name, path=path).split("\n", 2)[-1], end="\n\n")
+"""
+
+
+def diffs(group: str, everything: bool, pattern: str = "*") -> int:
+    """The diff of each surviving (or, `everything`, each) mutant of `group` that
+    matches `pattern`, headed by its name (mutmut's API, in one process: `mutmut show`
+    per mutant takes a second each)."""
+    equiv = equivalents()
+    by_path: dict[str, list[str]] = {}
+    for meta in sorted((WORK / group / "mutants").rglob("*.py.meta")):
+        source = str(meta.relative_to(WORK / group / "mutants"))[:-len(".meta")]
+        for name, code in _read_meta(meta)["exit_code_by_key"].items():
+            survived = code is not None and code not in KILLED and name not in equiv
+            if fnmatch.fnmatch(name, pattern) and (everything or survived):
+                by_path.setdefault(source, []).append(name)
+    return subprocess.call([sys.executable, "-c", _DIFFS, json.dumps(by_path)], cwd=WORK / group)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "retest", "report", "show"):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # run the cleanup of run()
+    if not argv or argv[0] not in ("run", "retest", "report", "show", "diffs"):
         print(__doc__)
         return 2
     command, args = argv[0], argv[1:]
     if command == "show":
         return show(args[0])
+    if command == "diffs":
+        rest = [a for a in args[1:] if a != "--all"]
+        return diffs(args[0], "--all" in args, rest[0] if rest else "*")
     flags = [a for a in args if a.startswith("--")]
     groups = [a for a in args if not a.startswith("--")]
     unknown = [g for g in groups if g not in GROUPS]

@@ -100,3 +100,42 @@ def test_sheet_preview_of_open_window_writes_nothing(db, registry, make_branch, 
     # (0 + 10 + 0) of 30 in management; team manual unverified → 0 of 10
     assert sheet.total == Decimal("16.67")
     assert sheet.rank is None and sheet.stars == 1
+
+
+def test_sheet_preview_counts_verified_values_and_gives_the_total_the_close_stores(
+        db, registry, make_branch, make_ruleset, add_record, close, result_of):
+    """An open quarter's preview sums its closed month from the stored rows and its open
+    months from the evaluators — with a reviewer's verified value replacing the automatic
+    one, for that branch and period only — and so shows the total the close then stores."""
+    from sqlalchemy import select
+
+    from core.periods.models import Period
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import recompute
+
+    b = make_branch(category="production")
+    other = make_branch(category="production")
+    rs = make_ruleset(indicators=[LEDGER])
+    ind = rs.indicators[0]
+    add_record(b, "committee_meeting", date(2026, 1, 5))
+    add_record(b, "committee_meeting", date(2026, 3, 5))
+    close("2026-01")
+    recompute(db, "2026Q1", registry)          # a trial stores the open months' items
+    db.commit()
+    feb = db.scalar(select(Period.id).where(Period.key == "2026-02"))
+    verify_item(db, (feb, b.id, ind.id), "4", "补交会议记录", None)      # automatic 0
+    verify_item(db, (feb, other.id, ind.id), "9", "另一支部", None)      # not b's
+    db.commit()
+
+    sheet = branch_sheet(db, b.id, "2026Q1", kinds=registry)
+    assert sheet.source == "preview"
+    items = {i.period_key: i for s in sheet.sections if s.index_code == "management" for i in s.items}
+    assert (items["2026-01"].auto_earned, items["2026-02"].verified_earned) == (Decimal("10.00"), Decimal("4.00"))
+    # management: (10 + 4 + 10) of 30 points
+    assert next(s for s in sheet.sections if s.index_code == "management").earned == Decimal("24.00")
+
+    close("2026-02")
+    close("2026-03")
+    close("2026Q1")
+    assert result_of(b, "2026Q1").total == sheet.total
+    assert result_of(other, "2026Q1").total != sheet.total

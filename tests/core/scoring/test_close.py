@@ -258,3 +258,29 @@ def test_yearly_item_editable_while_january_closed(db, make_branch, make_ruleset
     ev = db.scalar(select(Evaluation).where(Evaluation.indicator_id == rs.indicators[0].id))
     verify_item(db, ev.ident, 5, "年度核实", ev.version)
     assert ev.verified_earned == Decimal("5.00")
+
+
+def test_self_assessment_is_audited_checked_against_its_version_and_can_be_cleared(db, setup, registry, make_user):
+    """A self-assessment stores the value and the trimmed note, is audited (who, the old
+    values, the new ones), is refused when another edit came first, and an empty value
+    and note clear it."""
+    from core.scoring.adjust import self_assess
+    branches, rs = setup
+    secretary = make_user(role="secretary", branch=branches[0])
+    ev = _manual_eval(db, registry, branches[0], rs)
+    seen = ev.version
+    self_assess(db, ev.ident, "9", "  按要求完成 ", secretary, expected_version=seen)
+    db.refresh(ev)
+    assert (ev.self_earned, ev.self_note) == (Decimal("9.00"), "按要求完成")
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.self_assess")).one()
+    assert entry.user_id == secretary.id and entry.object_id == ev.key
+    assert entry.old == {"self_earned": None, "self_note": None} and entry.new["self_note"] == "按要求完成"
+
+    with pytest.raises(StaleVersion):
+        self_assess(db, ev.ident, "8", None, secretary, expected_version=seen)   # the version seen before
+    db.refresh(ev)
+    assert ev.self_earned == Decimal("9.00")
+
+    self_assess(db, ev.ident, "", "  ", secretary, expected_version=ev.version)
+    db.refresh(ev)
+    assert (ev.self_earned, ev.self_note) == (None, None)

@@ -40,6 +40,7 @@ def earned(db):
     ("11.5", bonus_cap, "11.50"),  # within the declared bound: the bonus is kept
     ("13", bonus_cap, "12.00"),    # above it: capped at max_earned
     ("-2", bonus_cap, "0.00"),     # never below 0
+    ("0.5", None, "0.50"),         # a fraction of a point is kept
 ])
 def test_engine_clamps_to_the_kinds_upper_bound(db, make_branch, make_ruleset, indicator, raw, max_earned, expected):
     make_branch(category="production")
@@ -128,3 +129,68 @@ def test_app_sources_is_the_apps_registry(app):
     assert app_sources() is app.extensions["starbranch.plugins"]
     assert app_sources(app) is app.extensions["starbranch.plugins"]
     assert {"manual", "ledger_count", "attendance", "appraisal"} <= set(kinds_from(app_sources()))
+
+
+@pytest.mark.parametrize("form", [fixed_kind("7.5"), sql_kind(750)], ids=["python", "sql"])
+def test_a_close_counts_one_evaluation_per_branch_and_indicator(db, make_branch, make_ruleset, indicator, form):
+    """The close reports (and audits) how many evaluations it wrote: one per applicable
+    branch and indicator, whichever form the kind has."""
+    make_branch(category="production")
+    make_branch(category="market")
+    make_ruleset(indicators=[indicator])
+    result = close_period(db, "2026-01", kinds=[form])
+    db.commit()
+    assert result.evaluations == 2
+    assert sorted(db.scalars(select(Evaluation.auto_earned))) == [Decimal("7.50"), Decimal("7.50")]
+
+
+@pytest.mark.parametrize("form, evidence", [(fixed_kind("13"), {"raw": "13"}), (sql_kind(1300), {"sql": 1})],
+                         ids=["python", "sql"])
+def test_a_preview_is_what_the_close_stores(db, make_branch, make_ruleset, indicator, form, evidence):
+    """Computed and not stored (an open window's sheet), either form of a kind gives
+    each branch the clamped value and the evidence that its close then stores."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.engine import evaluate_periods
+    from core.scoring.sources import kinds_from
+
+    branches = sorted(make_branch(category=c).id for c in ("production", "market"))
+    rs = make_ruleset(indicators=[indicator])
+    ind = rs.indicators[0].id
+    run = evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from([form]), store=False)
+    preview = sorted((p.branch_id, p.indicator_id, p.period_key, p.points, p.auto_earned, p.evidence)
+                     for p in run.preview)
+    # 13 is above the indicator's 10 points: clamped
+    expected = [(b, ind, "2026-01", Decimal("10.00"), Decimal("10.00"), evidence) for b in branches]
+    assert run.evaluations == 2 and preview == expected
+
+    close_period(db, "2026-01", kinds=[form])
+    db.commit()
+    stored = sorted((e.branch_id, e.indicator_id, "2026-01", e.points, e.auto_earned, e.evidence)
+                    for e in db.scalars(select(Evaluation)))
+    assert stored == expected
+
+
+def test_a_reclose_removes_the_evaluations_it_no_longer_produces(db, make_branch, make_ruleset, indicator):
+    """A re-close replaces the window's evaluations: unchanged ones stay (nothing
+    removed), those of a branch no longer applicable (deactivated) are deleted, and the
+    close reports how many it removed."""
+    keep, gone = make_branch(category="production"), make_branch(category="market")
+    make_ruleset(indicators=[indicator])
+    kinds = [fixed_kind("5")]
+
+    def reclose():
+        reopen_period(db, "2026-01", "复核")
+        db.commit()
+        result = close_period(db, "2026-01", kinds=kinds)
+        db.commit()
+        return result
+
+    first = close_period(db, "2026-01", kinds=kinds)
+    db.commit()
+    assert (first.evaluations, first.removed_evaluations) == (2, 0)
+    assert reclose().removed_evaluations == 0
+    gone.active = False
+    db.commit()
+    third = reclose()
+    assert (third.evaluations, third.removed_evaluations) == (1, 1)
+    assert [e.branch_id for e in db.scalars(select(Evaluation))] == [keep.id]

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
@@ -171,3 +172,13 @@ def test_rounding_rule_holds_for_random_scenarios(db, make_branch, make_ruleset,
         if all(got == pts for got, pts in sums[branch.id].values()) and sum(
                 w[i] for i in sums[branch.id]) > 0 and not s["bonus"][b] and not s["deduction"][b]:
             assert r.total == Decimal("100.00")                                  # every point earned
+
+
+@pytest.mark.parametrize("value", [Decimal("7.50"), Decimal("1.005"), Decimal("2.675"), Decimal("10"),
+                                   Decimal("1E+2"), 2, 2.675, "3.335", None])
+def test_the_bulk_writers_hundredths_follow_the_one_rounding_rule(value):
+    """bulk.cents (the engine's fast path for already rounded values) gives what
+    core.points.to_cents gives for any value: the one rounding rule."""
+    from core.points import to_cents
+    from core.scoring.bulk import cents
+    assert cents(value) == (None if value is None else to_cents(value))

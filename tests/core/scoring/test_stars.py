@@ -153,3 +153,29 @@ def test_quarter_close_needs_previous_quarter_closed(db, make_ruleset, registry,
         close(m)
     with pytest.raises(CloseOrderError, match="2026年第一季度尚未结账"):
         close_period(db, "2026Q2", kinds=registry)
+
+
+def test_promotion_looks_at_the_previous_quarters_closed_result_only(db, make_branch, make_ruleset, rate,
+                                                                     registry, result_of):
+    """The one-step limit starts from the previous quarter's closed stars: not from an
+    older quarter, nor from a trial's provisional stars of a quarter still open."""
+    from sqlalchemy import select
+
+    from core.scoring.adjust import verify_item
+    from core.scoring.close import recompute
+    from core.scoring.models import Evaluation
+
+    def trial(key, total):
+        recompute(db, key, registry)
+        ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == b.id).order_by(Evaluation.period_id.desc()))
+        verify_item(db, ev.ident, total, "核实", ev.version)
+        recompute(db, key, registry)
+        db.commit()
+        return result_of(b, key)
+
+    make_ruleset(indicators=[Q_ITEM])
+    b = make_branch()
+    assert rate({b: 65}, "2026Q1")[b].stars == 2      # closed
+    assert trial("2026Q2", 65).stars == 2             # provisional: Q2 stays open
+    q3 = trial("2026Q3", 95)
+    assert q3.stars == 5 and not q3.notes.get("steps")

@@ -2,6 +2,7 @@
 window from its start, and an unverified one is never silently 0 — a close lists
 them per unit and is refused, unless the admin chooses what they count as (each
 policy tested), with a reason that is audited."""
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -186,3 +187,64 @@ def test_cli_close_lists_unverified_items_and_takes_a_policy(app, db, world):
     r = runner.invoke(close_cmd, ["2026-01", "--unverified", "self", "--reason", "按自评"])
     assert r.exit_code == 0, r.output
     assert "已结账" in r.output and "3 项" in r.output
+
+
+def test_confirm_all_verifies_the_unverified_automatic_items_of_open_periods_only(
+        db, make_branch, make_ruleset, add_record, registry, close):
+    """确认全部自动得分: of the branch's items in the window, each automatic one that no
+    reviewer verified, in a cycle period still open, gets verified = automatic (and the
+    confirmation is audited once); a verified, a manual or a closed month's item, and
+    other branches' items, are left alone; a closed window is refused."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.adjust import CONFIRM_AUTO, confirm_automatic
+    from core.scoring.close import recompute
+    from core.scoring.errors import PeriodLocked
+
+    ledger = {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
+              "params": {"record_types": ["committee_meeting"], "min_count": 1}}
+    b, other = make_branch(), make_branch()
+    rs = make_ruleset(indicators=[ledger, MANUAL_Q])
+    auto_item, manual_item = (next(i for i in rs.indicators if i.method == m) for m in ("ledger_count", "manual"))
+    for month in (1, 2, 3):
+        add_record(b, "committee_meeting", date(2026, month, 5))
+    close("2026-01")
+    recompute(db, "2026Q1", registry)
+    db.commit()
+    feb = _item(db, b, auto_item, "2026-02")
+    verify_item(db, feb.ident, "3", "补记", feb.version)
+    db.commit()
+
+    q1 = PeriodKey.parse("2026Q1")
+    assert confirm_automatic(db, b.id, q1) == 1
+    db.commit()
+    mar = _item(db, b, auto_item, "2026-03")
+    assert (mar.verified_earned, mar.verify_reason) == (mar.auto_earned, CONFIRM_AUTO)
+    assert _item(db, b, auto_item, "2026-02").verified_earned == Decimal("3.00")
+    assert _item(db, b, auto_item, "2026-01").verified_earned is None          # closed month
+    assert _item(db, b, manual_item, "2026Q1").verified_earned is None         # manual
+    assert _item(db, other, auto_item, "2026-03").verified_earned is None      # another branch
+    audits = db.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.confirm_all")).all()
+    assert [(a.object_id, a.new) for a in audits] == [(str(b.id), {"window": "2026Q1", "confirmed": 1})]
+
+    assert confirm_automatic(db, b.id, q1) == 0                                # nothing left
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.confirm_all")).all() == audits
+    for key in ("2026-02", "2026-03"):
+        close(key)
+    with pytest.raises(PeriodLocked):
+        confirm_automatic(db, b.id, PeriodKey.parse("2026-03"))
+
+
+def test_close_check_lists_every_refusal_and_the_rule_sets_policy(db, make_branch, make_ruleset, registry):
+    """The close page's preflight names each reason a close would be refused — the
+    window has not ended, the month before is open, the year has no rule set — and,
+    once it can close, the rule set's policy for unverified items."""
+    make_branch()
+    early = close_check(db, "2026-02", kinds=registry, today=date(2026, 2, 15))
+    assert early.key == "2026-02" and not early.can_close and early.unverified is None
+    assert len(early.problems) == 3
+    assert "尚未结束" in early.problems[0] and "尚未结账" in early.problems[1]
+    assert "没有启用的考核细则" in early.problems[2]
+
+    make_ruleset(indicators=[MANUAL_Q], settings={"unverified_policy": "zero"})
+    ready = close_check(db, "2026-01", kinds=registry)
+    assert (ready.key, ready.problems, ready.can_close, ready.default_policy) == ("2026-01", [], True, "zero")

@@ -1,0 +1,47 @@
+"""pytest plugin of `make mutation` (scripts/mutation.py copies it next to each group's
+mutants and loads it with `-p mutation_plugin`): what mutmut's own per-mutant pytest run
+lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
+
+- A mutant listed in tests/mutation_equivalents.txt (MUTATION_EQUIVALENTS names the
+  file) was found to change no behaviour, or only a PostgreSQL branch: no test can fail
+  on SQLite, so all its tests would run in vain (a minute of CPU for an engine
+  function). Its tests are deselected (pytest's "no tests ran"); the report leaves it
+  out of the score.
+- No full garbage collection at the end of each run (see pytest_configure)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _listed_equivalents() -> set[str]:
+    """Read for each mutant (a short file): entries added during a run count at once."""
+    path = os.environ.get("MUTATION_EQUIVALENTS")
+    lines = Path(path).read_text(encoding="utf-8").splitlines() if path and Path(path).exists() else []
+    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _mutant_under_test() -> str:
+    try:
+        from mutmut.mutation.trampoline import get_mutant_under_test
+        return get_mutant_under_test() or ""
+    except Exception:   # outside mutmut, or another layout
+        return os.environ.get("MUTANT_UNDER_TEST", "")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if _mutant_under_test() in _listed_equivalents():
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+
+
+def pytest_configure(config):
+    """pytest collects garbage (to report exceptions raised in finalizers) when the
+    session ends; in a worker forked from mutmut's process, whose heap holds the whole
+    app and test suite, that took more CPU than a fast test itself. pytester turns it
+    off the same way for the same reason (many pytest runs in one process)."""
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:   # another pytest: keep its default
+        return
+    config.stash[gc_collect_iterations_key] = 0
