@@ -95,10 +95,12 @@ def _resend_job(session: Session, job: Job) -> None:
     elif job.kind == "close":
         from core.jobs.queueing import QueueUnavailable, broker_errors
         from core.scoring.fanout import send_chord
-        # every unit again: a unit already done rewrites its own rows and step (idempotent),
-        # and the chord's counter, kept in Redis, is made anew
+        # every batch again: a batch already done rewrites its own rows and steps
+        # (idempotent), and the chord's counter, kept in Redis, is made anew
+        params = job.params or {}
+        batches = params.get("batches") or [[u] for u in params.get("units") or []]  # jobs from before batches
         try:
-            send_chord(job.id, job.target, list((job.params or {}).get("units") or []), job.created_by)
+            send_chord(job.id, job.target, batches, job.created_by)
         except broker_errors() as exc:
             raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
     else:

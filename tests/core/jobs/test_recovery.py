@@ -36,7 +36,7 @@ def test_a_close_whose_chord_was_lost_is_sent_again_and_ends_once(db, scene, cho
 def test_a_running_close_with_a_recent_step_is_left_alone(db, scene, chord_here, registry):  # noqa: F811
     job = fanout.start_close(db, "2026-01", dispatch=lambda *args: None)
     db.commit()
-    fanout.close_unit(db, job.id, "2026-01", scene[0].id, registry)
+    fanout.close_batch(db, job.id, "2026-01", [scene[0].id], registry)
     db.commit()
     job.created_at = utcnow() - timedelta(hours=1)  # old job, but a unit was done just now
     db.commit()
