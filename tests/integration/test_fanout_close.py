@@ -5,7 +5,6 @@ restarted finishes the close with the same rows and no duplicates; a rolled-back
 transaction publishes nothing."""
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -17,6 +16,7 @@ from core.scoring.close import close_period
 from tests.core.scoring.conftest import add_points, add_record, make_ruleset, registry  # noqa: F401 (fixtures)
 from tests.core.scoring.test_fanout import ORDER, _wipe, content, group  # noqa: F401 (fixture)
 from tests.integration.conftest import PG_URL, REDIS_URL, WORKER_CONFIG
+from tests.integration.waiting import wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -27,15 +27,7 @@ pytestmark = [
 
 
 def wait_job(db, worker, job_id, *, timeout=90, until=lambda job: not job.is_active) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.expire_all()
-        job = db.get(Job, job_id)
-        db.rollback()  # no snapshot kept open while the worker writes
-        if until(job):
-            return job
-        time.sleep(0.005)
-    worker.fail(f"did not bring job {job_id} there in {timeout}s (done {job.done}/{job.total})")
+    return wait_for(db, worker, Job, job_id, until=until, timeout=timeout)
 
 
 def close_on_workers(db, worker, key, batch_branches=None):

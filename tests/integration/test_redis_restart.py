@@ -32,6 +32,7 @@ from core.jobs.models import Job
 from core.ledger.models import PointRecord
 from tests.core.documents.conftest import graded_year  # noqa: F401 (fixture)
 from tests.integration.conftest import PG_URL, Worker
+from tests.integration.waiting import wait_for
 from tests.office import apply, preview, xlsx
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -124,15 +125,7 @@ def web(app, shared_uploads, client, login, make_user):
 
 
 def wait(db, worker, model, job_id, until, *, timeout=300, what=""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        db.expire_all()
-        job = db.get(model, job_id)
-        db.rollback()  # no snapshot kept open while the worker writes
-        if until(job):
-            return job
-        time.sleep(0.05)
-    worker.fail(f"did not bring job {job_id} {what} in {timeout}s (status {job.status}, {job.done}/{job.total})")
+    return wait_for(db, worker, model, job_id, until=until, timeout=timeout, what=what)
 
 
 def bulk(client, unit):
