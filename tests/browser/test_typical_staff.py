@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import PASSWORD, log_in
+from conftest import PASSWORD, log_in, unit_with_two_branches
 
 pytestmark = pytest.mark.browser
 
@@ -26,19 +26,11 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 def seed(app):
     from core.auth.models import User, UserUnit
-    from core.org.models import Branch, OrgNode
     from core.plugins import service as plugins
     from plugins.typical_staff import services
 
     s = app.extensions["starbranch.db"].session_factory()
-    unit = OrgNode(code="U01", name="炼铁厂党委", kind="unit")
-    s.add(unit)
-    s.flush()
-    unit.unit_id = unit.id
-    b1 = Branch(code="B001", name="高炉作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
-    b2 = Branch(code="B002", name="烧结作业区党支部", category="production", parent_id=unit.id, unit_id=unit.id)
-    s.add_all([b1, b2])
-    s.flush()
+    unit, b1, b2 = unit_with_two_branches(s)
     users = {}
     for username, name, role, kw in (("shuji", "刘书记", "secretary", {"branch_id": b1.id}),
                                      ("shuji2", "马书记", "secretary", {"branch_id": b2.id}),
