@@ -13,12 +13,12 @@ from core.indicators.catalogue import seed_ruleset
 from core.indicators.models import Indicator
 from core.ledger.models import ActivityRecord
 from core.periods.models import Period
-from core.scoring import close
-from core.scoring.models import Evaluation, ScoreResult
+from core.scoring.models import Evaluation
 from plugins.brands import evidence, scoring, showcase
 from plugins.brands.stages import BrandError
 
 from .conftest import TODAY
+from tests.plugins.closing import close_all, result
 
 KEEP = {"B-LIFE-GROUP", scoring.CODE}
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -39,17 +39,6 @@ def scored(app, db, world, walk):
                                   held_on=date(2026, m, 10), uploaded_at=datetime(2026, m, 11, 9), topic="学习"))
     db.commit()
     return {"registry": registry, "ruleset": rs}
-
-
-def close_all(db, registry, *keys):
-    for key in keys:
-        close.close_period(db, key, kinds=registry)
-    db.commit()
-
-
-def result(db, key, branch):
-    return db.scalar(select(ScoreResult).join(Period, Period.id == ScoreResult.period_id)
-                     .where(Period.key == key, ScoreResult.branch_id == branch.id))
 
 
 def brand_eval(db, key, branch):

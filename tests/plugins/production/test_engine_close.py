@@ -12,8 +12,9 @@ close = pytest.importorskip("core.scoring.close")
 from core.indicators.catalogue import seed_ruleset  # noqa: E402
 from core.ledger.models import ActivityRecord  # noqa: E402
 from core.periods.models import Period  # noqa: E402
-from core.scoring.models import Evaluation, ScoreResult  # noqa: E402
+from core.scoring.models import Evaluation  # noqa: E402
 from plugins.production import services  # noqa: E402
+from tests.plugins.closing import close_all, result  # noqa: E402
 
 KEEP = {"B-LIFE-GROUP", "V-ACCIDENT"}
 MONTHS = ("2026-01", "2026-02", "2026-03")
@@ -44,17 +45,6 @@ def world(app, db, make_unit, make_branch, prod_unit, measures, put):
             put(branch, "quality", month, plan=98, actual=96)       # 6.29 / 7
             put(branch, "safety", month, plan=0, actual=0)          # 5.00 / 5
     return {"registry": registry, "ruleset": rs, "a": a, "v": v, "b": b}
-
-
-def close_all(db, registry, *keys):
-    for key in keys:
-        close.close_period(db, key, kinds=registry)
-    db.commit()
-
-
-def result(db, key, branch):
-    return db.scalar(select(ScoreResult).join(Period, Period.id == ScoreResult.period_id)
-                     .where(Period.key == key, ScoreResult.branch_id == branch.id))
 
 
 def test_month_close_scores_the_measures_and_rescales_where_the_plugin_is_off(db, world):
