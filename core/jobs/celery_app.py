@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from celery import Celery, Task
+from flask import current_app, has_app_context
 
 
 def init_celery(app) -> Celery:
@@ -15,6 +16,10 @@ def init_celery(app) -> Celery:
         """Runs inside the Flask app context, so services get the app's database."""
 
         def __call__(self, *args, **kwargs):
+            # Eager (no broker), a task runs inside its caller's app context: a context of
+            # its own would, on its way out, remove the caller's session (app teardown).
+            if has_app_context() and current_app._get_current_object() is app:
+                return self.run(*args, **kwargs)
             with app.app_context():
                 return self.run(*args, **kwargs)
 

@@ -93,10 +93,6 @@ def test_a_lost_job_is_shown_stalled_and_recovered_once(app, db, year, client, l
     again = runner.invoke(jobs_group, ["recover", "--stall-seconds", "0"])
     assert "重新排队的后台任务：0 个" in again.output and len(documents(db)) == 3
     assert "无进展" not in client.get(f"/documents/jobs/{job.id}").get_data(as_text=True)
-    # The eager task's own app context removed this thread's session from the registry on
-    # its way out, so the app's teardown no longer sees `db`: close it here (on PostgreSQL
-    # its open transaction would hold the next test's TRUNCATE).
-    db.close()
 
 
 def test_a_job_with_a_recent_sign_of_life_is_not_stalled(app, db, year):
