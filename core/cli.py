@@ -1,6 +1,8 @@
 """The `starbranch` command: Flask's CLI plus the commands of the core and plugins."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import click
 from flask.cli import FlaskGroup
 
@@ -35,3 +37,16 @@ class StarbranchGroup(FlaskGroup):
 @click.group(cls=StarbranchGroup, create_app=_create_app, add_default_commands=True)
 def main():
     """星级党支部管理平台 starbranch."""
+
+
+@contextmanager
+def refusal_exits(session, *refusals):
+    """A refusal (an error whose message is meant for the user: ValueError by default)
+    inside the block rolls the session back — nothing half-written stays — and ends the
+    command with that message and exit status 1, without a traceback."""
+    try:
+        yield
+    except (refusals or (ValueError,)) as exc:
+        if session is not None:
+            session.rollback()
+        raise click.ClickException(str(exc)) from None

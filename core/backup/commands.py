@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from core.backup.service import BackupError, backup, restore
+from core.cli import refusal_exits
 
 
 @click.command("backup")
@@ -14,10 +15,8 @@ from core.backup.service import BackupError, backup, restore
 def backup_command(out):
     """备份数据库与全部上传文件到一个 .tar.gz 文件（运行中也可备份）。"""
     cfg = current_app.config
-    try:
+    with refusal_exits(None, BackupError):
         result = backup(cfg["DATABASE_URL"], cfg["UPLOAD_DIR"], out)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
     rows = sum(result.tables.values())
     click.echo(f"已备份到 {result.path}：{result.kind} 数据库 {len(result.tables)} 张表 {rows} 行，上传文件 {result.files} 个。")
 
@@ -30,10 +29,8 @@ def restore_command(archive, force):
     """从备份文件恢复数据库与上传文件；之后可用 starbranch verify 复核已结账期间。"""
     cfg = current_app.config
     current_app.extensions["starbranch.db"].engine.dispose()  # no pooled connection into the old file
-    try:
+    with refusal_exits(None, BackupError):
         counts = restore(archive, cfg["DATABASE_URL"], cfg["UPLOAD_DIR"], force=force)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"已恢复：{len(counts)} 张表 {sum(counts.values())} 行，行数与备份一致。"
                "建议运行 starbranch verify <期间> 复核已结账的评分结果。")
 

@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core.cli import refusal_exits
 from core.db import get_session
 
 ALIASES = {"certificates": "certificate", "certificate": "certificate", "decision": "decision",
@@ -67,19 +68,13 @@ def issue_command(doc_type, period, unit_code, branch_codes, output):
         raise click.ClickException("输出文件应以 .zip 或 .pdf 结尾。")
     started = time.perf_counter()
     request = IssueRequest(doc_type=code, period_key=period, branch_ids=branch_ids, unit_id=unit_id)
-    try:
+    with refusal_exits(session, DocumentRefused, RenderProblem):
         result = issue(session, types, request, RenderSettings.from_app(current_app),
                        merged=out.suffix.lower() == ".pdf")
         body = result.pdfs[0] if out.suffix.lower() == ".pdf" else zip_of(result.documents, result.pdfs,
                                                                             unit_names(session))
         out.write_bytes(body)
         session.commit()
-    except (DocumentRefused, RenderProblem) as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
-    except Exception:
-        session.rollback()
-        raise
     click.echo(f"已出具 {len(result.documents)} 份{types[code].label}（{time.perf_counter() - started:.1f} 秒）"
                f"{f'，作废重出 {result.revoked} 份' if result.revoked else ''}：{out}")
 

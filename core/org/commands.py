@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from core import clock
+from core.cli import refusal_exits
 from core.db import get_session
 from core.documents.demo_previous_year import build_closed_year
 from core.org import demodata
@@ -28,7 +29,7 @@ def demo(reset, seed, close_periods):
     if reset:
         demodata.wipe(session)
     registry = current_app.extensions["starbranch.plugins"]
-    try:
+    with refusal_exits(session, demodata.DemoRefused):
         today = clock.today()
         result = demodata.build_demo(session, seed=seed, today=today)
         demodata.enable_demo_plugins(session, registry, result)
@@ -38,12 +39,6 @@ def demo(reset, seed, close_periods):
                   if close_periods else [])
         closed += close_demo_periods(session, registry, today) if close_periods else []
         session.commit()
-    except demodata.DemoRefused as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
-    except Exception:
-        session.rollback()
-        raise
     click.echo(f"已生成：{len(result.units)} 个二级单位党委、{len(result.general_branches)} 个党总支、"
                f"{len(result.branches)} 个党支部、{result.members} 名党员。")
     if closed:

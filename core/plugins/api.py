@@ -72,6 +72,7 @@ Views and forms
 - `N_`, `sep`, `with_code`: mark a constant label for the catalog; punctuation and "name（code）" in the UI language.
 - `year_arg`: a year from the query string, bounded to what the platform holds.
 - `today`: the app's today (core/clock.py; tests and demos may freeze it).
+- `refusal_exits`: in a CLI command, roll back and exit 1 with a refusal's message.
 
 Scoring (the contract of core/scoring/kinds.py and gates.py)
 - `IndicatorKind`: a scoring method a plugin contributes (`starbranch_indicator_kinds`).
@@ -168,6 +169,7 @@ from core.audit.service import diff, record as audit, snapshot
 from core.auth.access import ALL_ROLES, requires, writer_required
 from core.audit.words import AuditWords
 from core.auth.loaders import authenticated_by_token
+from core.cli import refusal_exits
 from core.clock import today
 from core.http_inputs import year_arg
 from core.auth.models import User
@@ -226,7 +228,7 @@ __all__ = [
     "authenticated_by_token", "visible_members",
     # views and forms
     "paginate", "Page", "attempt", "get_or_404", "refuse_on_form", "flash_form_errors", "choices_of", "options",
-    "cn_date", "N_", "sep", "with_code", "year_arg", "today",
+    "cn_date", "N_", "sep", "with_code", "year_arg", "today", "refusal_exits",
     # scoring
     "IndicatorKind", "EvalContext", "EvalRow", "StarGate", "canonical_json", "round_div", "as_bigint", "clamp_int",
     "fixed_text", "padded_text", "unindexed", "json_text", "JsonInt", "JsonStr", "to_points", "to_cents",

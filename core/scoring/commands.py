@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from core.cli import refusal_exits
 from core.db import get_session
 
 
@@ -40,17 +41,14 @@ def close_cmd(key, unverified, reason, wait, in_process):
     pk = _key(key)
     if broker_configured(current_app) and not in_process and unverified is None:
         return _close_on_workers(session, pk, wait)
-    try:
-        result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None,
-                              unverified=unverified, reason=reason)
+    with refusal_exits(session):
+        try:
+            result = close_period(session, pk, kinds=current_app.extensions["starbranch.plugins"], actor=None,
+                                  unverified=unverified, reason=reason)
+        except UnverifiedItems as exc:
+            _echo_unverified(exc.summary)
+            raise
         session.commit()
-    except UnverifiedItems as exc:
-        session.rollback()
-        _echo_unverified(exc.summary)
-        raise click.ClickException(str(exc)) from None
-    except ValueError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     _echo_result(pk, result)
 
 
@@ -101,14 +99,12 @@ def _close_on_workers(session, pk, wait: bool) -> None:
 
     try:
         ensure_broker(current_app)  # Redis down: say so before a job row exists
-        job = start_close(session, pk, actor=None)
-        job_id = job.id if job is not None else None
-        session.commit()
+        with refusal_exits(session):
+            job = start_close(session, pk, actor=None)
+            job_id = job.id if job is not None else None
+            session.commit()
     except QueueUnavailable as exc:
         raise click.ClickException(f"消息队列无法连接，未能提交后台结账（{exc}）；可加 --in-process 在本进程结账。") from None
-    except ValueError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     if job_id is None:
         return _echo_result(pk, CloseResult(key=pk.key, already_closed=True))
     click.echo(f"{pk.label}已提交后台结账（任务 {job_id}，{job.total} 个单位）。")
@@ -146,12 +142,9 @@ def reopen_cmd(key, reason):
 
     session = get_session()
     pk = _key(key)
-    try:
+    with refusal_exits(session):
         reopen_period(session, pk, reason, actor=None)
         session.commit()
-    except ValueError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     click.echo(f"{pk.label}已重新开启。")
 
 
@@ -193,12 +186,9 @@ def ruleset_seed(year):
     from core.indicators.catalogue import seed_ruleset
 
     session = get_session()
-    try:
+    with refusal_exits(session):
         rs = seed_ruleset(session, year, None, registry=current_app.extensions["starbranch.plugins"])
         session.commit()
-    except ValueError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     click.echo(f"已生成“{rs.name}”：{len(rs.indicators)} 项指标，状态：{'启用' if rs.status == 'active' else '草稿'}。")
 
 

@@ -17,7 +17,7 @@ def production():
 def import_command(path, username):
     from sqlalchemy import select
 
-    from core.plugins.api import ImportFileError, User, get_session
+    from core.plugins.api import ImportFileError, User, get_session, refusal_exits
     from plugins.production.importing import ImportRefused, import_workbook
 
     session = get_session()
@@ -26,18 +26,15 @@ def import_command(path, username):
         actor = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if actor is None:
             raise click.ClickException(f"用户 {username} 不存在或已停用。")
-    try:
-        with open(path, "rb") as fh:
-            result = import_workbook(session, actor, fh, filename=path)
-    except ImportRefused as exc:
-        session.rollback()
-        for e in exc.errors:
-            click.echo(str(e), err=True)
-        raise click.ClickException(str(exc)) from None
-    except ImportFileError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
-    session.commit()
+    with refusal_exits(session, ImportRefused, ImportFileError):
+        try:
+            with open(path, "rb") as fh:
+                result = import_workbook(session, actor, fh, filename=path)
+        except ImportRefused as exc:
+            for e in exc.errors:
+                click.echo(str(e), err=True)
+            raise
+        session.commit()
     click.echo(f"导入成功：新增 {result.created} 项，修改 {result.updated} 项，未变 {result.unchanged} 项。")
 
 
