@@ -136,6 +136,13 @@ def _ranking_where(stmt, user, period_id: int, filters: RankingFilters):
     return stmt
 
 
+def within_category_order(sr=ScoreResult):
+    """The display rule (core.scoring.ranking.display_key) within a category, in SQL:
+    rank (= total descending), then the performance index descending (absent last),
+    then the branch code. Needs Branch joined."""
+    return (sr.rank, sr.performance.is_(None), sr.performance.desc(), Branch.code)
+
+
 def ranking_stmt(user, period_id: int, filters: RankingFilters):
     """Rows of one period, within category by rank, scoped to the user: the score
     columns (branch_id, unit_id, category, the indices, base … rank, vetoed) plus
@@ -148,7 +155,7 @@ def ranking_stmt(user, period_id: int, filters: RankingFilters):
     # categories in the catalogue's order (an export reads every row anyway; the page
     # walks the (period, category, rank, branch) index per category, see ranking_page)
     return _ranking_where(stmt, user, period_id, filters).order_by(
-        case(CATEGORY_ORDER, value=sr.category, else_=len(CATEGORY_ORDER)), sr.rank, sr.branch_id)
+        case(CATEGORY_ORDER, value=sr.category, else_=len(CATEGORY_ORDER)), *within_category_order())
 
 
 def ranking_count_stmt(user, period_id: int, filters: RankingFilters):
@@ -170,9 +177,10 @@ def ranking_page(session: Session, user, period_id: int, filters: RankingFilters
                  sizes: dict[str, int] | None = None) -> Page:
     """One page of ranking_stmt, categories in the catalogue's order: the rows per
     category (one GROUP BY, or the period's `sizes` when unscoped and unfiltered) place
-    the page's window over the categories; each category it touches is read by walking
-    the (period, category, rank, branch) index alone (a deep OFFSET skips index
-    entries, not table rows); then those rows with their names."""
+    the page's window over the categories; each category it touches is read in the
+    display order by walking the (period, category, rank, branch) index (see
+    _display_window: a deep OFFSET skips index entries, not table rows, and only the
+    page's ranks are sorted); then those rows with their names."""
     sr = ScoreResult
     page = max(1, page)
     if sizes is not None and user.role == "admin" and not (filters.unit_id or filters.stars or filters.tier
@@ -189,9 +197,7 @@ def ranking_page(session: Session, user, period_id: int, filters: RankingFilters
         n = counts[category]
         lo, hi = max(start - before, 0), min(end - before, n)
         if lo < hi:
-            part = (_ranking_where(select(sr.branch_id), user, period_id, filters).where(sr.category == category)
-                    .order_by(sr.rank, sr.branch_id).limit(hi - lo).offset(lo).subquery())
-            parts.append(select(part.c.branch_id))
+            parts.append(_display_window(user, period_id, filters, category, lo, hi, f"window_{len(parts)}"))
         before += n
     rows = []
     if parts:
@@ -200,6 +206,30 @@ def ranking_page(session: Session, user, period_id: int, filters: RankingFilters
         stmt = ranking_stmt(user, period_id, filters).where(sr.branch_id.in_(keys))
         rows = list(session.execute(stmt))
     return Page(items=rows, page=page, per_page=per_page, total=total)
+
+
+def _display_window(user, period_id: int, filters: RankingFilters, category: str, lo: int, hi: int,
+                    name: str = "window"):
+    """The branch ids at positions lo … hi-1 of one category in the display order, read
+    without sorting the category: the index (rank, branch) gives the ranks at both ends
+    of the window (every order by rank first puts the same ranks there) and how many
+    rows come before its first rank; only the rows of the window's ranks — the page and
+    its ties — are sorted by the display rule."""
+    sr = ScoreResult
+
+    def rows(*columns):
+        return _ranking_where(select(*columns).select_from(sr), user, period_id, filters).where(
+            sr.category == category)
+
+    def rank_at(offset):
+        return rows(sr.rank).order_by(sr.rank, sr.branch_id).limit(1).offset(offset).scalar_subquery()
+
+    ends = select(rank_at(lo).label("first"), rank_at(hi - 1).label("last")).cte(name)
+    before = rows(func.count()).where(sr.rank < select(ends.c.first).scalar_subquery()).scalar_subquery()
+    position = before + func.row_number().over(order_by=within_category_order()) - 1
+    placed = (rows(sr.branch_id, position.label("position")).join(Branch, Branch.id == sr.branch_id)
+              .join(ends, sr.rank.between(ends.c.first, ends.c.last)).subquery())
+    return select(placed.c.branch_id).where(placed.c.position >= lo, placed.c.position < hi)
 
 
 def closed_memo(period: Period, name: str, compute):

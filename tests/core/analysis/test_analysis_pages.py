@@ -238,6 +238,32 @@ def test_ranking_paginates(app, client, login, make_user, scene):
     assert "办公室党支部" in html3 and "高炉作业区党支部" not in html3
 
 
+def test_equal_totals_are_listed_by_the_display_rule_across_pages(app, client, login, make_user, make_unit,
+                                                                   make_branch, make_ruleset, make_period,
+                                                                   make_score):
+    """Equal totals share a rank and are listed as everywhere else (ranking.display_key):
+    the performance index descending, then the branch code — not in creation order;
+    the page boundary falls in that order and the export follows it."""
+    unit, rs, q1 = make_unit(), make_ruleset(), make_period("2026Q1")
+    # all three total 78.50; created (ids) in the reverse of the display order
+    same = {"team": 80, "management": 80, "brand": 80, "service": 80}
+    low = make_branch(unit, name="甲支部", code="A01")
+    make_score(low, q1, rs, pct={**same, "performance": 70, "service": 90}, rank=1, stars=4)
+    high_b = make_branch(unit, name="乙支部", code="B02")
+    make_score(high_b, q1, rs, pct={**same, "performance": 90, "service": 50}, rank=1, stars=4)
+    high_a = make_branch(unit, name="丙支部", code="A02")
+    make_score(high_a, q1, rs, pct={**same, "performance": 90, "service": 50}, rank=1, stars=4)
+    app.config["PAGE_SIZE"] = 2
+    login(make_user("admin"))
+    page1 = text(client.get("/analysis/rankings?period=2026Q1")).split('id="ranking"')[1]
+    page2 = text(client.get("/analysis/rankings?period=2026Q1&page=2")).split('id="ranking"')[1]
+    assert page1.index("丙支部") < page1.index("乙支部") and "甲支部" not in page1
+    assert "甲支部" in page2 and "乙支部" not in page2
+    rows = list(load_workbook(io.BytesIO(client.get("/analysis/rankings.xlsx?period=2026Q1").data))
+                .active.iter_rows(values_only=True))
+    assert [r[3] for r in rows[1:]] == ["丙支部", "乙支部", "甲支部"]
+
+
 def test_ranking_empty_states(client, login, make_user, make_period, db):
     login(make_user("admin"))
     assert "本期尚无评分结果" in text(client.get("/analysis/rankings"))
