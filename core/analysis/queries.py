@@ -432,7 +432,7 @@ def movers_stmt(user, period_id: int, prev_period_id: int, unit_id=None, categor
         stmt = stmt.where(cur.tier < prev.tier)
     elif direction == "down":
         stmt = stmt.where(cur.tier > prev.tier)
-    return stmt.order_by(cur.tier, cur.category, cur.rank, Branch.code)
+    return stmt.order_by(cur.tier, cur.category, *within_category_order(cur))
 
 
 def mover_counts(session: Session, user, period_id: int, prev_period_id: int, unit_id=None, category=None) -> dict:
