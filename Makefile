@@ -14,6 +14,11 @@ PORT        ?= 5000
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+# The suites run in parallel (pytest-xdist): one worker per CPU core, at most
+# PYTEST_MAX_WORKERS; PYTEST_WORKERS=0 runs them in one process (e.g. for pdb).
+PYTEST_WORKERS ?= auto
+PYTEST_MAX_WORKERS ?= 4
+XDIST       := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --maxprocesses=$(PYTEST_MAX_WORKERS) --dist worksteal)
 CHROMIUM    ?= /usr/bin/chromium
 
 FONT_CHECK  := fc-list :lang=zh family | grep -q .
@@ -95,12 +100,15 @@ define run_pytest
 	if [ $$rc -eq 5 ]; then echo "ERROR: no tests were collected ($(2))" >&2; fi; exit $$rc
 endef
 
+# Tests marked database_independent (templates and translations only) run here, on
+# SQLite, and not again on PostgreSQL. Under xdist each worker has its own PostgreSQL
+# databases (tests/parallel.py); the integration tests run in one process.
 test: deps fonts pdf-tools compile-translations
-	$(call run_pytest,,-m 'not browser' --ignore=tests/browser)
+	$(call run_pytest,,$(XDIST) -m 'not browser' --ignore=tests/browser)
 
 test-pg: deps fonts pdf-tools compile-translations
 	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
-	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL),-m 'not browser' --ignore=tests/browser)
+	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL),$(XDIST) -m 'not browser and not database_independent' --ignore=tests/browser)
 
 test-integration: deps compile-translations
 	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
