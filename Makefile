@@ -70,8 +70,13 @@ pdf-tools:
 document-fonts: deps fonts
 	@$(STARBRANCH) documents fonts
 
-compile-translations: deps
+# A file target, not a phony one: the catalog is compiled when its .po changed, so the
+# CI steps that run at once (.ci/run) never write the .mo while another reads it.
+MO := core/translations/en/LC_MESSAGES/messages.mo
+$(MO): core/translations/en/LC_MESSAGES/messages.po | $(STAMP)
 	@$(PY) scripts/translations.py --compile >/dev/null
+
+compile-translations: $(MO)
 
 translations: deps
 	$(PY) scripts/translations.py
@@ -121,7 +126,7 @@ test-browser: deps fonts compile-translations
 	@if ! ls tests/browser/test_*.py >/dev/null 2>&1; then \
 	  echo ">> SKIPPED browser tests: tests/browser has no test files yet"; exit 0; fi; \
 	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || exit $$?; \
-	set +e; $(PY) -m pytest tests/browser -m browser $(PYTEST_ARGS); rc=$$?; \
+	set +e; $(PY) -m pytest tests/browser -m browser $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "ERROR: tests/browser has test files but no browser test was collected" >&2; fi; exit $$rc
 
 # Mutation testing (scripts/mutation.py): MUTATION_GROUPS=points scoping … limits the groups.
