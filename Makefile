@@ -14,6 +14,11 @@ PORT        ?= 5000
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+# The suites run in parallel (pytest-xdist): one worker per CPU core, at most
+# PYTEST_MAX_WORKERS; PYTEST_WORKERS=0 runs them in one process (e.g. for pdb).
+PYTEST_WORKERS ?= auto
+PYTEST_MAX_WORKERS ?= 4
+XDIST       := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --maxprocesses=$(PYTEST_MAX_WORKERS) --dist worksteal)
 CHROMIUM    ?= /usr/bin/chromium
 
 FONT_CHECK  := fc-list :lang=zh family | grep -q .
@@ -65,8 +70,13 @@ pdf-tools:
 document-fonts: deps fonts
 	@$(STARBRANCH) documents fonts
 
-compile-translations: deps
+# A file target, not a phony one: the catalog is compiled when its .po changed, so the
+# CI steps that run at once (.ci/run) never write the .mo while another reads it.
+MO := core/translations/en/LC_MESSAGES/messages.mo
+$(MO): core/translations/en/LC_MESSAGES/messages.po | $(STAMP)
 	@$(PY) scripts/translations.py --compile >/dev/null
+
+compile-translations: $(MO)
 
 translations: deps
 	$(PY) scripts/translations.py
@@ -95,12 +105,15 @@ define run_pytest
 	if [ $$rc -eq 5 ]; then echo "ERROR: no tests were collected ($(2))" >&2; fi; exit $$rc
 endef
 
+# Tests marked database_independent (templates and translations only) run here, on
+# SQLite, and not again on PostgreSQL. Under xdist each worker has its own PostgreSQL
+# databases (tests/parallel.py); the integration tests run in one process.
 test: deps fonts pdf-tools compile-translations
-	$(call run_pytest,,-m 'not browser' --ignore=tests/browser)
+	$(call run_pytest,,$(XDIST) -m 'not browser' --ignore=tests/browser)
 
 test-pg: deps fonts pdf-tools compile-translations
 	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
-	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL),-m 'not browser' --ignore=tests/browser)
+	$(call run_pytest,STARBRANCH_TEST_DATABASE_URL=$(TEST_PG_URL),$(XDIST) -m 'not browser and not database_independent' --ignore=tests/browser)
 
 test-integration: deps compile-translations
 	@$(PY) scripts/ensure_pg_database.py $(TEST_PG_URL)
@@ -113,7 +126,7 @@ test-browser: deps fonts compile-translations
 	@if ! ls tests/browser/test_*.py >/dev/null 2>&1; then \
 	  echo ">> SKIPPED browser tests: tests/browser has no test files yet"; exit 0; fi; \
 	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || exit $$?; \
-	set +e; $(PY) -m pytest tests/browser -m browser $(PYTEST_ARGS); rc=$$?; \
+	set +e; $(PY) -m pytest tests/browser -m browser $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "ERROR: tests/browser has test files but no browser test was collected" >&2; fi; exit $$rc
 
 # Mutation testing (scripts/mutation.py): MUTATION_GROUPS=points scoping … limits the groups.

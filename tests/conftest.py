@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -15,7 +16,10 @@ from sqlalchemy import text
 
 from core.app import create_app
 from core.db import Base, import_all_models
+from tests import parallel
+from tests.pg_empty import empty_database
 
+parallel.claim_environment()  # under xdist: this worker's databases (tests/parallel.py)
 ALL_PLUGINS = {
     "production": "plugins.production",
     "brands": "plugins.brands",
@@ -34,11 +38,16 @@ def _plugins_for(request):
 
 @pytest.fixture(scope="session")
 def _pg_schema():
-    """On PostgreSQL: drop and create every table once per run."""
+    """On PostgreSQL: drop and create every table once per run (per xdist worker, in
+    the worker's own database, created here if missing)."""
     if not TEST_DB_URL:
         yield None
         return
     from core.db import make_engine
+    from scripts.ensure_pg_database import main as ensure_database
+
+    if ensure_database(TEST_DB_URL) != 0:
+        pytest.exit(f"cannot create the test database of {TEST_DB_URL}", returncode=3)
 
     import_all_models()
     engine = make_engine(TEST_DB_URL)
@@ -51,11 +60,14 @@ def _pg_schema():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _document_font_cache(tmp_path_factory):
-    """One cache of pre-subset document fonts for the whole run (building it takes
-    seconds; every app of the run reads STARBRANCH_FONT_CACHE)."""
+def _document_font_cache():
+    """One cache of pre-subset document fonts for every run (building it takes some 15 s
+    of CPU; every app of the run reads STARBRANCH_FONT_CACHE): instance/test-fonts, kept
+    between runs like the app's own instance/fonts — its files are named by the digest
+    of the source font and of what they hold, so a stale one is never read. The xdist
+    workers and the CI steps share it; fonts are written atomically."""
     old = os.environ.get("STARBRANCH_FONT_CACHE")
-    os.environ["STARBRANCH_FONT_CACHE"] = str(tmp_path_factory.getbasetemp() / "document-fonts")
+    os.environ["STARBRANCH_FONT_CACHE"] = str(Path(__file__).resolve().parents[1] / "instance" / "test-fonts")
     yield
     if old is None:
         os.environ.pop("STARBRANCH_FONT_CACHE", None)
@@ -88,9 +100,7 @@ def app(request, tmp_path, _pg_schema):
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: vars(g).clear())
     db = app.extensions["starbranch.db"]
     if TEST_DB_URL:
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_database(db.engine)
     else:
         db.create_all()
     with app.app_context():

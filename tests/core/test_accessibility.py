@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from html.parser import HTMLParser
 
+import pytest
+
 from core.analysis import charts
 from tests.core.test_crawl import ROLES, demo  # noqa: F401  (the crawl's demo fixture)
 
@@ -80,6 +82,7 @@ def _log_in(client, username):
     assert r.status_code == 302
 
 
+@pytest.mark.database_independent  # judges the HTML of five pages the crawl renders on PostgreSQL too
 def test_no_two_controls_share_a_name_on_the_pages_of_many_like_rows(app, client, db, demo):  # noqa: F811
     from sqlalchemy import select
 
@@ -175,6 +178,7 @@ def test_trend_series_differ_by_dash_and_marker_and_text_is_at_least_12px():
     assert table.startswith('<details class="chart-data">') and "<caption>趋势</caption>" in table and "—" in table
 
 
+@pytest.mark.database_independent  # judges the HTML of the crawl, which runs on PostgreSQL too
 def test_no_page_of_the_crawl_has_two_controls_with_one_name(app, db, demo):  # noqa: F811
     """Every page each demo role reaches (tests/core/test_crawl.py's crawl), in Chinese:
     no two controls in <main> share an accessible name, and none has no name."""

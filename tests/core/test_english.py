@@ -82,6 +82,7 @@ def _first(db, column):
     return db.scalars(select(column).order_by(column)).first()
 
 
+@pytest.mark.database_independent  # the words of pages whose Chinese versions the feature tests open on both
 def test_pages_reached_by_form_or_id_speak_english(app, db, demo):  # noqa: F811
     from core.documents.service import RenderSettings, issue
     from core.documents.types import IssueRequest, document_types
@@ -130,6 +131,7 @@ def test_pages_reached_by_form_or_id_speak_english(app, db, demo):  # noqa: F811
     assert leaks == {}, "\n".join(f"{u}: {t}" for u, t in leaks.items())
 
 
+@pytest.mark.database_independent  # the words of refusals the feature tests make on both databases
 def test_refusals_form_errors_and_flashes_speak_english(app, db, demo):  # noqa: F811
     """Bad input in English: the refusal, the marked fields and the flash are English."""
     from core.auth.models import User

@@ -1,6 +1,7 @@
 """Chinese by default, English selectable: the en catalog is complete and used."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,16 @@ PO = Path(core.__file__).parent / "translations" / "en" / "LC_MESSAGES" / "messa
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled_catalog():
-    """Set-up compiles the catalog (`make run`/`make test`); compile it here if missing."""
+    """Set-up compiles the catalog (`make run`/`make test`); compile it here if missing
+    (into a file of this process, then renamed: other xdist workers may be reading it)."""
     mo = PO.with_suffix(".mo")
     if not mo.exists() or mo.stat().st_mtime < PO.stat().st_mtime:
         with open(PO, "rb") as f:
             catalog = read_po(f)
-        with open(mo, "wb") as f:
+        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
             write_mo(f, catalog)
+        os.replace(tmp, mo)
 
 
 def _catalog():
@@ -28,11 +32,13 @@ def _catalog():
         return read_po(f)
 
 
+@pytest.mark.database_independent  # reads the catalog file only
 def test_english_catalog_translates_every_message():
     untranslated = [m.id for m in _catalog() if m.id and not m.string]
     assert untranslated == []
 
 
+@pytest.mark.database_independent  # reads the catalog file only
 def test_english_catalog_keeps_every_placeholder():
     catalog = _catalog()
     assert [(m.id, errors) for m in catalog for errors in [m.check(catalog)] if errors] == []
