@@ -46,11 +46,11 @@ def _small_xlsx() -> bytes:
 
 def _bounded(fn, seconds=3.0, megabytes=40):
     tracemalloc.start()
-    start = time.perf_counter()
+    start = time.process_time()  # CPU seconds: the bound holds on a busy machine too
     try:
         fn()
     finally:
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         peak = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
     assert elapsed < seconds, f"took {elapsed:.2f} s"
@@ -144,9 +144,9 @@ def test_errors_are_counted_linearly_and_kept_bounded():
     rows = [["编码", "名称"]] + [["太长了太长了太长了太长了", "x"]] * 50_000
     book = open_book(csv_bytes(rows, "utf-8").getvalue(), "a.csv")
     problems = Problems()
-    start = time.perf_counter()
+    start = time.process_time()  # CPU, not wall: a busy machine must not fail it, a quadratic count does
     assert len(list(read_table(book.sheets[0], COLUMNS, problems))) == 50_000
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert problems.error_count == 50_000 and len(problems.errors) == problems.cap
 
 
