@@ -163,6 +163,17 @@ def analyze_schema(session) -> None:
     session.commit()
 
 
+def ensure_indexes(db) -> None:
+    """Create the models' indexes missing from reused data (seeded before an index was
+    added), so --reuse measures the current schema."""
+    from core.db import Base
+
+    with db.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+
+
 def reset(session) -> None:
     session.execute(text("TRUNCATE evaluations, score_results, job_steps, jobs"))
     session.execute(text("UPDATE periods SET status = 'open', ruleset_id = NULL, closed_at = NULL"))
@@ -332,6 +343,7 @@ def main(argv=None):
         with app.app_context():
             t0 = time.perf_counter()
             if args.reuse and _has_size(db, n):
+                ensure_indexes(db)
                 print(f"branches={n} reused", flush=True)
             else:
                 with db.engine.begin() as conn:

@@ -168,11 +168,17 @@ def create_close_job(session: Session, pk: PeriodKey, ruleset, batches: list[lis
 
 
 def send_chord(job_id: str, key: str, batches: list[list[int]], actor_id) -> None:
+    """Send the batches and their callback. Broker and result backend retry briefly
+    (core.jobs.queueing): with Redis gone the caller's broker error comes within
+    about a second, not after the backend's ~19 s of retries."""
     from celery import chord
 
+    from core.jobs.queueing import PUBLISH_RETRY_POLICY, bounded_backend
     from core.scoring.tasks import close_batch_task, close_finish_task
 
-    chord([close_batch_task.si(job_id, key, b) for b in batches])(close_finish_task.si(job_id, key, actor_id))
+    sig = chord([close_batch_task.si(job_id, key, b) for b in batches], close_finish_task.si(job_id, key, actor_id))
+    with bounded_backend(close_batch_task.app):
+        sig.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
 # ---- one unit ----------------------------------------------------------------------------
