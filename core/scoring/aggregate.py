@@ -75,7 +75,7 @@ class BranchScore:
         return self.index_scores.get("performance") or ZERO
 
 
-def _among(branch_ids):
+def among(branch_ids):
     """`branch_ids` for an IN: a SELECT of ids stays a subquery, ids become a list."""
     return branch_ids if isinstance(branch_ids, Select) else list(branch_ids)
 
@@ -85,7 +85,7 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
     SELECT of ids), by code."""
     stmt = select(Branch.id, Branch.unit_id, Branch.category, Branch.code).where(Branch.active.is_(True))
     if branch_ids is not None:
-        stmt = stmt.where(Branch.id.in_(_among(branch_ids)))
+        stmt = stmt.where(Branch.id.in_(among(branch_ids)))
     return list(session.execute(stmt.order_by(Branch.code)))
 
 
@@ -127,7 +127,7 @@ def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: d
             .where(Evaluation.period_id.in_(period_ids))
             .group_by(Evaluation.branch_id, index_code))
     if branch_ids is not None:
-        stmt = stmt.where(Evaluation.branch_id.in_(_among(branch_ids)))
+        stmt = stmt.where(Evaluation.branch_id.in_(among(branch_ids)))
     # one row per (branch, index): plain assignment (SUMs of integer columns are ints
     # on both databases)
     for branch_id, code, pts, got in session.connection().execute(stmt).all():
@@ -168,7 +168,7 @@ def adjustments(session: Session, window: PeriodKey, ruleset, branch_ids=None) -
             .where(PointRecord.dated >= window.starts_on, PointRecord.dated <= window.ends_on)
             .group_by(PointRecord.branch_id, PointRecord.kind, PointRecord.indicator_code, PointRecord.dated))
     if branch_ids is not None:
-        stmt = stmt.where(PointRecord.branch_id.in_(_among(branch_ids)))
+        stmt = stmt.where(PointRecord.branch_id.in_(among(branch_ids)))
     caps = {i.code: (Decimal(i.points), i.cycle) for i in ruleset.indicators if i.kind == "deduction"}
     out: dict[int, Adjustments] = defaultdict(Adjustments)
     capped: dict[tuple, Decimal] = defaultdict(lambda: ZERO)

@@ -44,31 +44,27 @@ Decisions (README, "Jobs"):
 """
 from __future__ import annotations
 
-import json
-
 from flask_babel import gettext
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
 from core.audit.service import record
 from core.db import utcnow
-from core.indicators.models import INDICES, RuleSet
+from core.indicators.models import RuleSet
 from core.jobs import service as jobs
 from core.jobs.models import Job, JobStep
+from core.auth.models import User
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
 from core.periods.services import get_or_create_periods, get_period
-from core.points import from_cents
-from core.scoring import aggregate, engine, sources, stars
-from core.scoring.aggregate import BranchScore
+from core.scoring import aggregate, engine, groupwide, sources, stars
 from core import clock
 from core.scoring import manual
 from core.scoring.close import CloseResult, check_close_order, check_ended, hold_period, ruleset_for
-from core.scoring.compute import (CLOSE_WORK_MEM, batch_gc, _replace_scores, _store_scores, cycle_keys,
+from core.scoring.compute import (CLOSE_WORK_MEM, batch_gc, _store_scores, cycle_keys,
                                   previous_stars)
 from core.scoring.errors import ScoringError
-from core.scoring.ranking import assign_ranks
 
 JOB_KIND = "close"
 #: Active branches per task when the app does not say (config CLOSE_BATCH_BRANCHES).
@@ -141,30 +137,33 @@ def start_close(session: Session, key, *, actor=None, dispatch=None, today=None,
     ruleset = ruleset_for(session, pk.year)
     # Unverified manual items are never silently 0: with the rule set's policy "refuse"
     # the close is refused (the close page lists them and can close in-process with the
-    # admin's choice and reason); with "self" or "zero" (an audited setting) the policy
-    # is written into the items before the units score them, as the in-process close does.
+    # admin's choice and reason); with "self" or "zero" (an audited setting) each batch
+    # writes the policy into its units' items after evaluating them and before scoring,
+    # as the in-process close does — so a batch finds its scope empty and inserts
+    # straight (bulk.Direct) instead of upserting rows written here beforehand.
     kinds = sources.kinds_from(_registry_of_app())
     summary = manual.unverified_items(session, pk, ruleset, kinds)
     policy, reason = manual.resolve_policy(ruleset, None, None, summary)
-    if policy is not None:
-        open_keys = manual.open_cycle_keys(session, cycle_keys(pk))
-        manual.ensure_items(session, open_keys, ruleset, kinds)
-        period_ids = [p.id for p in get_or_create_periods(session, open_keys).values()]
-        manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds, k.kind)]
-        manual.apply_policy(session, period_ids, manual_ids, policy, reason, actor=actor)
+    unverified = None if policy is None else {"policy": policy, "reason": reason,
+                                              "note": manual.policy_note(policy, reason)}
     get_or_create_periods(session, cycle_keys(pk))
     batches = batches_of(session, batch_branches or batch_branches_of_app())
-    job = create_close_job(session, pk, ruleset, batches, actor)
+    job = create_close_job(session, pk, ruleset, batches, actor, unverified=unverified)
     job_id, actor_id = job.id, getattr(actor, "id", None)
     send = dispatch or send_chord
     jobs.after_commit(session, lambda: send(job_id, pk.key, batches, actor_id))
     return job
 
 
-def create_close_job(session: Session, pk: PeriodKey, ruleset, batches: list[list[int]], actor=None) -> Job:
+def create_close_job(session: Session, pk: PeriodKey, ruleset, batches: list[list[int]], actor=None, *,
+                     unverified: dict | None = None) -> Job:
+    """`unverified`: the policy for unverified manual items the batches write
+    ({"policy", "reason", "note"}), or None."""
     units = [u for batch in batches for u in batch]
-    return jobs.create_job(session, JOB_KIND, target=pk.key, total=len(units),
-                           params={"ruleset_id": ruleset.id, "units": units, "batches": batches}, actor=actor)
+    params = {"ruleset_id": ruleset.id, "units": units, "batches": batches}
+    if unverified:
+        params["unverified"] = unverified
+    return jobs.create_job(session, JOB_KIND, target=pk.key, total=len(units), params=params, actor=actor)
 
 
 def send_chord(job_id: str, key: str, batches: list[list[int]], actor_id) -> None:
@@ -203,78 +202,59 @@ def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
-    kinds_d, _gates = sources.resolve(kinds, gates)
+    kinds_d, gates_d = sources.resolve(kinds, gates)
     keys = cycle_keys(pk)
     periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in keys])))}
     open_keys = [k for k in keys if not periods[k.key].is_closed]
+    # the batch's branches as a subquery: a list of thousands of ids would be as many
+    # bind parameters in every statement
+    branches = select(Branch.id).where(Branch.unit_id.in_(unit_ids), Branch.active.is_(True))
     with batch_gc():
         run = engine.evaluate_periods(session, open_keys, ruleset, kinds_d, store=True, periods=periods,
                                       unit_ids=unit_ids)
-        # the batch's branches as a subquery: a list of thousands of ids would be as many
-        # bind parameters in every statement
-        branches = select(Branch.id).where(Branch.unit_id.in_(unit_ids), Branch.active.is_(True))
+        _apply_unverified_policy(session, job, ruleset, kinds_d, open_keys, periods,
+                                 select(Branch.id).where(Branch.unit_id.in_(unit_ids)))
         sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], branches)
         adjs = aggregate.adjustments(session, pk, ruleset, branches)
         scores = aggregate.score_all(aggregate.branches_in_scope(session, branches), sums, adjs, ruleset)
+        warnings = _rate_own_stars(session, pk, ruleset, scores, gates_d, branches)
         _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_ids))
     data = {"batch": unit_ids[0], "units": unit_ids, "evaluations": run.evaluations, "removed": run.removed,
-            "results": len(scores), "warnings": run.warnings}
+            "results": len(scores), "warnings": run.warnings + warnings}
     # one step per unit (progress counts units); each carries its batch's counts, which
     # finish_close adds once per batch
     jobs.steps_done(session, job_id, [f"unit:{u}" for u in unit_ids], data)
     return data
 
 
+def _apply_unverified_policy(session: Session, job: Job, ruleset, kinds: dict, open_keys, periods: dict,
+                             branches) -> None:
+    """The close's policy for unverified manual items (start_close), written into the
+    rows of the batch's units (`branches`) as close_period writes it into all."""
+    unverified = (job.params or {}).get("unverified")
+    if not unverified:
+        return
+    period_ids = [periods[k.key].id for k in open_keys]
+    manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds, k.kind)]
+    actor = session.get(User, job.created_by) if job.created_by else None
+    manual.apply_policy(session, period_ids, manual_ids, unverified["policy"], unverified["reason"], actor=actor,
+                        branch_ids=branches, note=unverified.get("note"))
+
+
+def _rate_own_stars(session: Session, pk: PeriodKey, ruleset, scores, gates: dict, branches) -> list[str]:
+    """What of the stars depends on a branch alone — band star, promotion over its
+    previous quarter, gates, veto (quarter); band and veto (year) — rated in the batch,
+    in the order stars.rate_quarter/rate_year rate them. The guide proportions, which
+    compare branches, are finish_close's."""
+    if pk.kind == "quarter":
+        return stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates,
+                                  previous_stars=previous_stars(session, pk, branches), proportions=False)
+    if pk.kind == "year":
+        return stars.rate_year(scores, ruleset, proportions=False)
+    return []
+
+
 # ---- the group-wide part -----------------------------------------------------------------
-
-def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
-    """The window's results as the batch tasks stored them, by branch code (the order
-    of the in-process close), rebuilt as BranchScores from their integers. Notes come
-    as text and each distinct text is parsed once (most branches share a few notes);
-    every score gets its own copy (stars add keys to it, never change a stored value)."""
-    cols = ", ".join(f"sr.{c}" for c in (*INDICES, "base", "bonus", "deduction", "total"))
-    rows = session.execute(text(
-        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, CAST(sr.notes AS TEXT), {cols} "
-        "FROM score_results sr JOIN branches b ON b.id = sr.branch_id "
-        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True}).all()
-    money: dict[int, object] = {}
-    parsed: dict[str | None, dict] = {None: {}}
-
-    def dec(c):
-        if c is None:
-            return None
-        value = money.get(c)
-        if value is None:
-            value = money[c] = from_cents(c)
-        return value
-
-    out = []
-    for branch_id, unit_id, category, code, vetoed, notes, *cents in rows:
-        cents = tuple(None if c is None else int(c) for c in cents)
-        note = parsed.get(notes)
-        if note is None:
-            note = parsed[notes] = json.loads(notes) or {}
-        s = BranchScore(branch_id, unit_id, category, code,
-                        index_scores={i: dec(c) for i, c in zip(INDICES, cents)},
-                        base=dec(cents[5]), bonus=dec(cents[6]), deduction=dec(cents[7]), total=dec(cents[8]),
-                        vetoed=bool(vetoed), notes=dict(note), cents=cents)
-        out.append(s)
-    return out
-
-
-def _rank_in_database(session: Session, period_id: int) -> None:
-    """Set the ranks of a month's stored results in the database — competition ranking
-    by total within category, as core.scoring.ranking.assign_ranks — after removing
-    results of branches deactivated since their batch ran (the in-process close has
-    none)."""
-    pid = int(period_id)
-    session.execute(text(f"DELETE FROM score_results WHERE period_id = {pid} "
-                         "AND branch_id IN (SELECT id FROM branches WHERE active = :no)"), {"no": False})
-    session.execute(text(
-        "UPDATE score_results SET rank = ranked.rk FROM (SELECT id, rank() OVER (PARTITION BY category "
-        f"ORDER BY total DESC) AS rk FROM score_results WHERE period_id = {pid}) AS ranked "
-        "WHERE score_results.id = ranked.id"))
-
 
 def _check_every_branch_scored(session: Session, period_id: int) -> int:
     """The number of active branches, all holding a result; a branch added, or moved
@@ -307,12 +287,6 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
     _kinds, gates_d = sources.resolve(kinds, gates)
     count = _check_every_branch_scored(session, period.id)
-    if pk.kind == "month":
-        # a month has no stars: its ranks are its only group-wide values, set in one
-        # UPDATE (no read-back, no rewrite of the rows)
-        _rank_in_database(session, period.id)
-    else:
-        scores = _stored_scores(session, period.id)
     result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=count)
     batches = {data.get("batch"): data for data in steps.values()}  # a batch's counts once
     for data in batches.values():
@@ -321,17 +295,13 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         for w in data.get("warnings", []):
             if w not in result.warnings:
                 result.warnings.append(w)
+    # what compares branches, set-based (core.scoring.groupwide): the batches stored
+    # everything that depends on a branch alone
+    changes, warnings = groupwide.apply_proportions(session, period.id, pk, ruleset, gates_d)
+    result.warnings.extend(warnings)
+    groupwide.rewrite_ranked(session, period.id, changes)
     if pk.kind != "month":
-        if pk.kind == "quarter":
-            result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
-                                                      previous_stars=previous_stars(session, pk)))
-        else:
-            stars.rate_year(scores, ruleset)
-        assign_ranks(scores)
-        _replace_scores(session, period, ruleset, scores)
-        for s in scores:
-            result.stars[s.stars] = result.stars.get(s.stars, 0) + 1
-        result.stars = dict(sorted(result.stars.items()))
+        result.stars = groupwide.star_counts(session, period.id)
     period.status = "closed"
     period.ruleset_id = ruleset.id
     period.closed_at = utcnow()

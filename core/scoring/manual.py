@@ -266,27 +266,35 @@ def resolve_policy(ruleset, choice: str | None, reason: str | None,
     return policy, reason
 
 
+def policy_note(policy: str, reason: str) -> str:
+    """The verify_reason written with `policy` (in the asking request's language)."""
+    return gettext("结账时未审核，%(p)s（管理员选择，理由：%(r)s）", p=gettext(UNVERIFIED_POLICIES[policy]),
+                   r=reason.strip())
+
+
 def apply_policy(session: Session, period_ids: list[int], manual_ids: list[int], policy: str, reason: str,
-                 *, actor=None) -> int:
+                 *, actor=None, branch_ids=None, note: str | None = None) -> int:
     """Write `policy` into the unverified manual rows of `period_ids` as their verified
-    value, with a reason naming it. Returns the number of rows changed."""
+    value, with a reason naming it (`note`: that text made earlier, policy_note).
+    `branch_ids` (a SELECT of ids): only their rows (one batch of a fanned-out close).
+    Returns the number of rows changed."""
     if not period_ids or not manual_ids:
         return 0
     zero = literal(0, Integer)
     value = func.coalesce(type_coerce(Evaluation.self_earned, Integer), zero) if policy == "self" else zero
-    text = gettext("结账时未审核，%(p)s（管理员选择，理由：%(r)s）", p=gettext(UNVERIFIED_POLICIES[policy]),
-                   r=reason.strip())
+    stmt = (update(Evaluation)
+            .where(Evaluation.period_id.in_(period_ids), Evaluation.indicator_id.in_(manual_ids),
+                   Evaluation.verified_earned.is_(None)))
+    if branch_ids is not None:
+        stmt = stmt.where(Evaluation.branch_id.in_(branch_ids))
     result = session.execute(
-        update(Evaluation)
-        .where(Evaluation.period_id.in_(period_ids), Evaluation.indicator_id.in_(manual_ids),
-               Evaluation.verified_earned.is_(None))
-        .values(verified_earned=type_coerce(value, Integer),
-                verify_reason=text, verified_by=getattr(actor, "id", None), verified_at=utcnow(),
-                version=Evaluation.version + 1)
+        stmt.values(verified_earned=type_coerce(value, Integer),
+                    verify_reason=note or policy_note(policy, reason), verified_by=getattr(actor, "id", None),
+                    verified_at=utcnow(), version=Evaluation.version + 1)
         .execution_options(synchronize_session=False))
     return max(result.rowcount or 0, 0)
 
 
 __all__ = ["UnverifiedItems", "UnverifiedSummary", "ManualItem", "expected_items", "unverified_items",
            "ensure_items", "ensure_branch_items", "count_unverified", "unverified_counts",
-           "started_open_keys", "resolve_policy", "apply_policy", "manual_indicators"]
+           "started_open_keys", "resolve_policy", "policy_note", "apply_policy", "manual_indicators"]
