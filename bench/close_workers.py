@@ -220,6 +220,33 @@ def _close_on_workers(session, Job, start_close, batch_branches: int) -> None:
             time.sleep(0.05)
 
 
+def phases(db) -> str:
+    """The fanned-out closes' phases as their tasks recorded them (core.scoring.fanout):
+    the batches' seconds and CPU seconds summed over every batch (their wall seconds
+    overlap on two workers), and the callback's — serial — per window."""
+    from sqlalchemy import select
+
+    from core.jobs.models import Job, JobStep
+
+    session = db.session_factory()
+    batch_wall = batch_cpu = 0.0
+    seen = set()
+    for job_id, data in session.execute(select(JobStep.job_id, JobStep.data)).all():
+        data = data or {}
+        if (job_id, data.get("batch")) in seen:
+            continue
+        seen.add((job_id, data.get("batch")))
+        batch_wall += data.get("seconds", 0.0)
+        batch_cpu += data.get("cpu_s", 0.0)
+    callbacks = [(j.target, j.result or {}) for j in session.scalars(select(Job).where(Job.kind == "close").order_by(Job.created_at)).all()]
+    session.rollback()
+    session.close()
+    per_window = " ".join(f"{key}:{r.get('seconds', 0):.1f}/{r.get('cpu_s', 0):.1f}" for key, r in callbacks)
+    return (f"batches_s={batch_wall:.1f} batches_cpu_s={batch_cpu:.1f} "
+            f"callback_s={sum(r.get('seconds', 0) for _k, r in callbacks):.1f} "
+            f"callback_cpu_s={sum(r.get('cpu_s', 0) for _k, r in callbacks):.1f} (wall/cpu per window {per_window})")
+
+
 def _descendants(pid: int) -> list[int]:
     out = [pid]
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
@@ -289,6 +316,7 @@ def run_size(db, registry, env, queue, log, batch_branches: int) -> dict:
         session.close()
         print(f"  w{procs}_s={meter.wall:.1f} {meter.line()} worker_peak_mb={row[f'w{procs}_mb']:.0f} "
               f"same={'yes' if same else 'NO'}", flush=True)
+        print(f"    w{procs} phases: {phases(db)}", flush=True)
     return row
 
 

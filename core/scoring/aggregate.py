@@ -32,7 +32,7 @@ from decimal import Decimal
 from math import lcm
 
 from flask_babel import gettext
-from sqlalchemy import Integer, Select, case, func, select, type_coerce
+from sqlalchemy import Integer, Select, any_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.formatting import sep
@@ -78,6 +78,16 @@ class BranchScore:
 def among(branch_ids):
     """`branch_ids` for an IN: a SELECT of ids stays a subquery, ids become a list."""
     return branch_ids if isinstance(branch_ids, Select) else list(branch_ids)
+
+
+def key_among(session: Session, column, branch_ids):
+    """`column` IN `branch_ids`, for a column that follows period_id in a table's key
+    (evaluations): on PostgreSQL a SELECT of ids becomes = ANY(ARRAY(…)), so the key is
+    probed for these branches only rather than every row of the periods scanned and
+    filtered (one batch of a fanned-out close; see engine.unit_scope)."""
+    if isinstance(branch_ids, Select) and session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(branch_ids.scalar_subquery()))
+    return column.in_(among(branch_ids))
 
 
 def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
@@ -127,7 +137,7 @@ def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: d
             .where(Evaluation.period_id.in_(period_ids))
             .group_by(Evaluation.branch_id, index_code))
     if branch_ids is not None:
-        stmt = stmt.where(Evaluation.branch_id.in_(among(branch_ids)))
+        stmt = stmt.where(key_among(session, Evaluation.branch_id, branch_ids))
     # one row per (branch, index): plain assignment (SUMs of integer columns are ints
     # on both databases)
     for branch_id, code, pts, got in session.connection().execute(stmt).all():

@@ -44,6 +44,8 @@ Decisions (README, "Jobs"):
 """
 from __future__ import annotations
 
+import time
+
 from flask_babel import gettext
 from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
@@ -180,6 +182,18 @@ def send_chord(job_id: str, key: str, batches: list[list[int]], actor_id) -> Non
         sig.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
+class _Clock:
+    """Wall and CPU seconds of this process since made: each batch's and the callback's
+    are kept with their step and the job's result (bench/close_workers.py reports them,
+    to tell the serial callback from the parallel batches)."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def spent(self) -> dict:
+        return {"seconds": round(time.perf_counter() - self.wall, 3), "cpu_s": round(time.process_time() - self.cpu, 3)}
+
+
 # ---- one unit ----------------------------------------------------------------------------
 
 def _share_period(session: Session, period_id: int) -> None:
@@ -190,6 +204,7 @@ def _share_period(session: Session, period_id: int) -> None:
 def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None) -> dict:
     """Score the branches of units `unit_ids` (one batch) for window `key` and store
     them without stars; record a step per unit. Idempotent. Not committed."""
+    clock0 = _Clock()
     pk = _key(key)
     unit_ids = [int(u) for u in unit_ids]
     job = session.get(Job, job_id)
@@ -218,9 +233,9 @@ def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None)
         adjs = aggregate.adjustments(session, pk, ruleset, branches)
         scores = aggregate.score_all(aggregate.branches_in_scope(session, branches), sums, adjs, ruleset)
         warnings = _rate_own_stars(session, pk, ruleset, scores, gates_d, branches)
-        _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_ids))
+        _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_ids, session))
     data = {"batch": unit_ids[0], "units": unit_ids, "evaluations": run.evaluations, "removed": run.removed,
-            "results": len(scores), "warnings": run.warnings + warnings}
+            "results": len(scores), "warnings": run.warnings + warnings, **clock0.spent()}
     # one step per unit (progress counts units); each carries its batch's counts, which
     # finish_close adds once per batch
     jobs.steps_done(session, job_id, [f"unit:{u}" for u in unit_ids], data)
@@ -256,23 +271,20 @@ def _rate_own_stars(session: Session, pk: PeriodKey, ruleset, scores, gates: dic
 
 # ---- the group-wide part -----------------------------------------------------------------
 
-def _check_every_branch_scored(session: Session, period_id: int) -> int:
-    """The number of active branches, all holding a result; a branch added, or moved
-    into a unit already scored, while the batches ran has none: refused in words."""
+def _check_every_branch_scored(session: Session, scored: int) -> None:
+    """Every active branch holds a result (`scored`: the results written back); a
+    branch added, or moved into a unit already scored, while the batches ran has none:
+    refused in words (the transaction rolls back)."""
     active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
-    scored = session.scalar(text(
-        "SELECT count(*) FROM branches b WHERE b.active = :yes AND EXISTS "
-        f"(SELECT 1 FROM score_results sr WHERE sr.period_id = {int(period_id)} AND sr.branch_id = b.id)"),
-        {"yes": True})
     if active != scored:
         raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
                                    n=active, m=scored))
-    return active
 
 
 def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates=None) -> CloseResult:
     """Stars, tiers and ranks over every unit's results; mark the window closed and
     finish the job. Raises UnitsPending while a unit's step is missing. Not committed."""
+    clock0 = _Clock()
     pk = _key(key)
     period = hold_period(session, pk)
     job = session.get(Job, job_id)
@@ -286,8 +298,7 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         raise UnitsPending(f"{len(missing)} units pending")
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
     _kinds, gates_d = sources.resolve(kinds, gates)
-    count = _check_every_branch_scored(session, period.id)
-    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=count)
+    result = CloseResult(key=pk.key, ruleset_id=ruleset.id)
     batches = {data.get("batch"): data for data in steps.values()}  # a batch's counts once
     for data in batches.values():
         result.evaluations += data.get("evaluations", 0)
@@ -299,7 +310,8 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
     # everything that depends on a branch alone
     changes, warnings = groupwide.apply_proportions(session, period.id, pk, ruleset, gates_d)
     result.warnings.extend(warnings)
-    groupwide.rewrite_ranked(session, period.id, changes)
+    result.results = groupwide.rewrite_ranked(session, period.id, changes)
+    _check_every_branch_scored(session, result.results)
     if pk.kind != "month":
         result.stars = groupwide.star_counts(session, period.id)
     period.status = "closed"
@@ -310,7 +322,7 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
            new={"status": "closed", "ruleset_id": ruleset.id, "evaluations": result.evaluations,
                 "removed_evaluations": result.removed_evaluations, "results": result.results,
                 "stars": {str(k): v for k, v in result.stars.items()}, "units": len(job.params["units"])})
-    jobs.finish_job(session, job_id, result_dict(result))
+    jobs.finish_job(session, job_id, {**result_dict(result), **clock0.spent()})
     session.flush()
     return result
 

@@ -101,9 +101,12 @@ def apply_proportions(session: Session, period_id: int, pk, ruleset, gates: dict
     return changes, warnings
 
 
-def rewrite_ranked(session: Session, period_id: int, changes: list[tuple]) -> None:
+def rewrite_ranked(session: Session, period_id: int, changes: list[tuple]) -> int:
     """The window's rows of active branches written again with their ranks and `changes`
-    (row id, stars, tier, notes); the others removed."""
+    (row id, stars, tier, notes); the others removed. Returns the rows written.
+    PostgreSQL: one statement (the DELETE … RETURNING feeds the INSERT; rank() reads
+    every deleted row before the first insert); SQLite, which has no DML in a WITH: a
+    temporary table in between."""
     pg = _is_pg(session)
     pid = int(period_id)
     session.execute(text(f"DROP TABLE IF EXISTS {CHANGES}"))
@@ -122,15 +125,24 @@ def rewrite_ranked(session: Session, period_id: int, changes: list[tuple]) -> No
         else:
             picked.append(f"sr.{c}")
     names = ", ".join(_COLUMNS)
-    session.execute(text("DROP TABLE IF EXISTS close_ranked"))
-    session.execute(text(
-        f"CREATE TEMP TABLE close_ranked AS SELECT {', '.join(f'{p} AS {c}' for p, c in zip(picked, _COLUMNS))} "
-        f"FROM score_results sr JOIN branches b ON b.id = sr.branch_id AND b.active = :yes "
-        f"LEFT JOIN {CHANGES} c ON c.id = sr.id WHERE sr.period_id = {pid}"), {"yes": True})
-    session.execute(text(f"DELETE FROM score_results WHERE period_id = {pid}"))
-    session.execute(text(f"INSERT INTO score_results ({names}) SELECT {names} FROM close_ranked ORDER BY branch_id"))
-    session.execute(text("DROP TABLE close_ranked"))
+    ranked = (f"SELECT {', '.join(f'{p} AS {c}' for p, c in zip(picked, _COLUMNS))} FROM {{rows}} sr JOIN branches b ON b.id = sr.branch_id "
+              f"AND b.active = :yes LEFT JOIN {CHANGES} c ON c.id = sr.id")
+    if pg:
+        written = session.execute(text(
+            f"WITH old AS (DELETE FROM score_results WHERE period_id = {pid} RETURNING *) "
+            f"INSERT INTO score_results ({names}) SELECT * FROM ({ranked.format(rows='old')}) r "
+            "ORDER BY r.branch_id"), {"yes": True}).rowcount
+    else:
+        session.execute(text("DROP TABLE IF EXISTS close_ranked"))
+        session.execute(text(
+            f"CREATE TEMP TABLE close_ranked AS SELECT * FROM ({ranked.format(rows='score_results')} "
+            f"WHERE sr.period_id = {pid}) r"), {"yes": True})
+        session.execute(text(f"DELETE FROM score_results WHERE period_id = {pid}"))
+        written = session.execute(text(f"INSERT INTO score_results ({names}) SELECT * FROM close_ranked "
+                                       "ORDER BY branch_id")).rowcount
+        session.execute(text("DROP TABLE close_ranked"))
     session.execute(text(f"DROP TABLE {CHANGES}"))
+    return written
 
 
 def star_counts(session: Session, period_id: int) -> dict[int, int]:
