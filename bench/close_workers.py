@@ -25,7 +25,10 @@ Worker time includes queueing and the chord's callback. With each figure:
   the machine's CPU that was busy during the run (/proc/stat): on a shared machine the
   wall times move with the other work;
 - same: whether the stored results of the fanned-out close equal the in-process
-  close's (a digest of every score_results row without its id).
+  close's (a digest of every score_results row without its id);
+- phases (w1/w2): what the tasks recorded (core.scoring.fanout) — the batches'
+  seconds and CPU seconds summed over every batch (on two workers their seconds
+  overlap), and the callback's, which no second worker shortens, per window.
 
 Prints one line per figure, then the summary (last line):
 

@@ -2,23 +2,26 @@
 one process.
 
     start_close ── commit ──▶ close_batch(units 1–10)  ┐
-                              close_batch(units 11–20) ├─▶ finish_close: stars, ranks, closed
+                              close_batch(units 11–20) ├─▶ finish_close: proportions, ranks, closed
                               …                        ┘
 
 - `start_close` (in the asking transaction): takes the period lock, checks the same
-  preconditions as the in-process close, creates the window's cycle periods and a Job
-  (kind "close", one step per unit), packs the units into batches of about
+  preconditions as the in-process close (and resolves the policy for unverified
+  manual items, kept in the job's params), creates the window's cycle periods and a
+  Job (kind "close", one step per unit), packs the units into batches of about
   `CLOSE_BATCH_BRANCHES` active branches (`batches_of`), and sends the chord — one
   task per batch — only after that commits.
 - `close_batch` (one task per batch, any worker): evaluates the window's open cycle
   periods for the batch's branches (engine.evaluate_periods limited to its units),
-  sums their indices, applies bonus/deduction/veto (aggregate.score_all) and stores
-  their results without stars, tiers or ranks; records one step per unit in the same
-  transaction. The batch's stored rows are its scope: a rerun rewrites the same rows.
-- `finish_close` (the chord's callback): under the period lock, reads every result
-  back, does what depends on other branches — stars (promotion, gates, veto,
-  proportions per category), tiers, ranks within category — stores them, marks the
-  period closed and audits the close like close_period does.
+  writes the unverified policy into their manual items, sums their indices, applies
+  bonus/deduction/veto (aggregate.score_all), rates what of the stars depends on a
+  branch alone (band, promotion, gates, veto) and stores the results without ranks;
+  records one step per unit in the same transaction. The batch's stored rows are its
+  scope: a rerun rewrites the same rows.
+- `finish_close` (the chord's callback): under the period lock, does what compares
+  branches (core.scoring.groupwide) — guide proportions per category, ranks within
+  category — rewriting the window's rows once, marks the period closed and audits the
+  close like close_period does.
 The stored rows are those of close_period, row for row and digit for digit (the
 integration test compares them on PostgreSQL); only surrogate ids and the moment of
 writing may differ.
