@@ -147,7 +147,7 @@ def start_close(session: Session, key, *, actor=None, dispatch=None, today=None,
     # as the in-process close does — so a batch finds its scope empty and inserts
     # straight (bulk.Direct) instead of upserting rows written here beforehand.
     kinds = sources.kinds_from(_registry_of_app())
-    summary = manual.unverified_items(session, pk, ruleset, kinds)
+    summary = manual.unverified_for_policy(session, pk, ruleset, kinds)
     policy, reason = manual.resolve_policy(ruleset, None, None, summary)
     unverified = None if policy is None else {"policy": policy, "reason": reason,
                                               "note": manual.policy_note(policy, reason)}

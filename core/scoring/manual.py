@@ -76,10 +76,12 @@ class UnverifiedSummary:
     per_unit: dict[int, int] = field(default_factory=dict)
     unit_names: dict[int, str] = field(default_factory=dict)
     self_assessed: int = 0
+    #: The number of items when only counted (unverified_for_policy), not listed.
+    counted: int | None = None
 
     @property
     def count(self) -> int:
-        return len(self.items)
+        return len(self.items) if self.counted is None else self.counted
 
     def lines(self) -> list[str]:
         """'炼钢厂党委：12 项' per unit, by unit name."""
@@ -168,6 +170,18 @@ def unverified_items(session: Session, window: PeriodKey, ruleset, kinds: dict, 
         if per_unit else {}
     return UnverifiedSummary(window=window.key, items=items, per_unit=per_unit, unit_names=names,
                              self_assessed=sum(1 for i in items if i.self_earned is not None))
+
+
+def unverified_for_policy(session: Session, window: PeriodKey, ruleset, kinds: dict) -> UnverifiedSummary:
+    """What resolve_policy needs with the rule set's own policy (a fanned-out close): the
+    items listed only when that policy refuses (its message names the units); else one
+    COUNT — listing a quarter's 200,000 items took seconds of the close's serial start."""
+    from core.scoring.compute import cycle_keys
+
+    if ruleset.setting("unverified_policy") == "refuse":
+        return unverified_items(session, window, ruleset, kinds)
+    keys = open_cycle_keys(session, cycle_keys(window))
+    return UnverifiedSummary(window=window.key, counted=count_unverified(session, keys, ruleset, kinds))
 
 
 def ensure_items(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_ids=None) -> int:
@@ -297,4 +311,4 @@ def apply_policy(session: Session, period_ids: list[int], manual_ids: list[int],
 
 __all__ = ["UnverifiedItems", "UnverifiedSummary", "ManualItem", "expected_items", "unverified_items",
            "ensure_items", "ensure_branch_items", "count_unverified", "unverified_counts",
-           "started_open_keys", "resolve_policy", "policy_note", "apply_policy", "manual_indicators"]
+           "started_open_keys", "unverified_for_policy", "resolve_policy", "policy_note", "apply_policy", "manual_indicators"]
