@@ -81,10 +81,11 @@ def among(branch_ids):
 
 
 def key_among(session: Session, column, branch_ids):
-    """`column` IN `branch_ids`, for a column that follows period_id in a table's key
-    (evaluations): on PostgreSQL a SELECT of ids becomes = ANY(ARRAY(…)), so the key is
-    probed for these branches only rather than every row of the periods scanned and
-    filtered (one batch of a fanned-out close; see engine.unit_scope)."""
+    """`column` IN `branch_ids`, for a column an index leads to (branches.id, or
+    evaluations' key after period_id): on PostgreSQL a SELECT of ids becomes
+    = ANY(ARRAY(…)), so the index is probed for these branches only rather than every
+    row (of the periods) scanned and filtered against the subquery (one batch of a
+    fanned-out close; see engine.unit_scope)."""
     if isinstance(branch_ids, Select) and session.get_bind().dialect.name == "postgresql":
         return column == any_(func.array(branch_ids.scalar_subquery()))
     return column.in_(among(branch_ids))
@@ -95,7 +96,7 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
     SELECT of ids), by code."""
     stmt = select(Branch.id, Branch.unit_id, Branch.category, Branch.code).where(Branch.active.is_(True))
     if branch_ids is not None:
-        stmt = stmt.where(Branch.id.in_(among(branch_ids)))
+        stmt = stmt.where(key_among(session, Branch.id, branch_ids))
     return list(session.execute(stmt.order_by(Branch.code)))
 
 

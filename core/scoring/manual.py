@@ -44,6 +44,7 @@ from core.org.models import Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
 from core.points import to_cents
+from core.scoring.aggregate import key_among
 from core.scoring.engine import applicable_select, indicators_for
 from core.scoring.errors import ReasonRequired, ScoringError
 from core.scoring.models import Evaluation
@@ -300,7 +301,7 @@ def apply_policy(session: Session, period_ids: list[int], manual_ids: list[int],
             .where(Evaluation.period_id.in_(period_ids), Evaluation.indicator_id.in_(manual_ids),
                    Evaluation.verified_earned.is_(None)))
     if branch_ids is not None:
-        stmt = stmt.where(Evaluation.branch_id.in_(branch_ids))
+        stmt = stmt.where(key_among(session, Evaluation.branch_id, branch_ids))
     result = session.execute(
         stmt.values(verified_earned=type_coerce(value, Integer),
                     verify_reason=note or policy_note(policy, reason), verified_by=getattr(actor, "id", None),
