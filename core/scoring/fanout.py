@@ -206,7 +206,8 @@ def _share_period(session: Session, period_id: int) -> None:
 
 def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None) -> dict:
     """Score the branches of units `unit_ids` (one batch) for window `key` and store
-    them without stars; record a step per unit. Idempotent. Not committed."""
+    them without ranks (stars as far as they depend on a branch alone); record a step
+    per unit. Idempotent. Not committed."""
     clock0 = _Clock()
     pk = _key(key)
     unit_ids = [int(u) for u in unit_ids]
