@@ -25,7 +25,10 @@ Worker time includes queueing and the chord's callback. With each figure:
   the machine's CPU that was busy during the run (/proc/stat): on a shared machine the
   wall times move with the other work;
 - same: whether the stored results of the fanned-out close equal the in-process
-  close's (a digest of every score_results row without its id).
+  close's (a digest of every score_results row without its id);
+- phases (w1/w2): what the tasks recorded (core.scoring.fanout) — the batches'
+  seconds and CPU seconds summed over every batch (on two workers their seconds
+  overlap), and the callback's, which no second worker shortens, per window.
 
 Prints one line per figure, then the summary (last line):
 
@@ -163,6 +166,17 @@ def analyze_schema(session) -> None:
     session.commit()
 
 
+def ensure_indexes(db) -> None:
+    """Create the models' indexes missing from reused data (seeded before an index was
+    added), so --reuse measures the current schema."""
+    from core.db import Base
+
+    with db.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
+
+
 def reset(session) -> None:
     session.execute(text("TRUNCATE evaluations, score_results, job_steps, jobs"))
     session.execute(text("UPDATE periods SET status = 'open', ruleset_id = NULL, closed_at = NULL"))
@@ -207,6 +221,33 @@ def _close_on_workers(session, Job, start_close, batch_branches: int) -> None:
             if status == "done":
                 break
             time.sleep(0.05)
+
+
+def phases(db) -> str:
+    """The fanned-out closes' phases as their tasks recorded them (core.scoring.fanout):
+    the batches' seconds and CPU seconds summed over every batch (their wall seconds
+    overlap on two workers), and the callback's — serial — per window."""
+    from sqlalchemy import select
+
+    from core.jobs.models import Job, JobStep
+
+    session = db.session_factory()
+    batch_wall = batch_cpu = 0.0
+    seen = set()
+    for job_id, data in session.execute(select(JobStep.job_id, JobStep.data)).all():
+        data = data or {}
+        if (job_id, data.get("batch")) in seen:
+            continue
+        seen.add((job_id, data.get("batch")))
+        batch_wall += data.get("seconds", 0.0)
+        batch_cpu += data.get("cpu_s", 0.0)
+    callbacks = [(j.target, j.result or {}) for j in session.scalars(select(Job).where(Job.kind == "close").order_by(Job.created_at)).all()]
+    session.rollback()
+    session.close()
+    per_window = " ".join(f"{key}:{r.get('seconds', 0):.1f}/{r.get('cpu_s', 0):.1f}" for key, r in callbacks)
+    return (f"batches_s={batch_wall:.1f} batches_cpu_s={batch_cpu:.1f} "
+            f"callback_s={sum(r.get('seconds', 0) for _k, r in callbacks):.1f} "
+            f"callback_cpu_s={sum(r.get('cpu_s', 0) for _k, r in callbacks):.1f} (wall/cpu per window {per_window})")
 
 
 def _descendants(pid: int) -> list[int]:
@@ -278,6 +319,7 @@ def run_size(db, registry, env, queue, log, batch_branches: int) -> dict:
         session.close()
         print(f"  w{procs}_s={meter.wall:.1f} {meter.line()} worker_peak_mb={row[f'w{procs}_mb']:.0f} "
               f"same={'yes' if same else 'NO'}", flush=True)
+        print(f"    w{procs} phases: {phases(db)}", flush=True)
     return row
 
 
@@ -332,6 +374,7 @@ def main(argv=None):
         with app.app_context():
             t0 = time.perf_counter()
             if args.reuse and _has_size(db, n):
+                ensure_indexes(db)
                 print(f"branches={n} reused", flush=True)
             else:
                 with db.engine.begin() as conn:

@@ -16,6 +16,8 @@ Decisions (README, "Jobs — when Redis stops"):
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask_babel import gettext
 
 #: Publishing retries before the broker is declared unavailable (kombu's policy).
@@ -51,6 +53,31 @@ def send(task, *args, **kwargs):
         return task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except broker_errors() as exc:
         raise QueueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+@contextmanager
+def bounded_backend(celery):
+    """While sending work that needs the result backend (a chord: its counter lives
+    there): the backend retries as briefly as the broker's publish (PUBLISH_RETRY_POLICY)
+    instead of its own (20 tries a second apart, ~19 s), so a page answers at once; and
+    the sender does not subscribe to the sent tasks' results (Redis pub/sub) — it never
+    waits for them (the workers run the callback), and with Redis down that
+    subscription retries and then leaves the process unable to use the backend until
+    a restart. Only for the send: a worker's chord bookkeeping keeps its own policy."""
+    backend = celery.backend
+    consumer = getattr(backend, "result_consumer", None)  # the Redis backend's pub/sub
+    saved_policy = backend.__dict__.get("retry_policy")
+    backend.retry_policy = dict(PUBLISH_RETRY_POLICY)
+    if consumer is not None:
+        consumer.consume_from = lambda task_id: None
+    try:
+        yield
+    finally:
+        backend.__dict__.pop("retry_policy", None)
+        if saved_policy is not None:
+            backend.retry_policy = saved_policy
+        if consumer is not None:
+            del consumer.consume_from
 
 
 def ensure_broker(app) -> None:

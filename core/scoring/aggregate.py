@@ -32,7 +32,7 @@ from decimal import Decimal
 from math import lcm
 
 from flask_babel import gettext
-from sqlalchemy import Integer, Select, case, func, select, type_coerce
+from sqlalchemy import Integer, Select, any_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.formatting import sep
@@ -75,9 +75,20 @@ class BranchScore:
         return self.index_scores.get("performance") or ZERO
 
 
-def _among(branch_ids):
+def among(branch_ids):
     """`branch_ids` for an IN: a SELECT of ids stays a subquery, ids become a list."""
     return branch_ids if isinstance(branch_ids, Select) else list(branch_ids)
+
+
+def key_among(session: Session, column, branch_ids):
+    """`column` IN `branch_ids`, for a column an index leads to (branches.id, or
+    evaluations' key after period_id): on PostgreSQL a SELECT of ids becomes
+    = ANY(ARRAY(…)), so the index is probed for these branches only rather than every
+    row (of the periods) scanned and filtered against the subquery (one batch of a
+    fanned-out close; see engine.unit_scope)."""
+    if isinstance(branch_ids, Select) and session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(branch_ids.scalar_subquery()))
+    return column.in_(among(branch_ids))
 
 
 def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
@@ -85,7 +96,7 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
     SELECT of ids), by code."""
     stmt = select(Branch.id, Branch.unit_id, Branch.category, Branch.code).where(Branch.active.is_(True))
     if branch_ids is not None:
-        stmt = stmt.where(Branch.id.in_(_among(branch_ids)))
+        stmt = stmt.where(key_among(session, Branch.id, branch_ids))
     return list(session.execute(stmt.order_by(Branch.code)))
 
 
@@ -127,7 +138,7 @@ def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: d
             .where(Evaluation.period_id.in_(period_ids))
             .group_by(Evaluation.branch_id, index_code))
     if branch_ids is not None:
-        stmt = stmt.where(Evaluation.branch_id.in_(_among(branch_ids)))
+        stmt = stmt.where(key_among(session, Evaluation.branch_id, branch_ids))
     # one row per (branch, index): plain assignment (SUMs of integer columns are ints
     # on both databases)
     for branch_id, code, pts, got in session.connection().execute(stmt).all():
@@ -168,7 +179,7 @@ def adjustments(session: Session, window: PeriodKey, ruleset, branch_ids=None) -
             .where(PointRecord.dated >= window.starts_on, PointRecord.dated <= window.ends_on)
             .group_by(PointRecord.branch_id, PointRecord.kind, PointRecord.indicator_code, PointRecord.dated))
     if branch_ids is not None:
-        stmt = stmt.where(PointRecord.branch_id.in_(_among(branch_ids)))
+        stmt = stmt.where(PointRecord.branch_id.in_(among(branch_ids)))
     caps = {i.code: (Decimal(i.points), i.cycle) for i in ruleset.indicators if i.kind == "deduction"}
     out: dict[int, Adjustments] = defaultdict(Adjustments)
     capped: dict[tuple, Decimal] = defaultdict(lambda: ZERO)

@@ -43,12 +43,13 @@ class WindowRun:
 
 
 def previous_stars(session: Session, window: PeriodKey, branch_ids=None) -> dict[int, int]:
-    """Stars of the previous quarter's stored, closed results."""
+    """Stars of the previous quarter's stored, closed results (of `branch_ids`: ids or
+    a SELECT of ids)."""
     prev = window.previous()
     stmt = (select(ScoreResult.branch_id, ScoreResult.stars).join(Period, Period.id == ScoreResult.period_id)
             .where(Period.key == prev.key, Period.status == "closed", ScoreResult.stars.is_not(None)))
     if branch_ids is not None:
-        stmt = stmt.where(ScoreResult.branch_id.in_(list(branch_ids)))
+        stmt = stmt.where(ScoreResult.branch_id.in_(aggregate.among(branch_ids)))
     return dict(session.execute(stmt).all())
 
 
@@ -187,11 +188,3 @@ def _store_scores(session, period: Period, ruleset, scores, *, extra_scope: str 
     bulk.upsert(session, bulk.SCORE_RESULTS, _score_rows(period, ruleset, scores),
                 scope=f"period_id = {int(period.id)}{extra_scope}")
 
-
-def _replace_scores(session, period: Period, ruleset, scores) -> None:
-    """Write `scores` as the period's only results: its rows deleted, these inserted
-    straight (bulk.Direct). For the fanned-out close's callback, whose every row differs
-    from the one a batch stored (stars, ranks): a delete and a COPY cost less than an
-    upsert of them all. Only the surrogate ids change."""
-    session.execute(text(f"DELETE FROM score_results WHERE period_id = {int(period.id)}"))
-    bulk.Direct(session, bulk.SCORE_RESULTS).add_rows(_score_rows(period, ruleset, scores))

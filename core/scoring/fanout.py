@@ -2,23 +2,26 @@
 one process.
 
     start_close ── commit ──▶ close_batch(units 1–10)  ┐
-                              close_batch(units 11–20) ├─▶ finish_close: stars, ranks, closed
+                              close_batch(units 11–20) ├─▶ finish_close: proportions, ranks, closed
                               …                        ┘
 
 - `start_close` (in the asking transaction): takes the period lock, checks the same
-  preconditions as the in-process close, creates the window's cycle periods and a Job
-  (kind "close", one step per unit), packs the units into batches of about
+  preconditions as the in-process close (and resolves the policy for unverified
+  manual items, kept in the job's params), creates the window's cycle periods and a
+  Job (kind "close", one step per unit), packs the units into batches of about
   `CLOSE_BATCH_BRANCHES` active branches (`batches_of`), and sends the chord — one
   task per batch — only after that commits.
 - `close_batch` (one task per batch, any worker): evaluates the window's open cycle
   periods for the batch's branches (engine.evaluate_periods limited to its units),
-  sums their indices, applies bonus/deduction/veto (aggregate.score_all) and stores
-  their results without stars, tiers or ranks; records one step per unit in the same
-  transaction. The batch's stored rows are its scope: a rerun rewrites the same rows.
-- `finish_close` (the chord's callback): under the period lock, reads every result
-  back, does what depends on other branches — stars (promotion, gates, veto,
-  proportions per category), tiers, ranks within category — stores them, marks the
-  period closed and audits the close like close_period does.
+  writes the unverified policy into their manual items, sums their indices, applies
+  bonus/deduction/veto (aggregate.score_all), rates what of the stars depends on a
+  branch alone (band, promotion, gates, veto) and stores the results without ranks;
+  records one step per unit in the same transaction. The batch's stored rows are its
+  scope: a rerun rewrites the same rows.
+- `finish_close` (the chord's callback): under the period lock, does what compares
+  branches (core.scoring.groupwide) — guide proportions per category, ranks within
+  category — rewriting the window's rows once, marks the period closed and audits the
+  close like close_period does.
 The stored rows are those of close_period, row for row and digit for digit (the
 integration test compares them on PostgreSQL); only surrogate ids and the moment of
 writing may differ.
@@ -44,7 +47,7 @@ Decisions (README, "Jobs"):
 """
 from __future__ import annotations
 
-import json
+import time
 
 from flask_babel import gettext
 from sqlalchemy import case, func, select, text
@@ -52,23 +55,21 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import record
 from core.db import utcnow
-from core.indicators.models import INDICES, RuleSet
+from core.indicators.models import RuleSet
 from core.jobs import service as jobs
 from core.jobs.models import Job, JobStep
+from core.auth.models import User
 from core.org.models import Branch
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
 from core.periods.services import get_or_create_periods, get_period
-from core.points import from_cents
-from core.scoring import aggregate, engine, sources, stars
-from core.scoring.aggregate import BranchScore
+from core.scoring import aggregate, engine, groupwide, sources, stars
 from core import clock
 from core.scoring import manual
 from core.scoring.close import CloseResult, check_close_order, check_ended, hold_period, ruleset_for
-from core.scoring.compute import (CLOSE_WORK_MEM, batch_gc, _replace_scores, _store_scores, cycle_keys,
+from core.scoring.compute import (CLOSE_WORK_MEM, batch_gc, _store_scores, cycle_keys,
                                   previous_stars)
 from core.scoring.errors import ScoringError
-from core.scoring.ranking import assign_ranks
 
 JOB_KIND = "close"
 #: Active branches per task when the app does not say (config CLOSE_BATCH_BRANCHES).
@@ -141,38 +142,59 @@ def start_close(session: Session, key, *, actor=None, dispatch=None, today=None,
     ruleset = ruleset_for(session, pk.year)
     # Unverified manual items are never silently 0: with the rule set's policy "refuse"
     # the close is refused (the close page lists them and can close in-process with the
-    # admin's choice and reason); with "self" or "zero" (an audited setting) the policy
-    # is written into the items before the units score them, as the in-process close does.
+    # admin's choice and reason); with "self" or "zero" (an audited setting) each batch
+    # writes the policy into its units' items after evaluating them and before scoring,
+    # as the in-process close does — so a batch finds its scope empty and inserts
+    # straight (bulk.Direct) instead of upserting rows written here beforehand.
     kinds = sources.kinds_from(_registry_of_app())
-    summary = manual.unverified_items(session, pk, ruleset, kinds)
+    summary = manual.unverified_for_policy(session, pk, ruleset, kinds)
     policy, reason = manual.resolve_policy(ruleset, None, None, summary)
-    if policy is not None:
-        open_keys = manual.open_cycle_keys(session, cycle_keys(pk))
-        manual.ensure_items(session, open_keys, ruleset, kinds)
-        period_ids = [p.id for p in get_or_create_periods(session, open_keys).values()]
-        manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds, k.kind)]
-        manual.apply_policy(session, period_ids, manual_ids, policy, reason, actor=actor)
+    unverified = None if policy is None else {"policy": policy, "reason": reason,
+                                              "note": manual.policy_note(policy, reason)}
     get_or_create_periods(session, cycle_keys(pk))
     batches = batches_of(session, batch_branches or batch_branches_of_app())
-    job = create_close_job(session, pk, ruleset, batches, actor)
+    job = create_close_job(session, pk, ruleset, batches, actor, unverified=unverified)
     job_id, actor_id = job.id, getattr(actor, "id", None)
     send = dispatch or send_chord
     jobs.after_commit(session, lambda: send(job_id, pk.key, batches, actor_id))
     return job
 
 
-def create_close_job(session: Session, pk: PeriodKey, ruleset, batches: list[list[int]], actor=None) -> Job:
+def create_close_job(session: Session, pk: PeriodKey, ruleset, batches: list[list[int]], actor=None, *,
+                     unverified: dict | None = None) -> Job:
+    """`unverified`: the policy for unverified manual items the batches write
+    ({"policy", "reason", "note"}), or None."""
     units = [u for batch in batches for u in batch]
-    return jobs.create_job(session, JOB_KIND, target=pk.key, total=len(units),
-                           params={"ruleset_id": ruleset.id, "units": units, "batches": batches}, actor=actor)
+    params = {"ruleset_id": ruleset.id, "units": units, "batches": batches}
+    if unverified:
+        params["unverified"] = unverified
+    return jobs.create_job(session, JOB_KIND, target=pk.key, total=len(units), params=params, actor=actor)
 
 
 def send_chord(job_id: str, key: str, batches: list[list[int]], actor_id) -> None:
+    """Send the batches and their callback. Broker and result backend retry briefly
+    (core.jobs.queueing): with Redis gone the caller's broker error comes within
+    about a second, not after the backend's ~19 s of retries."""
     from celery import chord
 
+    from core.jobs.queueing import PUBLISH_RETRY_POLICY, bounded_backend
     from core.scoring.tasks import close_batch_task, close_finish_task
 
-    chord([close_batch_task.si(job_id, key, b) for b in batches])(close_finish_task.si(job_id, key, actor_id))
+    sig = chord([close_batch_task.si(job_id, key, b) for b in batches], close_finish_task.si(job_id, key, actor_id))
+    with bounded_backend(close_batch_task.app):
+        sig.apply_async(retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+
+
+class _Clock:
+    """Wall and CPU seconds of this process since made: each batch's and the callback's
+    are kept with their step and the job's result (bench/close_workers.py reports them,
+    to tell the serial callback from the parallel batches)."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def spent(self) -> dict:
+        return {"seconds": round(time.perf_counter() - self.wall, 3), "cpu_s": round(time.process_time() - self.cpu, 3)}
 
 
 # ---- one unit ----------------------------------------------------------------------------
@@ -184,7 +206,9 @@ def _share_period(session: Session, period_id: int) -> None:
 
 def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None) -> dict:
     """Score the branches of units `unit_ids` (one batch) for window `key` and store
-    them without stars; record a step per unit. Idempotent. Not committed."""
+    them without ranks (stars as far as they depend on a branch alone); record a step
+    per unit. Idempotent. Not committed."""
+    clock0 = _Clock()
     pk = _key(key)
     unit_ids = [int(u) for u in unit_ids]
     job = session.get(Job, job_id)
@@ -197,96 +221,74 @@ def close_batch(session: Session, job_id: str, key, unit_ids, kinds, gates=None)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{CLOSE_WORK_MEM}'"))
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
-    kinds_d, _gates = sources.resolve(kinds, gates)
+    kinds_d, gates_d = sources.resolve(kinds, gates)
     keys = cycle_keys(pk)
     periods = {p.key: p for p in session.scalars(select(Period).where(Period.key.in_([k.key for k in keys])))}
     open_keys = [k for k in keys if not periods[k.key].is_closed]
+    # the batch's branches as a subquery: a list of thousands of ids would be as many
+    # bind parameters in every statement
+    branches = select(Branch.id).where(Branch.unit_id.in_(unit_ids), Branch.active.is_(True))
     with batch_gc():
         run = engine.evaluate_periods(session, open_keys, ruleset, kinds_d, store=True, periods=periods,
                                       unit_ids=unit_ids)
-        # the batch's branches as a subquery: a list of thousands of ids would be as many
-        # bind parameters in every statement
-        branches = select(Branch.id).where(Branch.unit_id.in_(unit_ids), Branch.active.is_(True))
+        _apply_unverified_policy(session, job, ruleset, kinds_d, open_keys, periods,
+                                 select(Branch.id).where(Branch.unit_id.in_(unit_ids)))
         sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], branches)
         adjs = aggregate.adjustments(session, pk, ruleset, branches)
         scores = aggregate.score_all(aggregate.branches_in_scope(session, branches), sums, adjs, ruleset)
-        _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_ids))
+        warnings = _rate_own_stars(session, pk, ruleset, scores, gates_d, branches)
+        _store_scores(session, window, ruleset, scores, extra_scope=engine.unit_scope(unit_ids, session))
     data = {"batch": unit_ids[0], "units": unit_ids, "evaluations": run.evaluations, "removed": run.removed,
-            "results": len(scores), "warnings": run.warnings}
+            "results": len(scores), "warnings": run.warnings + warnings, **clock0.spent()}
     # one step per unit (progress counts units); each carries its batch's counts, which
     # finish_close adds once per batch
     jobs.steps_done(session, job_id, [f"unit:{u}" for u in unit_ids], data)
     return data
 
 
+def _apply_unverified_policy(session: Session, job: Job, ruleset, kinds: dict, open_keys, periods: dict,
+                             branches) -> None:
+    """The close's policy for unverified manual items (start_close), written into the
+    rows of the batch's units (`branches`) as close_period writes it into all."""
+    unverified = (job.params or {}).get("unverified")
+    if not unverified:
+        return
+    period_ids = [periods[k.key].id for k in open_keys]
+    manual_ids = [i.id for k in open_keys for i, _p in manual.manual_indicators(ruleset, kinds, k.kind)]
+    actor = session.get(User, job.created_by) if job.created_by else None
+    manual.apply_policy(session, period_ids, manual_ids, unverified["policy"], unverified["reason"], actor=actor,
+                        branch_ids=branches, note=unverified.get("note"))
+
+
+def _rate_own_stars(session: Session, pk: PeriodKey, ruleset, scores, gates: dict, branches) -> list[str]:
+    """What of the stars depends on a branch alone — band star, promotion over its
+    previous quarter, gates, veto (quarter); band and veto (year) — rated in the batch,
+    in the order stars.rate_quarter/rate_year rate them. The guide proportions, which
+    compare branches, are finish_close's."""
+    if pk.kind == "quarter":
+        return stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates,
+                                  previous_stars=previous_stars(session, pk, branches), proportions=False)
+    if pk.kind == "year":
+        return stars.rate_year(scores, ruleset, proportions=False)
+    return []
+
+
 # ---- the group-wide part -----------------------------------------------------------------
 
-def _stored_scores(session: Session, period_id: int) -> list[BranchScore]:
-    """The window's results as the batch tasks stored them, by branch code (the order
-    of the in-process close), rebuilt as BranchScores from their integers. Notes come
-    as text and each distinct text is parsed once (most branches share a few notes);
-    every score gets its own copy (stars add keys to it, never change a stored value)."""
-    cols = ", ".join(f"sr.{c}" for c in (*INDICES, "base", "bonus", "deduction", "total"))
-    rows = session.execute(text(
-        f"SELECT sr.branch_id, sr.unit_id, sr.category, b.code, sr.vetoed, CAST(sr.notes AS TEXT), {cols} "
-        "FROM score_results sr JOIN branches b ON b.id = sr.branch_id "
-        f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True}).all()
-    money: dict[int, object] = {}
-    parsed: dict[str | None, dict] = {None: {}}
-
-    def dec(c):
-        if c is None:
-            return None
-        value = money.get(c)
-        if value is None:
-            value = money[c] = from_cents(c)
-        return value
-
-    out = []
-    for branch_id, unit_id, category, code, vetoed, notes, *cents in rows:
-        cents = tuple(None if c is None else int(c) for c in cents)
-        note = parsed.get(notes)
-        if note is None:
-            note = parsed[notes] = json.loads(notes) or {}
-        s = BranchScore(branch_id, unit_id, category, code,
-                        index_scores={i: dec(c) for i, c in zip(INDICES, cents)},
-                        base=dec(cents[5]), bonus=dec(cents[6]), deduction=dec(cents[7]), total=dec(cents[8]),
-                        vetoed=bool(vetoed), notes=dict(note), cents=cents)
-        out.append(s)
-    return out
-
-
-def _rank_in_database(session: Session, period_id: int) -> None:
-    """Set the ranks of a month's stored results in the database — competition ranking
-    by total within category, as core.scoring.ranking.assign_ranks — after removing
-    results of branches deactivated since their batch ran (the in-process close has
-    none)."""
-    pid = int(period_id)
-    session.execute(text(f"DELETE FROM score_results WHERE period_id = {pid} "
-                         "AND branch_id IN (SELECT id FROM branches WHERE active = :no)"), {"no": False})
-    session.execute(text(
-        "UPDATE score_results SET rank = ranked.rk FROM (SELECT id, rank() OVER (PARTITION BY category "
-        f"ORDER BY total DESC) AS rk FROM score_results WHERE period_id = {pid}) AS ranked "
-        "WHERE score_results.id = ranked.id"))
-
-
-def _check_every_branch_scored(session: Session, period_id: int) -> int:
-    """The number of active branches, all holding a result; a branch added, or moved
-    into a unit already scored, while the batches ran has none: refused in words."""
+def _check_every_branch_scored(session: Session, scored: int) -> None:
+    """Every active branch holds a result (`scored`: the results written back); a
+    branch added, or moved into a unit already scored, while the batches ran has none:
+    refused in words (the transaction rolls back)."""
     active = session.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True)))
-    scored = session.scalar(text(
-        "SELECT count(*) FROM branches b WHERE b.active = :yes AND EXISTS "
-        f"(SELECT 1 FROM score_results sr WHERE sr.period_id = {int(period_id)} AND sr.branch_id = b.id)"),
-        {"yes": True})
     if active != scored:
         raise ScoringError(gettext("结账期间支部有变动（%(n)s 个在用支部，%(m)s 个已评分），请重新结账。",
                                    n=active, m=scored))
-    return active
 
 
 def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates=None) -> CloseResult:
     """Stars, tiers and ranks over every unit's results; mark the window closed and
     finish the job. Raises UnitsPending while a unit's step is missing. Not committed."""
+    clock0 = _Clock()
     pk = _key(key)
     period = hold_period(session, pk)
     job = session.get(Job, job_id)
@@ -300,14 +302,7 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         raise UnitsPending(f"{len(missing)} units pending")
     ruleset = session.get(RuleSet, job.params["ruleset_id"])
     _kinds, gates_d = sources.resolve(kinds, gates)
-    count = _check_every_branch_scored(session, period.id)
-    if pk.kind == "month":
-        # a month has no stars: its ranks are its only group-wide values, set in one
-        # UPDATE (no read-back, no rewrite of the rows)
-        _rank_in_database(session, period.id)
-    else:
-        scores = _stored_scores(session, period.id)
-    result = CloseResult(key=pk.key, ruleset_id=ruleset.id, results=count)
+    result = CloseResult(key=pk.key, ruleset_id=ruleset.id)
     batches = {data.get("batch"): data for data in steps.values()}  # a batch's counts once
     for data in batches.values():
         result.evaluations += data.get("evaluations", 0)
@@ -315,17 +310,14 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
         for w in data.get("warnings", []):
             if w not in result.warnings:
                 result.warnings.append(w)
+    # what compares branches, set-based (core.scoring.groupwide): the batches stored
+    # everything that depends on a branch alone
+    changes, warnings = groupwide.apply_proportions(session, period.id, pk, ruleset, gates_d)
+    result.warnings.extend(warnings)
+    result.results = groupwide.rewrite_ranked(session, period.id, changes)
+    _check_every_branch_scored(session, result.results)
     if pk.kind != "month":
-        if pk.kind == "quarter":
-            result.warnings.extend(stars.rate_quarter(session, scores, ruleset, window=pk, gates=gates_d,
-                                                      previous_stars=previous_stars(session, pk)))
-        else:
-            stars.rate_year(scores, ruleset)
-        assign_ranks(scores)
-        _replace_scores(session, period, ruleset, scores)
-        for s in scores:
-            result.stars[s.stars] = result.stars.get(s.stars, 0) + 1
-        result.stars = dict(sorted(result.stars.items()))
+        result.stars = groupwide.star_counts(session, period.id)
     period.status = "closed"
     period.ruleset_id = ruleset.id
     period.closed_at = utcnow()
@@ -334,7 +326,7 @@ def finish_close(session: Session, job_id: str, key, kinds, *, actor=None, gates
            new={"status": "closed", "ruleset_id": ruleset.id, "evaluations": result.evaluations,
                 "removed_evaluations": result.removed_evaluations, "results": result.results,
                 "stars": {str(k): v for k, v in result.stars.items()}, "units": len(job.params["units"])})
-    jobs.finish_job(session, job_id, result_dict(result))
+    jobs.finish_job(session, job_id, {**result_dict(result), **clock0.spent()})
     session.flush()
     return result
 

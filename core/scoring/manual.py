@@ -44,6 +44,7 @@ from core.org.models import Branch, OrgNode
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
 from core.points import to_cents
+from core.scoring.aggregate import key_among
 from core.scoring.engine import applicable_select, indicators_for
 from core.scoring.errors import ReasonRequired, ScoringError
 from core.scoring.models import Evaluation
@@ -76,10 +77,12 @@ class UnverifiedSummary:
     per_unit: dict[int, int] = field(default_factory=dict)
     unit_names: dict[int, str] = field(default_factory=dict)
     self_assessed: int = 0
+    #: The number of items when only counted (unverified_for_policy), not listed.
+    counted: int | None = None
 
     @property
     def count(self) -> int:
-        return len(self.items)
+        return len(self.items) if self.counted is None else self.counted
 
     def lines(self) -> list[str]:
         """'炼钢厂党委：12 项' per unit, by unit name."""
@@ -168,6 +171,18 @@ def unverified_items(session: Session, window: PeriodKey, ruleset, kinds: dict, 
         if per_unit else {}
     return UnverifiedSummary(window=window.key, items=items, per_unit=per_unit, unit_names=names,
                              self_assessed=sum(1 for i in items if i.self_earned is not None))
+
+
+def unverified_for_policy(session: Session, window: PeriodKey, ruleset, kinds: dict) -> UnverifiedSummary:
+    """What resolve_policy needs with the rule set's own policy (a fanned-out close): the
+    items listed only when that policy refuses (its message names the units); else one
+    COUNT — listing a quarter's 200,000 items took seconds of the close's serial start."""
+    from core.scoring.compute import cycle_keys
+
+    if ruleset.setting("unverified_policy") == "refuse":
+        return unverified_items(session, window, ruleset, kinds)
+    keys = open_cycle_keys(session, cycle_keys(window))
+    return UnverifiedSummary(window=window.key, counted=count_unverified(session, keys, ruleset, kinds))
 
 
 def ensure_items(session: Session, keys: list[PeriodKey], ruleset, kinds: dict, *, branch_ids=None) -> int:
@@ -266,27 +281,35 @@ def resolve_policy(ruleset, choice: str | None, reason: str | None,
     return policy, reason
 
 
+def policy_note(policy: str, reason: str) -> str:
+    """The verify_reason written with `policy` (in the asking request's language)."""
+    return gettext("结账时未审核，%(p)s（管理员选择，理由：%(r)s）", p=gettext(UNVERIFIED_POLICIES[policy]),
+                   r=reason.strip())
+
+
 def apply_policy(session: Session, period_ids: list[int], manual_ids: list[int], policy: str, reason: str,
-                 *, actor=None) -> int:
+                 *, actor=None, branch_ids=None, note: str | None = None) -> int:
     """Write `policy` into the unverified manual rows of `period_ids` as their verified
-    value, with a reason naming it. Returns the number of rows changed."""
+    value, with a reason naming it (`note`: that text made earlier, policy_note).
+    `branch_ids` (a SELECT of ids): only their rows (one batch of a fanned-out close).
+    Returns the number of rows changed."""
     if not period_ids or not manual_ids:
         return 0
     zero = literal(0, Integer)
     value = func.coalesce(type_coerce(Evaluation.self_earned, Integer), zero) if policy == "self" else zero
-    text = gettext("结账时未审核，%(p)s（管理员选择，理由：%(r)s）", p=gettext(UNVERIFIED_POLICIES[policy]),
-                   r=reason.strip())
+    stmt = (update(Evaluation)
+            .where(Evaluation.period_id.in_(period_ids), Evaluation.indicator_id.in_(manual_ids),
+                   Evaluation.verified_earned.is_(None)))
+    if branch_ids is not None:
+        stmt = stmt.where(key_among(session, Evaluation.branch_id, branch_ids))
     result = session.execute(
-        update(Evaluation)
-        .where(Evaluation.period_id.in_(period_ids), Evaluation.indicator_id.in_(manual_ids),
-               Evaluation.verified_earned.is_(None))
-        .values(verified_earned=type_coerce(value, Integer),
-                verify_reason=text, verified_by=getattr(actor, "id", None), verified_at=utcnow(),
-                version=Evaluation.version + 1)
+        stmt.values(verified_earned=type_coerce(value, Integer),
+                    verify_reason=note or policy_note(policy, reason), verified_by=getattr(actor, "id", None),
+                    verified_at=utcnow(), version=Evaluation.version + 1)
         .execution_options(synchronize_session=False))
     return max(result.rowcount or 0, 0)
 
 
 __all__ = ["UnverifiedItems", "UnverifiedSummary", "ManualItem", "expected_items", "unverified_items",
            "ensure_items", "ensure_branch_items", "count_unverified", "unverified_counts",
-           "started_open_keys", "resolve_policy", "apply_policy", "manual_indicators"]
+           "started_open_keys", "unverified_for_policy", "resolve_policy", "policy_note", "apply_policy", "manual_indicators"]

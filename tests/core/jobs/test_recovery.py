@@ -101,3 +101,18 @@ def test_cli_close_with_no_broker_listening_says_so(app, db, scene):
     r = app.test_cli_runner().invoke(close_cmd, ["2026-01"])
     assert r.exit_code == 1 and "消息队列无法连接" in r.output and "--in-process" in r.output
     assert db.scalar(select(func.count(Job.id))) == 0
+
+
+@pytest.mark.config({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_RESULT_BACKEND": "redis://127.0.0.1:1/0"})
+def test_the_real_chord_send_with_no_redis_fails_within_seconds_and_keeps_the_workers_policy(app, db, scene):
+    import time
+
+    from core.jobs.queueing import broker_errors
+
+    backend = app.extensions["celery"].backend
+    patient = dict(backend.retry_policy)
+    t0 = time.monotonic()
+    with pytest.raises(broker_errors()):
+        fanout.send_chord("job-1", "2026-01", [[scene[0].id]], None)
+    assert time.monotonic() - t0 < 8  # the result backend alone would retry ~19 s
+    assert backend.retry_policy == patient  # bounded only while sending

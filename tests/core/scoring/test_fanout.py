@@ -103,6 +103,23 @@ def test_fanned_out_close_stores_the_rows_of_the_in_process_close(db, group, reg
     assert content(db) == fanned
 
 
+def test_proportions_that_only_warn_and_the_policy_self_give_the_in_process_rows(db, group, registry):
+    """The group-wide part with proportions in "warn" mode (a note, stars kept) and
+    unverified items counted at their self-assessment, written by each batch."""
+    _units, _branches, rs = group
+    rs.settings = {**rs.settings, "proportion_mode": "warn", "unverified_policy": "self"}
+    db.commit()
+    _close_all(db, registry, "fanout", batch_branches=10)
+    fanned = content(db)
+    notes = " ".join(r[-1] or "" for r in fanned["results"])
+    assert "proportion_warning" in notes and '"rule": "proportion"' not in notes
+    reasons = set(db.scalars(text("SELECT DISTINCT verify_reason FROM evaluations WHERE verify_reason IS NOT NULL")))
+    assert len(reasons) == 1 and "自评" in reasons.pop()  # written by the batches
+    _wipe(db)
+    _close_all(db, registry, "inprocess")
+    assert content(db) == fanned
+
+
 def test_units_are_packed_into_batches_by_active_branches(db, make_unit, make_branch):
     units = [make_unit() for _ in range(5)]
     for unit, n in zip(units, (3, 2, 7, 1, 1)):
