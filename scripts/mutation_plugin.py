@@ -7,7 +7,9 @@ lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
   on SQLite, so all its tests would run in vain (a minute of CPU for an engine
   function). Its tests are deselected (pytest's "no tests ran"); the report leaves it
   out of the score.
-- No full garbage collection at the end of each run (see pytest_configure)."""
+- No full garbage collection at the end of each run (see pytest_configure).
+- A test's recorded duration counts its setup and teardown, not its call alone (see
+  pytest_runtest_makereport): mutmut runs a mutant's tests shortest first."""
 from __future__ import annotations
 
 import os
@@ -45,3 +47,19 @@ def pytest_configure(config):
     except ImportError:   # another pytest: keep its default
         return
     config.stash[gc_collect_iterations_key] = 0
+
+
+def pytest_runtest_makereport(item, call):
+    """mutmut records each test's duration in its stats run (mutant "stats") from the
+    test's call alone and runs a mutant's tests shortest first, stopping at the first
+    failure. Most of a rule test's time is its fixtures' (an app, its schema, closed
+    windows: the notice tests close a whole year in setup), so by call time alone
+    such a test came first and cost seconds before a one-second test that fails on the
+    same mutant. Adding setup and teardown orders them by what they cost (and sets
+    mutmut's CPU limit per mutant from the real cost)."""
+    if call.when == "call" or _mutant_under_test() != "stats":
+        return
+    from mutmut.state import state
+    durations = state().duration_by_test
+    if item.nodeid in durations:   # set to 0 by mutmut when the test starts
+        durations[item.nodeid] += call.duration
