@@ -20,7 +20,8 @@ def _notice(db, period, status):
     return n
 
 
-def test_cancelling_a_years_notice_leaves_other_years_and_earlier_rounds_alone(db):
+def test_cancelling_a_years_notice_leaves_other_years_and_earlier_rounds_alone(db, make_user):
+    admin = make_user(role="admin")
     y2025, y2026 = (get_or_create_period(db, PeriodKey(y, "year", 0)) for y in (2025, 2026))
     for p in (y2025, y2026):
         p.status = "closed"
@@ -29,10 +30,10 @@ def test_cancelling_a_years_notice_leaves_other_years_and_earlier_rounds_alone(d
     second_round = _notice(db, y2026, "open")
     db.commit()
 
-    cancel_notice(db, y2026, reason="更正年度得分")
+    cancel_notice(db, y2026, actor=admin, reason="更正年度得分")
     db.commit()
     assert [(n.id, n.status) for n in (final_2025, first_round, second_round)] == [
         (final_2025.id, "final"), (first_round.id, "cancelled"), (second_round.id, "cancelled")]
     entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "notice.cancel")).all()
-    assert [(e.object_id, e.old, e.new, e.reason) for e in entries] == [
-        (str(second_round.id), {"status": "open"}, {"status": "cancelled"}, "更正年度得分")]
+    assert [(e.user_id, e.object_id, e.old, e.new, e.reason) for e in entries] == [
+        (admin.id, str(second_round.id), {"status": "open"}, {"status": "cancelled"}, "更正年度得分")]
