@@ -37,3 +37,34 @@ def test_cancelling_a_years_notice_leaves_other_years_and_earlier_rounds_alone(d
     entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "notice.cancel")).all()
     assert [(e.user_id, e.object_id, e.old, e.new, e.reason) for e in entries] == [
         (admin.id, str(second_round.id), {"status": "open"}, {"status": "cancelled"}, "更正年度得分")]
+
+
+def test_a_notice_round_leaves_its_audit_trail(db, graded, make_user):
+    """Each step of a notice is audited as its actor's, with what changed: the start
+    (year, dates, working days), an objection (its text, notice, channel, day received),
+    its resolution (with the resolution as the reason) and the finalising."""
+    from core.scoring import notice
+
+    bs = graded({"A": ("production", 92)})
+    admin = make_user(role="admin")
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), actor=admin)
+    o = notice.file_objection(db, n.id, bs["A"].id, "加分漏计", actor=admin, today=date(2027, 1, 13),
+                              channel="letter", received_on=date(2027, 1, 12), complainant="王某")
+    notice.resolve_objection(db, o.id, upheld=False, resolution="经核实无误", actor=admin)
+    notice.finalise_grades(db, n.id, actor=admin, today=date(2027, 1, 18))
+    db.commit()
+
+    actions = ("notice.start", "objection.file", "objection.resolve", "notice.finalise")
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.action.in_(actions)).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.user_id, e.object_type, e.object_id) for e in entries] == [
+        ("notice.start", admin.id, "annual_notices", str(n.id)),
+        ("objection.file", admin.id, "objections", str(o.id)),
+        ("objection.resolve", admin.id, "objections", str(o.id)),
+        ("notice.finalise", admin.id, "annual_notices", str(n.id))]
+    start, filed, resolved, final = entries
+    assert start.new == {"year": 2026, "starts_on": "2027-01-11", "ends_on": "2027-01-15", "working_days": 5}
+    assert filed.new == {"text": "加分漏计", "notice_id": n.id, "channel": "letter", "received_on": "2027-01-12"}
+    assert filed.unit_id == bs["A"].unit_id
+    assert (resolved.old, resolved.new, resolved.reason) == ({"status": "open"}, {"status": "rejected"}, "经核实无误")
+    assert (final.old, final.new) == ({"status": "open"}, {"status": "final"})
+    assert (o.resolved_by, n.finalised_at is not None) == (admin.id, True)
