@@ -98,7 +98,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                                               "test_annual_rules.py", "test_stars.py",
                                               "test_engine_output_integrity.py", "test_fanout.py",
                                               "test_close_rules_confirm.py", "test_close_rules_items.py",
-                                              "test_close_rules_notice.py")]
+                                              "test_close_rules_notice.py", "test_close_rules_audit.py")]
                       # the notice's objections, finalising and cancelling are pinned by its pages
                       + ["tests/core/scoring_web/test_notice_flow.py", "tests/core/scoring_web/test_notice_pages.py"]),
 }
