@@ -67,4 +67,5 @@ def test_a_notice_round_leaves_its_audit_trail(db, graded, make_user):
     assert filed.unit_id == bs["A"].unit_id
     assert (resolved.old, resolved.new, resolved.reason) == ({"status": "open"}, {"status": "rejected"}, "经核实无误")
     assert (final.old, final.new) == ({"status": "open"}, {"status": "final"})
-    assert (o.resolved_by, n.finalised_at is not None) == (admin.id, True)
+    assert (o.status, o.resolution, o.resolved_by, o.resolved_at is not None) == ("rejected", "经核实无误", admin.id, True)
+    assert n.finalised_at is not None
