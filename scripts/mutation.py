@@ -88,14 +88,17 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                                                "test_engine_output_integrity.py", "test_close.py",
                                                "test_stars.py", "test_star_rules.py",
                                                # the preview (sheet) and the one-unit (fan-out) paths
-                                               "test_cli_sheet.py", "test_fanout.py")]),
+                                               "test_cli_sheet.py", "test_fanout.py",
+                                               "test_preview_closed_months.py")]),
     "scoring_close": (["core/scoring/close.py", "core/scoring/adjust.py", "core/scoring/notice.py"],
                       [_SCORING + f for f in ("test_close.py", "test_closing_rules.py",
                                               "test_unverified_items.py", "test_aggregate.py",
                                               "test_pinned_rules.py", "test_formula.py",
                                               "test_notice_catalogue.py", "test_notice_rounds.py",
                                               "test_annual_rules.py", "test_stars.py",
-                                              "test_engine_output_integrity.py", "test_fanout.py")]
+                                              "test_engine_output_integrity.py", "test_fanout.py",
+                                              "test_close_rules_confirm.py", "test_close_rules_items.py",
+                                              "test_close_rules_notice.py", "test_close_rules_audit.py")]
                       # the notice's objections, finalising and cancelling are pinned by its pages
                       + ["tests/core/scoring_web/test_notice_flow.py", "tests/core/scoring_web/test_notice_pages.py"]),
 }

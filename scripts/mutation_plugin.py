@@ -7,7 +7,12 @@ lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
   on SQLite, so all its tests would run in vain (a minute of CPU for an engine
   function). Its tests are deselected (pytest's "no tests ran"); the report leaves it
   out of the score.
-- No full garbage collection at the end of each run (see pytest_configure)."""
+- No full garbage collection at the end of each run (see pytest_configure).
+- A test's recorded duration counts its setup and teardown, not its call alone (see
+  pytest_runtest_makereport): mutmut runs a mutant's tests shortest first.
+- Werkzeug's URL builders are compiled once per process, not once per app (see
+  _reuse_url_builders): every test builds an app, and that was a third of the
+  fastest tests' CPU."""
 from __future__ import annotations
 
 import os
@@ -36,6 +41,41 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_configure(config):
+    _reuse_url_builders()
+    _no_final_gc(config)
+
+
+def _reuse_url_builders():
+    """Werkzeug compiles two URL-builder functions per route (an AST, then compile())
+    each time an app registers its ~200 routes: 0.1 of the 0.25 CPU s an app costs in
+    a mutant's process. The function is the same for the same route text, so it is
+    kept, per process, by the rule's parsed parts; mutmut forks each mutant's process
+    after its clean run, so every app there reuses them. Rules with defaults inside
+    the path (none here) are compiled as before. Only in mutation runs: the test
+    suite's own runs are unchanged."""
+    try:
+        from werkzeug.routing.rules import Rule
+        compile_builder = Rule._compile_builder
+    except (ImportError, AttributeError):   # another werkzeug: keep its own
+        return
+    if getattr(compile_builder, "reused", False):
+        return
+    built = {}
+
+    def reused(self, append_unknown=True):
+        defaults = self.defaults or {}
+        if any(dynamic and part in defaults for dynamic, part in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (append_unknown, tuple(self._trace), tuple(defaults))
+        if key not in built:
+            built[key] = compile_builder(self, append_unknown)
+        return built[key]
+
+    reused.reused = True
+    Rule._compile_builder = reused
+
+
+def _no_final_gc(config):
     """pytest collects garbage (to report exceptions raised in finalizers) when the
     session ends; in a worker forked from mutmut's process, whose heap holds the whole
     app and test suite, that took more CPU than a fast test itself. pytester turns it
@@ -45,3 +85,19 @@ def pytest_configure(config):
     except ImportError:   # another pytest: keep its default
         return
     config.stash[gc_collect_iterations_key] = 0
+
+
+def pytest_runtest_makereport(item, call):
+    """mutmut records each test's duration in its stats run (mutant "stats") from the
+    test's call alone and runs a mutant's tests shortest first, stopping at the first
+    failure. Most of a rule test's time is its fixtures' (an app, its schema, closed
+    windows: the notice tests close a whole year in setup), so by call time alone
+    such a test came first and cost seconds before a one-second test that fails on the
+    same mutant. Adding setup and teardown orders them by what they cost (and sets
+    mutmut's CPU limit per mutant from the real cost)."""
+    if call.when == "call" or _mutant_under_test() != "stats":
+        return
+    from mutmut.state import state
+    durations = state().duration_by_test
+    if item.nodeid in durations:   # set to 0 by mutmut when the test starts
+        durations[item.nodeid] += call.duration

@@ -21,17 +21,19 @@ from sqlalchemy.orm import Session
 
 from core.audit.service import record
 from core.db import utcnow
+from core.periods.keys import PeriodKey
 from core.periods.locks import PeriodLocked, ensure_windows_open
 from core.periods.models import Period
 from core.scoring.errors import InvalidScore, NotFound, ReasonRequired, StaleVersion
 from core.scoring.models import Evaluation
 
 
-def ensure_window_open(session: Session, period: Period) -> None:
-    """Take `period` and the windows containing it (quarter, year) shared for this
-    transaction (core/periods/locks) and refuse when one of them is closed."""
+def ensure_window_open(session: Session, window: PeriodKey) -> None:
+    """Take `window` and the windows containing it (quarter, year) shared for this
+    transaction (core/periods/locks: missing rows are created) and refuse when one of
+    them is closed."""
     from core.scoring.close import parent_keys
-    closed = ensure_windows_open(session, [period.pkey, *parent_keys(period.pkey)])
+    closed = ensure_windows_open(session, [window, *parent_keys(window)])
     if closed is not None:
         raise PeriodLocked(gettext("%(closed)s已结账锁定，不能再修改该期间的评分；如需修改，请先由组织部重新开启该期间。", closed=closed.label))
 
@@ -55,7 +57,7 @@ def _load(session: Session, item: tuple[int, int, int]) -> tuple[Evaluation, Per
     if evaluation is None:
         raise NotFound(gettext("评分项不存在。"))
     period = session.get(Period, evaluation.period_id)
-    ensure_window_open(session, period)
+    ensure_window_open(session, period.pkey)
     return evaluation, period
 
 
@@ -82,15 +84,7 @@ def confirm_automatic(session: Session, branch_id: int, window, actor=None) -> i
     no reviewer has verified gets verified = automatic, reason CONFIRM_AUTO. Items whose
     cycle period is closed are left alone; a closed window is refused. Returns the count."""
     from core.scoring.compute import cycle_keys
-    window_period = session.scalar(select(Period).where(Period.key == window.key))
-    if window_period is not None:
-        ensure_window_open(session, window_period)
-    else:
-        from core.scoring.close import parent_keys
-        closed = session.scalars(select(Period).where(Period.key.in_([k.key for k in parent_keys(window)]),
-                                                      Period.status == "closed")).first()
-        if closed is not None:
-            ensure_window_open(session, closed)
+    ensure_window_open(session, window)
     ids = list(session.scalars(select(Period.id).where(Period.key.in_([k.key for k in cycle_keys(window)]),
                                                        Period.status != "closed")))
     if not ids:

@@ -82,18 +82,6 @@ def cents(value) -> int | None:
     return to_cents(value)
 
 
-class CentsCache(dict):
-    """cents() memoised for one run: totals and index scores repeat across thousands of
-    branches, and a dict hit costs less than Decimal.as_tuple()."""
-
-    def __missing__(self, value):
-        result = self[value] = cents(value)
-        return result
-
-    def __call__(self, value) -> int | None:
-        return None if value is None else self[value]
-
-
 @dataclass(frozen=True)
 class Target:
     """A destination table: its staging columns with SQL types, the conflict key, the
