@@ -354,3 +354,28 @@ def test_a_reviewers_adjustment_of_a_changed_automatic_item_carries_over(db, bas
     real = _outcomes(db, 2026)
     assert report.after == real
     assert real["2026Q1"][ids[0]] != report.before["2026Q1"][ids[0]]
+
+
+def test_values_carry_over_from_each_rule_set_of_a_year_closed_with_two(db, base_year, registry):
+    """Q4 and the year re-closed under a copy of the rule set: a changed manual item's
+    stored values sit under two indicator ids (one per rule set), and each period's
+    reviewers' values reach the draft's item."""
+    rs, ids = base_year
+    for key in ["2026", "2026Q4", "2026-12", "2026-11", "2026-10"]:
+        reopen_period(db, key, "第四季度按新细则重新结账")
+    second = copy_ruleset(db, rs, year=2026, actor=None)
+    activate_ruleset(db, second, actor=None)
+    db.commit()
+    for key in ["2026-10", "2026-11", "2026-12", "2026Q4", "2026"]:
+        pk = PeriodKey.parse(key)
+        _verify(db, registry, second, pk, ids)
+        close_period(db, pk, kinds=registry)
+        db.commit()
+    draft = _draft(db, second)
+    _indicator(draft, "M-SERVICE").points = Decimal(12)
+    db.commit()
+    service_ids = {_indicator(r, "M-SERVICE").id for r in (rs, second)}
+    assert len({i for (i,) in db.execute(select(Evaluation.indicator_id).where(
+        Evaluation.indicator_id.in_(service_ids)).distinct())}) == 2
+    report = _matches_real_close(db, registry, draft, ids)
+    assert report.full_reason and report.unverified == 0
