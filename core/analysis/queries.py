@@ -17,7 +17,7 @@ from core.auth.scoping import branch_clause, unit_clause
 from core.indicators.models import INDICES, IndexWeight
 from core.org.models import CATEGORIES, Branch, OrgNode
 from core.periods.models import Period
-from core.points import ZERO, to_points
+from core.points import to_points
 from core.scoring.models import ScoreResult
 from core.web import Page
 
