@@ -18,7 +18,11 @@ PYTEST_ARGS ?=
 # PYTEST_MAX_WORKERS; PYTEST_WORKERS=0 runs them in one process (e.g. for pdb).
 PYTEST_WORKERS ?= auto
 PYTEST_MAX_WORKERS ?= 4
-XDIST       := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --maxprocesses=$(PYTEST_MAX_WORKERS) --dist worksteal)
+xdist        = $(if $(filter 0,$(1)),-p no:xdist,-n $(1) --maxprocesses=$(PYTEST_MAX_WORKERS) --dist worksteal)
+XDIST       := $(call xdist,$(PYTEST_WORKERS))
+# The browser journeys run one at a time by default: each drives a server and chromium,
+# and two at once on 2 cores took longer (444 s against 283 s) — BROWSER_WORKERS=auto to try.
+BROWSER_WORKERS ?= 0
 CHROMIUM    ?= /usr/bin/chromium
 
 FONT_CHECK  := fc-list :lang=zh family | grep -q .
@@ -126,7 +130,7 @@ test-browser: deps fonts compile-translations
 	@if ! ls tests/browser/test_*.py >/dev/null 2>&1; then \
 	  echo ">> SKIPPED browser tests: tests/browser has no test files yet"; exit 0; fi; \
 	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || exit $$?; \
-	set +e; $(PY) -m pytest tests/browser -m browser $(XDIST) $(PYTEST_ARGS); rc=$$?; \
+	set +e; $(PY) -m pytest tests/browser -m browser $(call xdist,$(BROWSER_WORKERS)) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "ERROR: tests/browser has test files but no browser test was collected" >&2; fi; exit $$rc
 
 # Mutation testing (scripts/mutation.py): MUTATION_GROUPS=points scoping … limits the groups.
