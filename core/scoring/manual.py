@@ -37,7 +37,6 @@ from sqlalchemy import Integer, and_, func, insert, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.formatting import sep
-from core.audit.service import record
 from core.db import utcnow
 from core.indicators.models import UNVERIFIED_POLICIES, Indicator
 from core.org.models import Branch, OrgNode

@@ -14,7 +14,7 @@ from core.periods.services import all_keys_of_year
 from core.scoring.close import close_period, dump_rows, reopen_period
 from core.scoring.compute import cycle_keys
 from core.scoring.manual import ensure_items
-from core.scoring.models import Evaluation, ScoreResult
+from core.scoring.models import Evaluation
 from core.scoring.sources import kinds_from
 from core.indicators.models import Indicator
 from core.scoring.whatif import _outcomes, run_whatif
