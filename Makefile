@@ -20,8 +20,9 @@ PYTEST_WORKERS ?= auto
 PYTEST_MAX_WORKERS ?= 4
 xdist        = $(if $(filter 0,$(1)),-p no:xdist,-n $(1) --maxprocesses=$(PYTEST_MAX_WORKERS) --dist worksteal)
 XDIST       := $(call xdist,$(PYTEST_WORKERS))
-# The browser journeys run one at a time by default: each drives a server and chromium,
-# and two at once on 2 cores took longer (444 s against 283 s) — BROWSER_WORKERS=auto to try.
+# The browser journeys run one at a time by default: each drives a server and chromium;
+# two at once on 2 cores gained 29 s when quiet (444 s against 473 s beside the integration
+# tests) and timed out in Playwright under load — BROWSER_WORKERS=auto to try.
 BROWSER_WORKERS ?= 0
 CHROMIUM    ?= /usr/bin/chromium
 
