@@ -126,7 +126,7 @@ SCORE_RESULTS = Target(
 )
 
 
-def _is_pg(session: Session) -> bool:
+def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
@@ -139,7 +139,7 @@ class _Writer:
         session.flush()
         self.target = target
         self.conn = session.connection()
-        self.pg = _is_pg(session)
+        self.pg = is_postgresql(session)
         self.names = [c for c, _ in target.columns]
         self.stale_scope = stale_scope
         self.order_by = list(order_by or target.key)

@@ -30,9 +30,8 @@ import json
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from core.points import from_cents
 from core.scoring import bulk, stars
-from core.scoring.aggregate import BranchScore
+from core.scoring.aggregate import BranchScore, Money
 from core.scoring.gates import gate_levels
 from core.scoring.models import tier_of
 
@@ -42,10 +41,6 @@ _COLUMNS = ("period_id", "branch_id", "unit_id", "category", "ruleset_id", "team
 CHANGES = "close_star_changes"
 
 
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def ranking_view(session: Session, period_id: int) -> list[tuple[int, BranchScore]]:
     """(row id, score) of the window's results of active branches, with only what
     proportions and the display order read; notes empty."""
@@ -53,15 +48,10 @@ def ranking_view(session: Session, period_id: int) -> list[tuple[int, BranchScor
         "SELECT sr.id, sr.branch_id, sr.unit_id, sr.category, b.code, sr.stars, sr.total, sr.performance "
         "FROM score_results sr JOIN branches b ON b.id = sr.branch_id "
         f"WHERE sr.period_id = {int(period_id)} AND b.active = :yes ORDER BY b.code"), {"yes": True}).all()
-    money: dict = {}
+    money = Money()
 
-    def dec(c):
-        if c is None:
-            return None
-        value = money.get(c)
-        if value is None:
-            value = money[c] = from_cents(int(c))
-        return value
+    def dec(cents):
+        return None if cents is None else money[int(cents)]
 
     out = []
     for row_id, branch_id, unit_id, category, code, star, total, perf in rows:
@@ -107,7 +97,7 @@ def rewrite_ranked(session: Session, period_id: int, changes: list[tuple]) -> in
     PostgreSQL: one statement (the DELETE … RETURNING feeds the INSERT; rank() reads
     every deleted row before the first insert); SQLite, which has no DML in a WITH: a
     temporary table in between."""
-    pg = _is_pg(session)
+    pg = bulk.is_postgresql(session)
     pid = int(period_id)
     session.execute(text(f"DROP TABLE IF EXISTS {CHANGES}"))
     session.execute(text(f"CREATE TEMP TABLE {CHANGES} (id BIGINT PRIMARY KEY, stars INTEGER, tier INTEGER, "
