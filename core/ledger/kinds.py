@@ -73,7 +73,6 @@ def select_ledger_count(ctx: EvalContext) -> list:
     (materialised once), from which each indicator sums its types. earned = points ×
     min(1, (on_time + late_factor × late) / min_count), in exact integer arithmetic."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
-    late_num, late_den = _fraction(ctx.ruleset.setting("late_factor"))
     # A month is ~1/12 of the records: read it by the held_on range (see unindexed).
     type_col = unindexed(ActivityRecord.type) if ctx.period.kind == "month" else ActivityRecord.type
     held = _held()
@@ -106,16 +105,24 @@ def select_ledger_count(ctx: EvalContext) -> list:
                         .where(counts.c.type.in_(types)).group_by(counts.c.branch_id).subquery())
             bid, zero, joined = _per_branch(ctx, ind, mine)
             on_time, late, not_counted = zero(mine.c.on_time), zero(mine.c.late), zero(mine.c.not_counted)
-            # share = min(1, (on_time + late_factor × late) / need) = min(full, got) / full,
-            # counted in units of 1/late_den
-            need = _min_count(ind)
-            full = need * late_den
-            got = on_time * late_den + late * late_num
-            earned = round_div(to_cents(Decimal(ind.points)) * case((got > full, full), else_=got), full)
-            evidence = json_text({"required": need, "on_time": JsonInt(on_time), "late": JsonInt(late),
+            earned = _ledger_earned(ind, ctx.ruleset, on_time, late)
+            evidence = json_text({"required": _min_count(ind), "on_time": JsonInt(on_time), "late": JsonInt(late),
                                   "not_counted": JsonInt(not_counted), "deadline_days": deadline, "types": types})
             statements.append(select(bid, literal(ind.id), earned, evidence).select_from(joined))
     return statements
+
+
+def _ledger_earned(ind, ruleset, on_time, late):
+    """earned = points × min(1, (on_time + late_factor × late) / min_count) in hundredths:
+    min(full, got) / full, counted in units of 1/late_den (exact integers)."""
+    late_num, late_den = _fraction(ruleset.setting("late_factor"))
+    full = _min_count(ind) * late_den
+    got = on_time * late_den + late * late_num
+    return round_div(to_cents(Decimal(ind.points)) * case((got > full, full), else_=got), full)
+
+
+def rescore_ledger_count(ind, ruleset, field):
+    return _ledger_earned(ind, ruleset, field("on_time"), field("late"))
 
 
 def _deadline(ind) -> int:
@@ -138,10 +145,6 @@ def select_attendance(ctx: EvalContext) -> list:
     earned = points × clamp((rate − low) / (high − low), 0, 1) with rate = present ÷
     expected, in exact integer arithmetic."""
     start, end = ctx.period.starts_on, ctx.period.ends_on
-    low, low_den = _fraction(ctx.ruleset.setting("attendance_low"))
-    high, high_den = _fraction(ctx.ruleset.setting("attendance_high"))
-    scale = max(low_den, high_den)
-    low, high = low * scale // low_den, high * scale // high_den
     # A month or quarter: read by the held_on range (see core.scoring.sqlfuncs.unindexed).
     type_col = unindexed(ActivityRecord.type) if ctx.period.kind != "year" else ActivityRecord.type
     statements = []
@@ -155,14 +158,27 @@ def select_attendance(ctx: EvalContext) -> list:
                   .group_by(ActivityRecord.branch_id).subquery())
         bid, zero, joined = _per_branch(ctx, ind, counts)
         n, present, expected = zero(counts.c.n), zero(counts.c.present), zero(counts.c.expected)
-        # (rate − low)/(high − low) = (present·S − low·expected) / (expected·(high − low)), S = scale
-        over_low, span = present * scale - low * expected, expected * (high - low)
-        earned = case((expected == 0, 0),
-                      else_=round_div(to_cents(Decimal(ind.points)) * clamp_int(over_low, 0, span), span))
+        earned = _attendance_earned(ind, ctx.ruleset, present, expected)
         evidence = json_text({"records": JsonInt(n), "present": JsonInt(present), "expected": JsonInt(expected),
                               "rate": JsonStr(_percent_text(present, expected)), "types": _types(ind)})
         statements.append(select(bid, literal(ind.id), earned, evidence).select_from(joined))
     return statements
+
+
+def _attendance_earned(ind, ruleset, present, expected):
+    """earned = points × clamp((rate − low) / (high − low), 0, 1) in hundredths, rate =
+    present ÷ expected; (rate − low)/(high − low) = (present·S − low·expected) /
+    (expected·(high − low)) with S the settings' common scale (exact integers)."""
+    low, low_den = _fraction(ruleset.setting("attendance_low"))
+    high, high_den = _fraction(ruleset.setting("attendance_high"))
+    scale = max(low_den, high_den)
+    low, high = low * scale // low_den, high * scale // high_den
+    over_low, span = present * scale - low * expected, expected * (high - low)
+    return case((expected == 0, 0), else_=round_div(to_cents(Decimal(ind.points)) * clamp_int(over_low, 0, span), span))
+
+
+def rescore_attendance(ind, ruleset, field):
+    return _attendance_earned(ind, ruleset, field("present"), field("expected"))
 
 
 def select_appraisal(ctx: EvalContext) -> list:
@@ -181,10 +197,19 @@ def select_appraisal(ctx: EvalContext) -> list:
                   .group_by(ActivityRecord.branch_id).subquery())
         bid, zero, joined = _per_branch(ctx, ind, counts)
         rated, good_n = zero(counts.c.rated), zero(counts.c.good)
-        earned = case((rated == 0, 0), else_=round_div(to_cents(Decimal(ind.points)) * good_n, rated))
+        earned = _appraisal_earned(ind, rated, good_n)
         evidence = json_text({"rated": JsonInt(rated), "excellent_or_qualified": JsonInt(good_n)})
         statements.append(select(bid, literal(ind.id), earned, evidence).select_from(joined))
     return statements
+
+
+def _appraisal_earned(ind, rated, good):
+    """earned = points × good ÷ rated in hundredths (0 when nobody was rated)."""
+    return case((rated == 0, 0), else_=round_div(to_cents(Decimal(ind.points)) * good, rated))
+
+
+def rescore_appraisal(ind, ruleset, field):
+    return _appraisal_earned(ind, field("rated"), field("excellent_or_qualified"))
 
 
 # ---- the evidence in words (core.scoring.evidence) -------------------------------------
@@ -230,8 +255,12 @@ def describe_appraisal(ev: dict, ind, ruleset) -> str:
 
 KINDS = [
     IndicatorKind("ledger_count", "台账上传标准（次数与时限）", None, select=select_ledger_count,
-                  params=("record_types", "min_count", "deadline_days"), describe=describe_ledger_count),
+                  params=("record_types", "min_count", "deadline_days"), describe=describe_ledger_count,
+                  reads_settings=frozenset({"late_factor"}), rescore=rescore_ledger_count,
+                  formula_params=frozenset({"min_count"})),
     IndicatorKind("attendance", "党员出勤率", None, select=select_attendance, params=("record_types",),
-                  describe=describe_attendance),
-    IndicatorKind("appraisal", "民主评议结果", None, select=select_appraisal, describe=describe_appraisal),
+                  describe=describe_attendance, reads_settings=frozenset({"attendance_low", "attendance_high"}),
+                  rescore=rescore_attendance),
+    IndicatorKind("appraisal", "民主评议结果", None, select=select_appraisal, describe=describe_appraisal,
+                  reads_settings=frozenset(), rescore=rescore_appraisal),
 ]

@@ -101,17 +101,20 @@ def branches_in_scope(session: Session, branch_ids=None) -> list[tuple]:
 
 
 def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None, *, ruleset=None,
-                       index_of: dict[int, str] | None = None) -> IndexSums:
+                       index_of: dict[int, str] | None = None,
+                       rescored: dict[int, tuple[int, object]] | None = None) -> IndexSums:
     """One GROUP BY: Σ points and Σ earned (verified ▸ auto ▸ 0) per branch and index.
     The indicators are those of the periods' years, and `ruleset`'s (a draft of
     another year scored in a what-if) — or exactly `index_of` (indicator id → index
     code; rows of other indicators count nowhere): a what-if counting stored rows of
-    the closed rule set under the draft's indices (core.scoring.whatif)."""
+    the closed rule set under the draft's indices (core.scoring.whatif), whose
+    `rescored` rows (indicator id → (points in hundredths, SQL of the automatic earned))
+    count other points and another automatic value than the stored ones."""
     sums: IndexSums = defaultdict(dict)
     if not period_ids:
         return sums
     if index_of is not None:
-        return _index_sums(session, period_ids, branch_ids, index_of, sums)
+        return _index_sums(session, period_ids, branch_ids, index_of, sums, rescored)
     # The index of each indicator as a CASE over the (few dozen) indicators of the
     # periods' years rather than a join: the plan then does not depend on statistics,
     # which are stale right after a close has inserted the period's rows (PostgreSQL
@@ -126,14 +129,18 @@ def index_sums_from_db(session: Session, period_ids: list[int], branch_ids=None,
 
 
 def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: dict[int, str],
-                sums: IndexSums) -> IndexSums:
+                sums: IndexSums, rescored: dict[int, tuple[int, object]] | None = None) -> IndexSums:
     if not index_of:
         return sums
     index_code = case(index_of, value=Evaluation.indicator_id)
+    points, auto = type_coerce(Evaluation.points, Integer), type_coerce(Evaluation.auto_earned, Integer)
+    if rescored:
+        points = case({i: p for i, (p, _e) in rescored.items()}, value=Evaluation.indicator_id, else_=points)
+        auto = case(*((Evaluation.indicator_id == i, e) for i, (_p, e) in rescored.items()), else_=auto)
     # type_coerce: keep the raw integer hundredths (no Decimal per row)
-    earned = type_coerce(func.coalesce(Evaluation.verified_earned, Evaluation.auto_earned, 0), Integer)
+    earned = type_coerce(func.coalesce(Evaluation.verified_earned, auto, 0), Integer)
     stmt = (select(Evaluation.branch_id, index_code,
-                   type_coerce(func.sum(type_coerce(Evaluation.points, Integer)), Integer),
+                   type_coerce(func.sum(points), Integer),
                    type_coerce(func.sum(earned), Integer))
             .where(Evaluation.period_id.in_(period_ids))
             .group_by(Evaluation.branch_id, index_code))

@@ -231,6 +231,8 @@ def whatif_lines(report, movers: int = 30) -> list[str]:
                  f"排名或梯级变化 {len(report.movers)} 个。")
     lines.append(f"重新评分的指标：{'、'.join(report.evaluated) or '无'}；沿用已结账评分的指标 {len(report.reused)} 项"
                  + (f"（全部指标重新评分：{report.full_reason}）" if report.full_reason else ""))
+    if report.rescored:
+        lines.append(f"按结账时的计数重新计分的指标：{'、'.join(report.rescored)}")
     if report.unverified:
         lines.append(f"提示：{report.unverified} 项人工评分项在新细则中没有审核结果，按 0 分计。")
     lines.append("单位 / 类别：支部数，升星，降星，平均分 现行 → 模拟")

@@ -95,6 +95,19 @@ class IndicatorKind:
     #: a sentence through gettext (Chinese and English). The dict stays the data for
     #: machines; core.scoring.evidence calls this and falls back to key=value.
     describe: Callable[[dict, object, object], str] | None = None
+    #: Rule-set settings the evaluation reads (e.g. late_factor); None = not declared,
+    #: so a what-if treats any changed evaluation setting as read (core.scoring.whatif).
+    reads_settings: frozenset[str] | None = None
+    #: The evaluation again from what it stored, for a what-if (core.scoring.whatif):
+    #: (Indicator, RuleSet, field) → SQL of earned in integer hundredths computed from
+    #: the stored evidence (`field(name)`: that evidence number as an SQL integer) with
+    #: the indicator's points and params and the rule set's settings — the evaluator's
+    #: own formula over the counts the close stored. Valid only when what was counted is
+    #: unchanged: same method, cycle, categories and plugin, params differing at most in
+    #: `formula_params`, changed settings among `reads_settings` (the what-if checks).
+    rescore: Callable[[object, object, Callable], object] | None = None
+    #: Params that enter only the formula, not which records are counted (min_count).
+    formula_params: frozenset[str] = frozenset()
 
     @property
     def is_manual(self) -> bool:
@@ -125,4 +138,4 @@ def describe_manual(evidence: dict, indicator, ruleset) -> str:
     return gettext("人工评分：支部自评，审核人按评分标准评定（0 至 %(p)s 分）。", p=indicator.points)
 
 
-KINDS = [IndicatorKind("manual", "人工评分（自评＋审核）", None, describe=describe_manual)]
+KINDS = [IndicatorKind("manual", "人工评分（自评＋审核）", None, describe=describe_manual, reads_settings=frozenset())]

@@ -31,6 +31,32 @@ def _days_after_sqlite(element, compiler, **kw):
             f"julianday(date({compiler.process(day, **kw)})) AS INTEGER)")
 
 
+class evidence_int(FunctionElement):
+    """evidence_int(evidence, "key"): the integer `key` of a stored evidence JSON object
+    (a what-if re-scoring from what a close counted, IndicatorKind.rescore)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "evidence_int"
+
+
+def _evidence_parts(element, compiler, **kw) -> tuple[str, str]:
+    column, key = list(element.clauses)
+    return compiler.process(column, **kw), compiler.process(key, **kw)
+
+
+@compiles(evidence_int)
+def _evidence_int_default(element, compiler, **kw):  # PostgreSQL (json) and others
+    column, key = _evidence_parts(element, compiler, **kw)
+    return f"CAST(({column} ->> {key}) AS BIGINT)"
+
+
+@compiles(evidence_int, "sqlite")
+def _evidence_int_sqlite(element, compiler, **kw):
+    column, key = _evidence_parts(element, compiler, **kw)
+    return f"CAST(json_extract({column}, '$.' || {key}) AS INTEGER)"
+
+
 class _OfOneColumn(FunctionElement):
     """A function of one column, typed like that column."""
 

@@ -59,6 +59,7 @@ from core.scoring import aggregate, compute, engine, manual, sources
 from core.scoring.close import hold_period
 from core.scoring.errors import ScoringError
 from core.scoring.models import Evaluation, ScoreResult, tier_of
+from core.scoring.sqlfuncs import clamp_int, evidence_int
 
 #: The windows compared: the quarters (stars) and the year (annual grade).
 _COMPARED = ("quarter", "year")
@@ -122,6 +123,9 @@ class WhatIfReport:
     #: evaluations were counted as they are.
     evaluated: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
+    #: Codes of the indicators re-scored from the stored evidence (what was counted is
+    #: unchanged; the draft's points, formula params or settings differ).
+    rescored: list[str] = field(default_factory=list)
     #: Why every indicator had to be evaluated again (None: only the changed ones were).
     full_reason: str | None = None
 
@@ -192,8 +196,6 @@ def _why_not_reuse(session: Session, periods: dict[str, Period], draft: RuleSet)
     base = session.get(RuleSet, ruleset_ids.pop())
     if base is None:
         return None, gettext("该年度各期间按不同的考核细则结账")
-    if _evaluation_settings(base) != _evaluation_settings(draft):
-        return base, gettext("草案修改了影响评分的考核参数")
     ids = [p.id for p in periods.values()]
     # every active branch has a stored result, in its present unit and category, in
     # every window of the year: then the branches are those the close evaluated
@@ -212,14 +214,48 @@ def _why_not_reuse(session: Session, periods: dict[str, Period], draft: RuleSet)
     return base, None
 
 
+def _changed_settings(base: RuleSet, draft: RuleSet) -> set[str]:
+    """The evaluation settings (late factor, attendance thresholds…) the draft changes."""
+    old, new = _evaluation_settings(base), _evaluation_settings(draft)
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+
+
+def _counted_alike(old: Indicator, new: Indicator, kind) -> bool:
+    """Would `new`'s evaluation count the very records `old`'s counted? Same method,
+    cycle, categories and plugin, params differing at most in the kind's formula
+    params (min_count): then only the formula over the stored counts differs."""
+    def frame(ind):
+        params = {k: v for k, v in (ind.params or {}).items() if k not in kind.formula_params}
+        return (ind.method, ind.cycle, tuple(sorted(ind.categories)) if ind.categories else None, ind.plugin,
+                json.dumps(params, sort_keys=True, default=str))
+    return frame(old) == frame(new)
+
+
+def _how(old: Indicator | None, new: Indicator, kind, changed_settings: set[str]) -> str:
+    """"reuse" (the stored rows are the draft's), "rescore" (the stored evidence, the
+    draft's formula) or "evaluate" (the records again)."""
+    if old is None or kind is None:
+        return "evaluate"
+    read = changed_settings if kind.reads_settings is None else changed_settings & kind.reads_settings
+    if not read and _definition(old) == _definition(new):
+        return "reuse"
+    if kind.rescore is not None and kind.reads_settings is not None and _counted_alike(old, new, kind):
+        return "rescore"
+    return "evaluate"
+
+
 @dataclass
 class _Plan:
-    """Which of the draft's indicators are evaluated again, and the index of every
-    indicator id whose rows count (stored rows of the closed rule set included)."""
+    """Which of the draft's indicators are evaluated again, re-scored from their stored
+    evidence or counted as stored, and the index of every indicator id whose rows
+    count (stored rows of the closed rule set included)."""
 
     evaluate: list[Indicator] = field(default_factory=list)
     reused: list[Indicator] = field(default_factory=list)
+    rescored: list[Indicator] = field(default_factory=list)
     index_of: dict[int, str] = field(default_factory=dict)
+    #: stored indicator id → (the draft's indicator, its kind), for `rescored`
+    rescore: dict[int, tuple] = field(default_factory=dict)
     full_reason: str | None = None
 
 
@@ -227,15 +263,31 @@ def _plan(session: Session, periods: dict[str, Period], draft: RuleSet, kinds: d
     base, why = _why_not_reuse(session, periods, draft)
     plan = _Plan(full_reason=why)
     stored = {} if why else {i.code: i for i in base.indicators if i.kind in engine.SCORED_KINDS}
+    changed = set() if why else _changed_settings(base, draft)
     for ind in sorted((i for i in draft.indicators if i.kind in engine.SCORED_KINDS), key=lambda i: i.id):
-        old = stored.get(ind.code)
-        if old is not None and ind.method in kinds and _definition(old) == _definition(ind):
-            plan.reused.append(ind)
-            plan.index_of[old.id] = ind.index_code
-        else:
+        old, kind = stored.get(ind.code), kinds.get(ind.method)
+        how = _how(old, ind, kind, changed)
+        if how == "evaluate":
             plan.evaluate.append(ind)
             plan.index_of[ind.id] = ind.index_code
+            continue
+        (plan.reused if how == "reuse" else plan.rescored).append(ind)
+        plan.index_of[old.id] = ind.index_code
+        if how == "rescore":
+            plan.rescore[old.id] = (ind, kind)
     return plan
+
+
+def _rescored_columns(plan: _Plan, draft: RuleSet) -> dict[int, tuple[int, object]]:
+    """stored indicator id → (the draft's points, SQL of the draft's automatic earned
+    over the stored evidence, clamped as the engine clamps) — for the index sums."""
+    def field_of(name):
+        return evidence_int(Evaluation.evidence, name)
+    out = {}
+    for old_id, (ind, kind) in plan.rescore.items():
+        earned = kind.rescore(ind, draft, field_of)
+        out[old_id] = (to_cents(Decimal(ind.points)), clamp_int(earned, 0, to_cents(kind.upper_bound(ind))))
+    return out
 
 
 class _Only:
@@ -315,6 +367,7 @@ def _score_year(session: Session, year: int, periods: dict[str, Period], draft: 
     those of its cycle periods outside every quarter (the year's own items): the
     integer sums add up, and the year's GROUP BY over all 17 periods is not run again."""
     out: dict[str, dict[int, Outcome]] = {}
+    rescored = _rescored_columns(plan, draft)
     year_key = PeriodKey(year, "year", 0)
     year_sums: aggregate.IndexSums = defaultdict(dict)
     in_quarters: set[str] = set()
@@ -322,13 +375,14 @@ def _score_year(session: Session, year: int, periods: dict[str, Period], draft: 
     for pk in year_key.children():
         keys = compute.cycle_keys(pk)
         in_quarters.update(k.key for k in keys)
-        sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], index_of=plan.index_of)
+        sums = aggregate.index_sums_from_db(session, [periods[k.key].id for k in keys], index_of=plan.index_of,
+                                            rescored=rescored)
         _add_sums(year_sums, sums)
         scores, _warnings = compute.score_window(session, pk, draft, gates, sums, previous=previous)
         out[pk.key] = {s.branch_id: _outcome(s) for s in scores}
         previous = {s.branch_id: s.stars for s in scores if s.stars is not None}
     own = [periods[k.key].id for k in compute.cycle_keys(year_key) if k.key not in in_quarters]
-    _add_sums(year_sums, aggregate.index_sums_from_db(session, own, index_of=plan.index_of))
+    _add_sums(year_sums, aggregate.index_sums_from_db(session, own, index_of=plan.index_of, rescored=rescored))
     scores, _warnings = compute.score_window(session, year_key, draft, gates, year_sums)
     out[year_key.key] = {s.branch_id: _outcome(s) for s in scores}
     return out
@@ -366,6 +420,7 @@ def run_whatif(session: Session, draft: RuleSet, year: int, *, kinds, gates=None
         savepoint.rollback()
         session.expire_all()
     report.evaluated, report.reused = [i.code for i in plan.evaluate], [i.code for i in plan.reused]
+    report.rescored = [i.code for i in plan.rescored]
     report.full_reason = plan.full_reason
     report.before, report.after = dict(before), after
     _compare(session, report, before, after)

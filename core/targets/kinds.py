@@ -140,4 +140,4 @@ def describe_target(ev: dict, ind, ruleset) -> str:
 
 
 KINDS = [IndicatorKind("target", "目标管控（按截止期考核）", None, select=select_target, params=("index_code",),
-                       describe=describe_target)]
+                       describe=describe_target, reads_settings=frozenset({"target_groups"}))]

@@ -123,9 +123,10 @@ def test_whatif_matches_a_real_close_with_the_draft(db, closed_year, registry):
     report = run_whatif(db, draft, 2026, kinds=registry)
     db.rollback()
     assert report.before == _outcomes(db, 2026)
-    # only the indicator the draft changes is evaluated again; the others count as stored
-    assert (report.evaluated, sorted(report.reused), report.full_reason) == (["L-COMMITTEE"], ["M-SERVICE", "M-TEAM"],
-                                                                           None)
+    # the indicator the draft changes counts the same records under another standard:
+    # re-scored from the stored counts; the others count as stored; nothing is evaluated
+    assert (report.evaluated, report.rescored, sorted(report.reused), report.full_reason) == (
+        [], ["L-COMMITTEE"], ["M-SERVICE", "M-TEAM"], None)
     real = _real_close(db, registry, draft, ids)
     assert report.after == real
     assert set(real) == {"2026Q1", "2026Q2", "2026Q3", "2026Q4", "2026"}
@@ -154,12 +155,14 @@ def test_whatif_cli_and_page(app, db, closed_year, client, login, make_user):
     r = app.test_cli_runner().invoke(ruleset_group, ["whatif", str(draft.id), "2026"])
     assert r.exit_code == 0, r.output
     assert "未保存任何数据" in r.output and "年度定级：升星" in r.output and "变动支部" in r.output
-    assert "重新评分的指标：L-COMMITTEE；沿用已结账评分的指标 2 项" in r.output
+    assert "重新评分的指标：无；沿用已结账评分的指标 2 项" in r.output
+    assert "按结账时的计数重新计分的指标：L-COMMITTEE" in r.output
     login(make_user("admin"))
     assert "规则调整模拟" in client.get("/scoring/whatif").get_data(as_text=True)
     page = client.post("/scoring/whatif", data={"ruleset_id": str(draft.id), "year": "2026"}).get_data(as_text=True)
     assert "星级分布" in page and "变动支部" in page
-    assert "重新评分的指标：L-COMMITTEE；沿用已结账评分的指标 2 项。" in page
+    assert "重新评分的指标：无；沿用已结账评分的指标 2 项。" in page
+    assert "按结账时的计数重新计分的指标：L-COMMITTEE。" in page
     db.rollback()
     assert dump_rows(db, "2026") == before
 
@@ -246,14 +249,83 @@ def test_a_new_manual_item_is_unverified_and_counts_0(db, base_year, registry, p
     assert report.after == _outcomes(db, 2026)
 
 
-def test_an_evaluation_setting_changed_evaluates_everything(db, base_year, registry):
+def test_an_evaluation_setting_changed_rescores_the_indicators_reading_it(db, base_year, registry):
     rs, ids = base_year
     draft = _draft(db, rs, rating=False)
     draft.settings = {**draft.settings, "late_factor": "0"}  # late records count nothing
     db.commit()
     report = _matches_real_close(db, registry, draft, ids)
-    assert report.reused == [] and "考核参数" in report.full_reason
+    # the upload standard reads the late factor; the manual items read no setting
+    assert (report.evaluated, report.rescored, sorted(report.reused), report.full_reason) == (
+        [], ["L-COMMITTEE"], ["M-SERVICE", "M-TEAM"], None)
     assert any(report.after["2026Q1"][b].total < report.before["2026Q1"][b].total for b in ids)
+
+
+@pytest.mark.parametrize("params", [{"deadline_days": 3}, {"record_types": ["committee_meeting", "theme_day"]}])
+def test_a_draft_counting_other_records_evaluates_them_again(db, base_year, registry, add_record, params):
+    """Another deadline or other record types: the stored counts are not the draft's."""
+    rs, ids = base_year
+    from core.org.models import Branch
+    add_record(db.get(Branch, ids[0]), "theme_day", date(2026, 2, 9))  # written past the cut-off, as a what-if may meet
+    draft = _draft(db, rs)
+    _indicator(draft, "L-COMMITTEE").params = {**LEDGER["params"], **params}
+    db.commit()
+    report = _matches_real_close(db, registry, draft, ids)
+    assert (report.evaluated, report.rescored) == (["L-COMMITTEE"], [])
+
+
+def test_an_indicator_whose_kind_declares_no_settings_is_evaluated_when_one_changes():
+    """A method (a plugin's, say) that does not say which settings it reads: any changed
+    evaluation setting may change its rows, so it is evaluated again — never re-scored."""
+    from core.scoring.kinds import IndicatorKind
+    from core.scoring.whatif import _how
+    ind = Indicator(code="P", method="p", points=Decimal(5), cycle="quarter", params={})
+    silent = IndicatorKind("p", "p", None, select=lambda ctx: [], rescore=lambda i, r, f: 0)
+    declared = IndicatorKind("p", "p", None, select=lambda ctx: [], rescore=lambda i, r, f: 0,
+                             reads_settings=frozenset({"late_factor"}))
+    assert _how(ind, ind, silent, set()) == "reuse"
+    assert _how(ind, ind, silent, {"attendance_low"}) == "evaluate"
+    assert _how(ind, ind, declared, {"attendance_low"}) == "reuse"
+    assert _how(ind, ind, declared, {"late_factor"}) == "rescore"
+    assert _how(None, ind, declared, set()) == "evaluate"
+    other_cycle = Indicator(code="P", method="p", points=Decimal(5), cycle="year", params={})
+    assert _how(ind, other_cycle, declared, set()) == "evaluate"
+
+
+def test_attendance_and_appraisal_rescored_match_a_real_close(db, make_unit, make_branch, make_ruleset, add_record,
+                                                              make_member, registry):
+    """Other attendance thresholds, other points for the appraisal and the upload
+    standard: each re-scored from the stored counts gives the real close's numbers."""
+    from core.ledger.models import AppraisalResult
+    unit = make_unit()
+    branches = [make_branch(unit=unit, category="production") for _ in range(4)]
+    attend = {"code": "L-ATTEND", "index_code": "team", "points": 10, "cycle": "quarter", "method": "attendance",
+              "params": {"record_types": ["member_meeting"]}}
+    appraise = {"code": "L-APPRAISE", "index_code": "performance", "points": 10, "cycle": "year",
+                "method": "appraisal", "params": {}}
+    rs = make_ruleset(indicators=[LEDGER, attend, appraise, SERVICE])
+    for n, b in enumerate(branches):
+        for month in (2, 5, 8, 11):
+            add_record(b, "member_meeting", date(2026, month, 10), expected_full=10, present_full=5 + n + month % 3)
+        rec = add_record(b, "appraisal", date(2026, 12, 1))
+        for k in range(n + 2):
+            db.add(AppraisalResult(record_id=rec.id, member_id=make_member(b).id,
+                                   result="excellent" if k % 3 == 0 else "qualified" if k % 3 == 1 else "unqualified"))
+        for month in range(1, 13):
+            if (month + n) % 3:
+                add_record(b, "committee_meeting", date(2026, month, 5), late_days=9 if month % 2 else 0)
+    db.commit()
+    ids = [b.id for b in branches]
+    _close_year(db, registry, rs, ids)
+    draft = _draft(db, rs)
+    draft.settings = {**draft.settings, "attendance_low": "0.6", "attendance_high": "0.75", "late_factor": "0.25"}
+    _indicator(draft, "L-APPRAISE").points = Decimal(7)
+    _indicator(draft, "L-COMMITTEE").points = Decimal(6)
+    db.commit()
+    report = _matches_real_close(db, registry, draft, ids)
+    assert (report.evaluated, sorted(report.rescored), report.reused) == (
+        [], ["L-APPRAISE", "L-ATTEND", "L-COMMITTEE"], ["M-SERVICE"])
+    assert len({o.indices[0] for o in report.after["2026Q1"].values()}) > 1  # attendance differs between branches
 
 
 def test_a_rating_setting_changed_evaluates_nothing(db, base_year, registry):
@@ -318,9 +390,11 @@ def test_a_plugin_enabled_after_the_close_evaluates_everything(db, base_year, re
     assert report.reused == [] and "插件" in report.full_reason
 
 
-def test_a_reviewers_adjustment_of_a_changed_automatic_item_carries_over(db, base_year, registry):
+@pytest.mark.parametrize("change, how", [({"min_count": 2}, "rescored"), ({"deadline_days": 3}, "evaluated")])
+def test_a_reviewers_adjustment_of_a_changed_automatic_item_carries_over(db, base_year, registry, change, how):
     """Only rows holding a reviewer's (or secretary's) value move to the draft's indicator;
-    an adjusted automatic item keeps its verified value under the changed standard."""
+    an adjusted automatic item keeps its verified value under the changed standard —
+    whether the item is re-scored from the stored counts or evaluated again."""
     from core.scoring.close import recompute
     rs, ids = base_year
     q1 = {p.id: p.key for p in db.scalars(select(Period).where(Period.key.in_(["2026-01", "2026-02", "2026-03"])))}
@@ -334,11 +408,11 @@ def test_a_reviewers_adjustment_of_a_changed_automatic_item_carries_over(db, bas
 
     adjust(rs)  # as made during a trial before the close (written directly: the year is closed now)
     draft = _draft(db, rs)
-    _indicator(draft, "L-COMMITTEE").params = {**LEDGER["params"], "min_count": 2}
+    _indicator(draft, "L-COMMITTEE").params = {**LEDGER["params"], **change}
     db.commit()
     report = run_whatif(db, draft, 2026, kinds=registry)
     db.rollback()
-    assert report.evaluated == ["L-COMMITTEE"]
+    assert getattr(report, how) == ["L-COMMITTEE"]
     for key in ["2026", "2026Q4", "2026Q3", "2026Q2", "2026Q1"] + [f"2026-{m:02d}" for m in range(1, 13)]:
         reopen_period(db, key, "采用新版细则重新结账")
     activate_ruleset(db, draft, actor=None)
