@@ -16,6 +16,7 @@ Decisions (README, "Jobs — when Redis stops"):
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 from flask_babel import gettext
@@ -63,7 +64,21 @@ def bounded_backend(celery):
     the sender does not subscribe to the sent tasks' results (Redis pub/sub) — it never
     waits for them (the workers run the callback), and with Redis down that
     subscription retries and then leaves the process unable to use the backend until
-    a restart. Only for the send: a worker's chord bookkeeping keeps its own policy."""
+    a restart. Only for the send: a worker's chord bookkeeping keeps its own policy.
+    The backend is one object per Celery app, shared by a threaded server's requests:
+    sends under this patch take turns (a send takes milliseconds, or the short policy's
+    second or two), else two overlapping ones would restore each other's patch."""
+    with _BOUNDED_SEND:
+        with _patched_backend(celery):
+            yield
+
+
+#: One bounded send at a time per process (bounded_backend).
+_BOUNDED_SEND = threading.Lock()
+
+
+@contextmanager
+def _patched_backend(celery):
     backend = celery.backend
     consumer = getattr(backend, "result_consumer", None)  # the Redis backend's pub/sub
     saved_policy = backend.__dict__.get("retry_policy")

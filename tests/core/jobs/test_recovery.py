@@ -116,3 +116,45 @@ def test_the_real_chord_send_with_no_redis_fails_within_seconds_and_keeps_the_wo
         fanout.send_chord("job-1", "2026-01", [[scene[0].id]], None)
     assert time.monotonic() - t0 < 8  # the result backend alone would retry ~19 s
     assert backend.retry_policy == patient  # bounded only while sending
+
+
+@pytest.mark.config({"CELERY_BROKER_URL": "redis://127.0.0.1:1/0", "CELERY_RESULT_BACKEND": "redis://127.0.0.1:1/0"})
+def test_overlapping_bounded_sends_take_turns_and_leave_the_backend_as_it_was(app):
+    """Two requests of a threaded server sending chords at once share the app's one
+    backend: the second waits for the first's patch to be undone, so neither restores
+    the other's patch (the worker's policy would stay bounded, the second undo fail)."""
+    import threading
+
+    from core.jobs.queueing import bounded_backend
+
+    celery = app.extensions["celery"]
+    backend = celery.backend
+    patient = dict(backend.retry_policy)
+    first_in, first_may_leave, second_in = threading.Event(), threading.Event(), threading.Event()
+    errors = []
+
+    def first():
+        with bounded_backend(celery):
+            first_in.set()
+            first_may_leave.wait(5)
+
+    def second():
+        try:
+            with bounded_backend(celery):
+                second_in.set()
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_in.wait(5)
+    b = threading.Thread(target=second)
+    b.start()
+    assert not second_in.wait(0.3)  # waits while the first is sending
+    first_may_leave.set()
+    a.join(5)
+    b.join(5)
+    assert second_in.is_set() and errors == []
+    assert backend.retry_policy == patient
+    consumer = getattr(backend, "result_consumer", None)
+    assert consumer is None or "consume_from" not in consumer.__dict__
