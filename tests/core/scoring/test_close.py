@@ -72,10 +72,11 @@ def test_reopen_and_close_again_gives_byte_identical_rows(db, setup, close):
     assert len(before) > 10
 
 
-def test_reopen_requires_reason(db, setup, close):
+@pytest.mark.parametrize("reason", ["  ", "", None])   # None: a form sent without the field
+def test_reopen_requires_reason(db, setup, close, reason):
     close("2026-01")
     with pytest.raises(ReasonRequired):
-        reopen_period(db, "2026-01", "  ")
+        reopen_period(db, "2026-01", reason)
 
 
 def test_reopen_refused_while_parent_closed(db, setup, close):

@@ -24,15 +24,17 @@ def test_notice_objection_and_finalise(db, graded):
     assert n.ends_on == date(2027, 1, 15)  # five working days, Monday to Friday
     with pytest.raises(NoticeError, match="公示期内"):
         notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 16))
-    with pytest.raises(ReasonRequired):
-        notice.file_objection(db, n.id, bs["A"].id, " ", today=date(2027, 1, 11))
+    for empty in (" ", None):   # None: a form sent without the field
+        with pytest.raises(ReasonRequired):
+            notice.file_objection(db, n.id, bs["A"].id, empty, today=date(2027, 1, 11))
     obj = notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11))
     with pytest.raises(NoticeError, match="期满后"):
         notice.finalise_grades(db, n.id, today=date(2027, 1, 15))
     with pytest.raises(NoticeError, match="未处理的异议"):
         notice.finalise_grades(db, n.id, today=date(2027, 1, 16))
-    with pytest.raises(ReasonRequired):
-        notice.resolve_objection(db, obj.id, upheld=False, resolution="")
+    for empty in ("", None):
+        with pytest.raises(ReasonRequired):
+            notice.resolve_objection(db, obj.id, upheld=False, resolution=empty)
     notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
     assert notice.finalise_grades(db, n.id, today=date(2027, 1, 16)).status == "final"
 
