@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.indicators.catalogue import CatalogueError, default_indicators, seed_ruleset, validate_bands, validate_weights
 from core.scoring import notice
-from core.scoring.errors import NoticeError, ReasonRequired
+from core.scoring.errors import NoticeError, NotFound, ReasonRequired
 
 from tests.core.scoring.conftest import Y_ITEM
 
@@ -37,6 +37,26 @@ def test_notice_objection_and_finalise(db, graded):
             notice.resolve_objection(db, obj.id, upheld=False, resolution=empty)
     notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
     assert notice.finalise_grades(db, n.id, today=date(2027, 1, 16)).status == "final"
+
+
+def test_an_objection_needs_the_branchs_grade_of_the_noticed_year(db, graded, make_branch):
+    """Only a branch graded in the noticed year can be objected to: not one with
+    quarterly results only (dissolved before the year closed: its year row is removed
+    here), nor one with no result at all — while other branches have theirs."""
+    from sqlalchemy import delete
+
+    from core.periods.models import Period
+    from core.scoring.models import ScoreResult
+
+    bs = graded({"A": ("production", 92), "B": ("production", 85)})
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
+    year_id = db.scalar(select(Period.id).where(Period.key == "2026"))
+    db.execute(delete(ScoreResult).where(ScoreResult.period_id == year_id, ScoreResult.branch_id == bs["B"].id))
+    assert db.scalar(select(ScoreResult.id).where(ScoreResult.branch_id == bs["B"].id))  # its quarters' stay
+    for branch in (bs["B"], make_branch(code="NEW")):
+        with pytest.raises(NotFound):
+            notice.file_objection(db, n.id, branch.id, "分数有误", today=date(2027, 1, 11))
+    assert notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11)).branch_id == bs["A"].id
 
 
 def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
