@@ -170,6 +170,24 @@ def test_a_preview_is_what_the_close_stores(db, make_branch, make_ruleset, indic
     assert stored == expected
 
 
+def test_a_preview_of_manual_items_lists_one_empty_item_per_branch(db, make_branch, make_ruleset, registry):
+    """A manual item previewed (an open window's sheet) is one row per applicable branch,
+    in its cycle period, with its points and nothing earned yet — counted like the
+    evaluations a close would store."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.engine import evaluate_periods
+    from core.scoring.sources import kinds_from
+
+    branches = sorted(make_branch(category=c).id for c in ("production", "market"))
+    rs = make_ruleset(indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"}])
+    ind = rs.indicators[0].id
+    run = evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry), store=False)
+    preview = sorted((p.branch_id, p.indicator_id, p.period_key, p.points, p.auto_earned, p.evidence)
+                     for p in run.preview)
+    assert preview == [(b, ind, "2026-01", Decimal("10"), None, None) for b in branches]
+    assert run.evaluations == 2 and run.per_method == {"manual": 2}
+
+
 def test_a_reclose_removes_the_evaluations_it_no_longer_produces(db, make_branch, make_ruleset, indicator):
     """A re-close replaces the window's evaluations: unchanged ones stay (nothing
     removed), those of a branch no longer applicable (deactivated) are deleted, and the
