@@ -59,7 +59,8 @@ def test_an_objection_needs_the_branchs_grade_of_the_noticed_year(db, graded, ma
     assert notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11)).branch_id == bs["A"].id
 
 
-def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
+def test_upheld_objection_blocks_final_until_year_reopened(db, graded, make_user):
+    from core.audit.models import AuditEntry
     from core.scoring.close import reopen_period
     bs = graded({"A": ("production", 92)})
     n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
@@ -67,8 +68,12 @@ def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
     notice.resolve_objection(db, obj.id, upheld=True, resolution="异议成立，需更正")
     with pytest.raises(NoticeError, match="异议成立"):
         notice.finalise_grades(db, n.id, today=date(2027, 2, 1))
-    reopen_period(db, "2026", "按异议更正")
+    admin = make_user("admin")
+    reopen_period(db, "2026", "按异议更正", actor=admin)
     assert n.status == "cancelled"
+    # the notice's cancelling is audited with the reopening's actor and reason
+    cancelled = db.scalars(select(AuditEntry).where(AuditEntry.action == "notice.cancel")).all()
+    assert [(e.user_id, e.object_id, e.reason) for e in cancelled] == [(admin.id, str(n.id), "按异议更正")]
 
 
 def test_notice_needs_closed_year(db, make_ruleset):
