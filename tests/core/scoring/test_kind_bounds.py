@@ -92,6 +92,18 @@ def test_sql_form_is_clamped_the_same_way(db, make_branch, make_ruleset, indicat
     assert db.scalar(select(Evaluation.evidence)) == {"sql": 1}
 
 
+def test_sql_form_clamps_each_indicator_to_its_own_bound(db, make_branch, make_ruleset, indicator):
+    """Two indicators of one SQL-form kind, 10 and 5 points, both given 7.50: each is
+    clamped to its own points (the bounds are looked up by indicator in the database)."""
+    make_branch(category="production")
+    rs = make_ruleset(indicators=[indicator, {**indicator, "index_code": "team", "points": 5}])
+    close_period(db, "2026-01", kinds=[sql_kind(750)])
+    db.commit()
+    points_of = {i.id: Decimal(i.points) for i in rs.indicators}
+    assert sorted((points_of[e.indicator_id], e.auto_earned) for e in db.scalars(select(Evaluation))) == [
+        (Decimal("5"), Decimal("5.00")), (Decimal("10"), Decimal("7.50"))]
+
+
 def test_a_sql_form_with_nothing_to_score(db, make_branch, make_ruleset, indicator):
     make_branch(category="production")
     make_ruleset(indicators=[indicator])
