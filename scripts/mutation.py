@@ -9,6 +9,8 @@ time, each with only the tests that exercise it.
     python scripts/mutation.py diffs GROUP [--all] [PATTERN]   the diffs of its survivors
                                                   (--all: of every mutant), to review
 
+mutmut runs through scripts/mutation_mutmut.py (its command line, with the clean pass
+after a full stats pass skipped and a mutant's first test run alone first).
 Each group runs in its own folder `.mutation/<group>/` (git-ignored) holding links to
 core/, plugins/ and tests/ and a setup.cfg written here: mutmut copies the code into
 `mutants/` there, runs the group's tests once to learn which test reaches which

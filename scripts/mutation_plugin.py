@@ -12,7 +12,9 @@ lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
   pytest_runtest_makereport): mutmut runs a mutant's tests shortest first.
 - Werkzeug's URL builders are compiled once per process, not once per app (see
   _reuse_url_builders): every test builds an app, and that was a third of the
-  fastest tests' CPU."""
+  fastest tests' CPU.
+- Each test database's schema is copied, not created (see _copy_schema).
+- With MUTATION_CPU_LOG set, each mutant's CPU time is appended to that file."""
 from __future__ import annotations
 
 import os
