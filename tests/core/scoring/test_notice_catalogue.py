@@ -22,6 +22,8 @@ def test_notice_objection_and_finalise(db, graded):
     bs = graded({"A": ("production", 92)})
     n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
     assert n.ends_on == date(2027, 1, 15)  # five working days, Monday to Friday
+    with pytest.raises(NoticeError, match="已在公示或已确定"):   # one round at a time
+        notice.start_notice(db, 2026, starts_on=date(2027, 1, 12))
     with pytest.raises(NoticeError, match="公示期内"):
         notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 16))
     for empty in (" ", None):   # None: a form sent without the field
@@ -37,6 +39,8 @@ def test_notice_objection_and_finalise(db, graded):
             notice.resolve_objection(db, obj.id, upheld=False, resolution=empty)
     notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
     assert notice.finalise_grades(db, n.id, today=date(2027, 1, 16)).status == "final"
+    with pytest.raises(NoticeError, match="已在公示或已确定"):   # nor after the final one
+        notice.start_notice(db, 2026, starts_on=date(2027, 1, 18))
 
 
 def test_an_objection_needs_the_branchs_grade_of_the_noticed_year(db, graded, make_branch):
