@@ -80,6 +80,35 @@ def test_upheld_objection_blocks_final_until_year_reopened(db, graded, make_user
     assert [(e.user_id, e.object_id, e.reason) for e in cancelled] == [(admin.id, str(n.id), "按异议更正")]
 
 
+def test_commendation_list_entries_carry_the_branch_and_its_year_result(db, graded, result_of):
+    """Each commended branch is listed with its id, code, name, category, the year's
+    total and stars, and its place (1, 2 …); top_n overrides the rule set's places; a
+    year without its window has no list (and is not final)."""
+    bs = graded({"A": ("production", 95), "B": ("production", 91), "C": ("production", 90)})
+    final, lists = notice.commendation_list(db, 2026)
+    assert final is False
+    expected = []
+    for place, code in enumerate(("A", "B"), start=1):   # the rule set's 2 places
+        r = result_of(bs[code], "2026")
+        expected.append((bs[code].id, code, bs[code].name, "production", r.total, r.stars, place))
+    assert [(c.branch_id, c.code, c.name, c.category, c.total, c.stars, c.rank)
+            for c in lists["production"]] == expected
+    assert [c.code for c in notice.commendation_list(db, 2026, top_n=1)[1]["production"]] == ["A"]
+    assert notice.commendation_list(db, 2031) == (False, {})
+
+
+def test_a_notice_lasts_1_to_60_working_days(db, graded):
+    from core.periods.models import Period
+    graded({"A": ("production", 92)})
+    for days in (0, 61):
+        with pytest.raises(NoticeError):
+            notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=days)
+    one = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=1)
+    assert one.ends_on == date(2027, 1, 11)
+    notice.cancel_notice(db, db.scalar(select(Period).where(Period.key == "2026")), reason="改期")
+    assert notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=60).status == "open"
+
+
 def test_notice_needs_closed_year(db, make_ruleset):
     make_ruleset(indicators=[Y_ITEM])
     with pytest.raises(NoticeError, match="尚未结账"):
