@@ -97,14 +97,15 @@ def test_commendation_list_entries_carry_the_branch_and_its_year_result(db, grad
     assert notice.commendation_list(db, 2031) == (False, {})
 
 
-def test_a_notice_lasts_1_to_60_working_days(db, graded):
+def test_a_notice_lasts_1_to_60_working_days(db, graded, make_user):
     from core.periods.models import Period
     graded({"A": ("production", 92)})
     for days in (0, 61):
         with pytest.raises(NoticeError):
             notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=days)
-    one = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=1)
-    assert one.ends_on == date(2027, 1, 11)
+    admin = make_user("admin")
+    one = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=1, actor=admin)
+    assert (one.ends_on, one.created_by) == (date(2027, 1, 11), admin.id)   # who started it is kept
     notice.cancel_notice(db, db.scalar(select(Period).where(Period.key == "2026")), reason="改期")
     assert notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=60).status == "open"
 
