@@ -9,6 +9,8 @@ time, each with only the tests that exercise it.
     python scripts/mutation.py diffs GROUP [--all] [PATTERN]   the diffs of its survivors
                                                   (--all: of every mutant), to review
 
+mutmut runs through scripts/mutation_mutmut.py (its command line, with the clean pass
+after a full stats pass skipped and a mutant's first test run alone first).
 Each group runs in its own folder `.mutation/<group>/` (git-ignored) holding links to
 core/, plugins/ and tests/ and a setup.cfg written here: mutmut copies the code into
 `mutants/` there, runs the group's tests once to learn which test reaches which
@@ -49,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.txt"
 PLUGIN = ROOT / "scripts" / "mutation_plugin.py"
+RUNNER = ROOT / "scripts" / "mutation_mutmut.py"   # mutmut's CLI, with what it costs cut
 PG_ONLY = "[postgresql]"
 
 #: The scoring engine's tests, the pool the scoring groups draw from: page, export,
@@ -87,6 +90,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                                                "test_aggregate.py", "test_rounding.py", "test_sqlfuncs.py",
                                                "test_engine_output_integrity.py", "test_close.py",
                                                "test_stars.py", "test_star_rules.py",
+                                               # the cut-off: only cycle periods already ended are scored
+                                               "test_closing_rules.py",
                                                # the preview (sheet) and the one-unit (fan-out) paths
                                                "test_cli_sheet.py", "test_fanout.py",
                                                "test_preview_closed_months.py")]),
@@ -117,7 +122,9 @@ def _setup_cfg(files: list[str], tests: list[str]) -> str:
     lines += ["do_not_mutate_patterns ="] + [f"    {p}" for p in SKIP_LINES]
     lines += ["pytest_add_cli_args_test_selection ="] + [f"    {t}" for t in tests]
     # scripts/mutation_plugin.py (copied next to the mutants): listed equivalents not run
-    lines += ["also_copy =", f"    {PLUGIN.name}", "pytest_add_cli_args =", f"    -p {PLUGIN.stem}"]
+    # plugins are not discovered (scripts/mutation_mutmut.py): hypothesis's named here
+    lines += ["also_copy =", f"    {PLUGIN.name}", "pytest_add_cli_args =", f"    -p {PLUGIN.stem}",
+              "    -p _hypothesis_pytestplugin"]
     return "\n".join(lines) + "\n\n" + pytest_section
 
 
@@ -166,7 +173,8 @@ def run(groups: list[str], children: int, only: dict[str, list[str]] | None = No
         print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS)}
         started, cpu_before, load = time.monotonic(), _children_cpu(), os.getloadavg()[0]
-        proc = subprocess.Popen([str(mutmut), "run", "--max-children", str(children), *(only or {}).get(group, [])],
+        proc = subprocess.Popen([sys.executable, str(RUNNER), "run", "--max-children", str(children),
+                                 *(only or {}).get(group, [])],
                                 cwd=folder, env=env,
                                 stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
         try:

@@ -90,6 +90,12 @@ def test_small_category_floor_rounding_gives_none(graded, result_of):
 TIED = {"A": ("production", 95), "B": ("production", 91), "C": ("production", 91), "D": ("production", 88)}
 
 
+def test_commendation_rule_of_a_year_without_its_window_is_the_default(db):
+    """A year with no period row yet (nothing scored or closed) takes the default rule:
+    three places per category, ties at the cut-off included."""
+    assert notice.commendation_rule(db, 2031) == (3, "include")
+
+
 def test_commendation_ties_included_by_default(db, graded):
     graded(TIED)
     assert notice.commendation_rule(db, 2026) == (2, "include")

@@ -72,10 +72,26 @@ def test_reopen_and_close_again_gives_byte_identical_rows(db, setup, close):
     assert len(before) > 10
 
 
-def test_reopen_requires_reason(db, setup, close):
+@pytest.mark.parametrize("reason", ["  ", "", None])   # None: a form sent without the field
+def test_reopen_requires_reason(db, setup, close, reason):
     close("2026-01")
     with pytest.raises(ReasonRequired):
-        reopen_period(db, "2026-01", "  ")
+        reopen_period(db, "2026-01", reason)
+
+
+def test_reopening_a_quarter_waits_for_the_next_quarters_reopening(db, setup, close):
+    """A quarter's stars build on the previous quarter's closed ones: Q1 cannot be
+    reopened while Q2 is closed, and can once Q2 is; the fourth quarter has no next
+    quarter in its year."""
+    for q in ("2026Q1", "2026Q2"):
+        close.quarter(q)
+    with pytest.raises(CloseOrderError, match="2026年第二季度已结账"):
+        reopen_period(db, "2026Q1", "更正")
+    reopen_period(db, "2026Q2", "更正")
+    assert reopen_period(db, "2026Q1", "更正").status == "open"
+    for q in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
+        close.quarter(q)
+    assert reopen_period(db, "2026Q4", "更正").status == "open"
 
 
 def test_reopen_refused_while_parent_closed(db, setup, close):

@@ -114,6 +114,13 @@ def test_trial_of_an_unfinished_quarter_scores_only_the_ended_months(db, make_br
     assert ("2026Q4", rs.indicators[2].id) in stored               # the manual item is there to self-assess
 
 
+def test_a_cycle_period_is_due_only_after_its_last_day(db, make_branch, make_ruleset, registry, clock):
+    make_branch()
+    make_ruleset(indicators=[LEDGER, MANUAL_Q])
+    clock("2026-11-30")   # November's last day: it has not ended yet
+    assert recompute(db, "2026Q4", registry).not_due == ["2026-11", "2026-12", "2026Q4"]
+
+
 def test_trial_with_nothing_due_stores_no_result(db, make_branch, make_ruleset, registry, clock):
     branch = make_branch()
     make_ruleset(indicators=[LEDGER, MANUAL_Q])

@@ -92,6 +92,18 @@ def test_sql_form_is_clamped_the_same_way(db, make_branch, make_ruleset, indicat
     assert db.scalar(select(Evaluation.evidence)) == {"sql": 1}
 
 
+def test_sql_form_clamps_each_indicator_to_its_own_bound(db, make_branch, make_ruleset, indicator):
+    """Two indicators of one SQL-form kind, 10 and 5 points, both given 7.50: each is
+    clamped to its own points (the bounds are looked up by indicator in the database)."""
+    make_branch(category="production")
+    rs = make_ruleset(indicators=[indicator, {**indicator, "index_code": "team", "points": 5}])
+    close_period(db, "2026-01", kinds=[sql_kind(750)])
+    db.commit()
+    points_of = {i.id: Decimal(i.points) for i in rs.indicators}
+    assert sorted((points_of[e.indicator_id], e.auto_earned) for e in db.scalars(select(Evaluation))) == [
+        (Decimal("5"), Decimal("5.00")), (Decimal("10"), Decimal("7.50"))]
+
+
 def test_a_sql_form_with_nothing_to_score(db, make_branch, make_ruleset, indicator):
     make_branch(category="production")
     make_ruleset(indicators=[indicator])
@@ -168,6 +180,24 @@ def test_a_preview_is_what_the_close_stores(db, make_branch, make_ruleset, indic
     stored = sorted((e.branch_id, e.indicator_id, "2026-01", e.points, e.auto_earned, e.evidence)
                     for e in db.scalars(select(Evaluation)))
     assert stored == expected
+
+
+def test_a_preview_of_manual_items_lists_one_empty_item_per_branch(db, make_branch, make_ruleset, registry):
+    """A manual item previewed (an open window's sheet) is one row per applicable branch,
+    in its cycle period, with its points and nothing earned yet — counted like the
+    evaluations a close would store."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.engine import evaluate_periods
+    from core.scoring.sources import kinds_from
+
+    branches = sorted(make_branch(category=c).id for c in ("production", "market"))
+    rs = make_ruleset(indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"}])
+    ind = rs.indicators[0].id
+    run = evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry), store=False)
+    preview = sorted((p.branch_id, p.indicator_id, p.period_key, p.points, p.auto_earned, p.evidence)
+                     for p in run.preview)
+    assert preview == [(b, ind, "2026-01", Decimal("10"), None, None) for b in branches]
+    assert run.evaluations == 2 and run.per_method == {"manual": 2}
 
 
 def test_a_reclose_removes_the_evaluations_it_no_longer_produces(db, make_branch, make_ruleset, indicator):

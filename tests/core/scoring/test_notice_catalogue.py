@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.indicators.catalogue import CatalogueError, default_indicators, seed_ruleset, validate_bands, validate_weights
 from core.scoring import notice
-from core.scoring.errors import NoticeError, ReasonRequired
+from core.scoring.errors import NoticeError, NotFound, ReasonRequired
 
 from tests.core.scoring.conftest import Y_ITEM
 
@@ -22,22 +22,49 @@ def test_notice_objection_and_finalise(db, graded):
     bs = graded({"A": ("production", 92)})
     n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
     assert n.ends_on == date(2027, 1, 15)  # five working days, Monday to Friday
+    with pytest.raises(NoticeError, match="已在公示或已确定"):   # one round at a time
+        notice.start_notice(db, 2026, starts_on=date(2027, 1, 12))
     with pytest.raises(NoticeError, match="公示期内"):
         notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 16))
-    with pytest.raises(ReasonRequired):
-        notice.file_objection(db, n.id, bs["A"].id, " ", today=date(2027, 1, 11))
+    for empty in (" ", None):   # None: a form sent without the field
+        with pytest.raises(ReasonRequired):
+            notice.file_objection(db, n.id, bs["A"].id, empty, today=date(2027, 1, 11))
     obj = notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11))
     with pytest.raises(NoticeError, match="期满后"):
         notice.finalise_grades(db, n.id, today=date(2027, 1, 15))
     with pytest.raises(NoticeError, match="未处理的异议"):
         notice.finalise_grades(db, n.id, today=date(2027, 1, 16))
-    with pytest.raises(ReasonRequired):
-        notice.resolve_objection(db, obj.id, upheld=False, resolution="")
+    for empty in ("", None):
+        with pytest.raises(ReasonRequired):
+            notice.resolve_objection(db, obj.id, upheld=False, resolution=empty)
     notice.resolve_objection(db, obj.id, upheld=False, resolution="经核实无误")
     assert notice.finalise_grades(db, n.id, today=date(2027, 1, 16)).status == "final"
+    with pytest.raises(NoticeError, match="已在公示或已确定"):   # nor after the final one
+        notice.start_notice(db, 2026, starts_on=date(2027, 1, 18))
 
 
-def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
+def test_an_objection_needs_the_branchs_grade_of_the_noticed_year(db, graded, make_branch):
+    """Only a branch graded in the noticed year can be objected to: not one with
+    quarterly results only (dissolved before the year closed: its year row is removed
+    here), nor one with no result at all — while other branches have theirs."""
+    from sqlalchemy import delete
+
+    from core.periods.models import Period
+    from core.scoring.models import ScoreResult
+
+    bs = graded({"A": ("production", 92), "B": ("production", 85)})
+    n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
+    year_id = db.scalar(select(Period.id).where(Period.key == "2026"))
+    db.execute(delete(ScoreResult).where(ScoreResult.period_id == year_id, ScoreResult.branch_id == bs["B"].id))
+    assert db.scalar(select(ScoreResult.id).where(ScoreResult.branch_id == bs["B"].id))  # its quarters' stay
+    for branch in (bs["B"], make_branch(code="NEW")):
+        with pytest.raises(NotFound):
+            notice.file_objection(db, n.id, branch.id, "分数有误", today=date(2027, 1, 11))
+    assert notice.file_objection(db, n.id, bs["A"].id, "分数有误", today=date(2027, 1, 11)).branch_id == bs["A"].id
+
+
+def test_upheld_objection_blocks_final_until_year_reopened(db, graded, make_user):
+    from core.audit.models import AuditEntry
     from core.scoring.close import reopen_period
     bs = graded({"A": ("production", 92)})
     n = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11))
@@ -45,8 +72,42 @@ def test_upheld_objection_blocks_final_until_year_reopened(db, graded):
     notice.resolve_objection(db, obj.id, upheld=True, resolution="异议成立，需更正")
     with pytest.raises(NoticeError, match="异议成立"):
         notice.finalise_grades(db, n.id, today=date(2027, 2, 1))
-    reopen_period(db, "2026", "按异议更正")
+    admin = make_user("admin")
+    reopen_period(db, "2026", "按异议更正", actor=admin)
     assert n.status == "cancelled"
+    # the notice's cancelling is audited with the reopening's actor and reason
+    cancelled = db.scalars(select(AuditEntry).where(AuditEntry.action == "notice.cancel")).all()
+    assert [(e.user_id, e.object_id, e.reason) for e in cancelled] == [(admin.id, str(n.id), "按异议更正")]
+
+
+def test_commendation_list_entries_carry_the_branch_and_its_year_result(db, graded, result_of):
+    """Each commended branch is listed with its id, code, name, category, the year's
+    total and stars, and its place (1, 2 …); top_n overrides the rule set's places; a
+    year without its window has no list (and is not final)."""
+    bs = graded({"A": ("production", 95), "B": ("production", 91), "C": ("production", 90)})
+    final, lists = notice.commendation_list(db, 2026)
+    assert final is False
+    expected = []
+    for place, code in enumerate(("A", "B"), start=1):   # the rule set's 2 places
+        r = result_of(bs[code], "2026")
+        expected.append((bs[code].id, code, bs[code].name, "production", r.total, r.stars, place))
+    assert [(c.branch_id, c.code, c.name, c.category, c.total, c.stars, c.rank)
+            for c in lists["production"]] == expected
+    assert [c.code for c in notice.commendation_list(db, 2026, top_n=1)[1]["production"]] == ["A"]
+    assert notice.commendation_list(db, 2031) == (False, {})
+
+
+def test_a_notice_lasts_1_to_60_working_days(db, graded, make_user):
+    from core.periods.models import Period
+    graded({"A": ("production", 92)})
+    for days in (0, 61):
+        with pytest.raises(NoticeError):
+            notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=days)
+    admin = make_user("admin")
+    one = notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=1, actor=admin)
+    assert (one.ends_on, one.created_by) == (date(2027, 1, 11), admin.id)   # who started it is kept
+    notice.cancel_notice(db, db.scalar(select(Period).where(Period.key == "2026")), reason="改期")
+    assert notice.start_notice(db, 2026, starts_on=date(2027, 1, 11), days=60).status == "open"
 
 
 def test_notice_needs_closed_year(db, make_ruleset):

@@ -1,0 +1,74 @@
+"""mutmut's command line (`mutmut run …`) with three changes to what it costs, for
+`make mutation` (scripts/mutation.py runs this instead of the `mutmut` script). The
+mutants, the tests selected for each and the verdicts are mutmut's own:
+
+- No clean pass right after a full stats pass. mutmut runs the whole selection twice
+  before the first mutant: once to learn which test reaches which function ("stats":
+  the original code, every call recorded) and once "clean" (the original code, to
+  check that the tests pass). The stats pass already stops the run when a test fails,
+  so after a full one the clean pass repeats it for nothing (a minute of CPU for a
+  scoring group). It still runs after loaded stats (a second `run`, a retest).
+- A mutant's tests in two pytest runs: its first test alone (the cheapest that reaches
+  the mutated function: mutmut sorts them), then, if that passed, the others. Most
+  mutants are killed by their first test, and pytest collects every test file it is
+  given before running one: collecting a scoring group's 10 to 16 files cost a mutant
+  more than the test that kills it.
+- pytest's plugins are not discovered from every installed package (playwright,
+  xdist… unused here: PYTEST_DISABLE_PLUGIN_AUTOLOAD) — hypothesis's, which some rule
+  tests use, is named in the group's setup.cfg (scripts/mutation.py). It cost each of
+  those pytest runs a scan of the installed packages' metadata.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+
+import mutmut.__main__ as mutmut_main  # noqa: E402  (after the environment is set)
+from mutmut.runners.harness import PytestRunner  # noqa: E402
+from mutmut.workers.isolation import ForkRunner  # noqa: E402
+
+_full_stats_passed = False
+
+
+def _skip_clean_pass_after_full_stats() -> None:
+    collect = mutmut_main.run_stats_collection
+    clean = ForkRunner.run_clean_tests
+
+    def run_stats_collection(runner, tests=None):
+        global _full_stats_passed
+        collect(runner, tests)     # exits the run if a test failed
+        _full_stats_passed = _full_stats_passed or not tests
+
+    def run_clean_tests(self, tests):
+        tests = list(tests)
+        if _full_stats_passed and not tests:   # the whole selection, passed just now
+            print("    (clean pass skipped: the full stats pass just ran the same tests and passed)", file=sys.__stdout__)
+            return 0
+        return clean(self, tests)
+
+    mutmut_main.run_stats_collection = run_stats_collection
+    ForkRunner.run_clean_tests = run_clean_tests
+
+
+def _first_test_alone() -> None:
+    run_tests = PytestRunner.run_tests
+
+    def in_two_steps(self, *, mutant_name, tests):
+        tests = list(tests)
+        if mutant_name is None or len(tests) < 2:   # the clean and forced-fail passes
+            return run_tests(self, mutant_name=mutant_name, tests=tests)
+        first = run_tests(self, mutant_name=mutant_name, tests=tests[:1])
+        if first != 0:   # killed (or no test: a listed equivalent), as one run would end
+            return first
+        return run_tests(self, mutant_name=mutant_name, tests=tests[1:])
+
+    PytestRunner.run_tests = in_two_steps
+
+
+if __name__ == "__main__":
+    _skip_clean_pass_after_full_stats()
+    _first_test_alone()
+    sys.argv[0] = "mutmut"
+    sys.exit(mutmut_main.cli())
