@@ -109,3 +109,32 @@ def test_the_evidence_fields_are_read_as_integers(db, registry, make_ruleset, br
     # branch n uploaded n records, every other one (the odd ones) late
     assert [by_branch[b.id] for b in branches] == [(0, 0, None), (1, 0, None), (1, 1, None), (2, 1, None),
                                                    (2, 2, None), (3, 2, None)]
+
+
+def test_index_sums_count_rescored_rows_with_the_drafts_points_and_earned(db, registry, make_ruleset, preview,
+                                                                          branches):
+    """aggregate.index_sums_from_db(rescored=…): the rescored indicator's rows count the
+    draft's points and re-scored earned — unless a reviewer verified the row, whose value
+    stands — and the other rows as stored."""
+    from core.scoring import aggregate
+    rs = make_ruleset(indicators=[LEDGER, ATTEND])
+    period_id = _stored(db, registry, rs, "2026Q1")  # the quarter's own items: attendance
+    old_attend = _by_code(rs, "R-ATTEND")
+    draft = copy_ruleset(db, rs, year=2026, actor=None)
+    new = _by_code(draft, "R-ATTEND")
+    new.points = Decimal("6")
+    draft.settings = {**draft.settings, "attendance_low": "0.4"}
+    db.flush()
+    reviewed = branches[2].id
+    db.execute(Evaluation.__table__.update().where(Evaluation.period_id == period_id,
+                                                   Evaluation.branch_id == reviewed).values(verified_earned=3))
+    kind = kinds_from(registry)["attendance"]
+    earned = kind.rescore(new, draft, lambda name: evidence_int(Evaluation.evidence, name))
+    sums = aggregate.index_sums_from_db(db, [period_id], index_of={old_attend.id: "service"},
+                                        rescored={old_attend.id: (to_cents(new.points), earned)})
+    evaluated = _evaluated(preview, draft, "2026Q1", new)
+    assert {b: s["service"] for b, s in sums.items()} == {
+        b: (600, 300 if b == reviewed else e) for b, e in evaluated.items()}
+    assert all(set(s) == {"service"} for s in sums.values())  # only the listed indicator counts
+    plain = aggregate.index_sums_from_db(db, [period_id], index_of={old_attend.id: "team"})
+    assert {b: s["team"][0] for b, s in plain.items()} == {b.id: 1000 for b in branches}  # as stored
