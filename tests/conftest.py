@@ -16,10 +16,11 @@ from sqlalchemy import text
 
 from core.app import create_app
 from core.db import Base, import_all_models
-from tests import parallel
+from tests import compiled_once, parallel, sqlite_copy
 from tests.pg_empty import empty_database
 
 parallel.claim_environment()  # under xdist: this worker's databases (tests/parallel.py)
+compiled_once.install()  # URL builders compiled once per process, not once per app
 ALL_PLUGINS = {
     "production": "plugins.production",
     "brands": "plugins.brands",
@@ -94,6 +95,7 @@ def app(request, tmp_path, _pg_schema):
     if extra:
         config.update(extra.args[0])
     app = create_app(config, instance_path=str(tmp_path / "instance"))
+    compiled_once.share_templates(app)
     # The test keeps one app context open, so `g` (where Flask-Login caches the current
     # user, Flask-Babel the locale) would outlive each request: empty it before every
     # request, as a real server does, so each client is judged by its own cookie.
@@ -102,11 +104,29 @@ def app(request, tmp_path, _pg_schema):
     if TEST_DB_URL:
         empty_database(db.engine)
     else:
-        db.create_all()
+        _create_schema(db)
     with app.app_context():
         yield app
     db.scoped.remove()
     db.engine.dispose()
+
+
+#: The empty schema in memory, made once per process (per set of tables: a model imported
+#: later makes a new one) and copied into each test's database.
+_EMPTY_SCHEMA: dict = {}
+
+
+def _create_schema(db):
+    """db.create_all(); on in-memory SQLite, from a copy of the first test's empty schema."""
+    if not sqlite_copy.is_in_memory(db.engine):
+        db.create_all()
+        return
+    tables = frozenset(Base.metadata.tables)
+    if tables in _EMPTY_SCHEMA:
+        sqlite_copy.put_back(_EMPTY_SCHEMA[tables], db.engine)
+    else:
+        db.create_all()
+        _EMPTY_SCHEMA[frozenset(Base.metadata.tables)] = sqlite_copy.take(db.engine)
 
 
 @pytest.fixture

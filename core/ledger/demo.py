@@ -8,8 +8,9 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from core.db import insert_rows
 from core.ledger.models import ActivityRecord, AppraisalResult, AttendanceEntry, PointRecord
 from core.ledger.services import has_quorum
 from core.org.models import Member
@@ -96,10 +97,8 @@ def add_demo(session, units, branches, today: date | None = None, year: int | No
                 roll = rng.random()
                 result = "excellent" if roll < 0.25 else "qualified" if roll < 0.95 else "basic"
                 results.append({"record_id": rec.id, "member_id": m.id, "result": result})
-    if attendance:
-        session.execute(insert(AttendanceEntry), attendance)
-    if results:
-        session.execute(insert(AppraisalResult), results)
+    insert_rows(session, AttendanceEntry, attendance)
+    insert_rows(session, AppraisalResult, results)
     points = []
     last = 12 if year < today.year else max(1, today.month - 1)
     for branch in branches:

@@ -9,6 +9,7 @@ Each core module may provide, by convention:
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -16,15 +17,18 @@ import core
 from core.plugins.hookspecs import hookimpl
 
 
-def _core_modules(submodule: str):
+@functools.cache  # the modules do not change while the process runs; every app asks again
+def _core_modules(submodule: str) -> tuple:
+    found = []
     for info in pkgutil.iter_modules(core.__path__):
         if not info.ispkg:
             continue
         try:
-            yield importlib.import_module(f"core.{info.name}.{submodule}")
+            found.append(importlib.import_module(f"core.{info.name}.{submodule}"))
         except ModuleNotFoundError as exc:
             if exc.name != f"core.{info.name}.{submodule}":
                 raise
+    return tuple(found)
 
 
 @hookimpl

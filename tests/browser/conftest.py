@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import compiled_once
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "browser-pass-1"
@@ -39,6 +41,7 @@ def live_app(tmp_path):
                       "PLUGINS": {"production": "plugins.production", "brands": "plugins.brands",
                                   "typical_staff": "plugins.typical_staff"}},
                      instance_path=str(tmp_path / "instance"))
+    compiled_once.share_templates(app)  # each template compiled once for all the journeys
     app.extensions["starbranch.db"].create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -22,6 +22,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from core.org import demodata
 from core.scoring.demo_periods import close_demo_periods
+from tests import sqlite_copy
 from tests.core import english_check
 
 HREF = re.compile(r'href="(/[^"]*)"')
@@ -33,7 +34,7 @@ ROLES = {"admin": "demo-admin-2026", "lg_reviewer": "demo-reviewer-2026", "lg_se
          "viewer": "demo-viewer-2026"}
 
 
-#: The seeded in-memory SQLite database of each plugin set, kept for this process.
+#: A copy of the seeded in-memory SQLite database of each plugin set, kept for this process.
 _SEEDED: dict[tuple, sqlite3.Connection] = {}
 
 
@@ -41,25 +42,20 @@ _SEEDED: dict[tuple, sqlite3.Connection] = {}
 def demo(app, db):
     """The demo data (seed_demo) in the test's database. Seeding takes seconds and five
     tests want it, so on in-memory SQLite it is seeded once per process (per xdist
-    worker) and copied into each later test's database with sqlite3's backup (the same
+    worker) and copied into each later test's database (tests/sqlite_copy.py: the same
     rows, ids and all, in milliseconds). On PostgreSQL it is seeded each time."""
     engine = app.extensions["starbranch.db"].engine
-    if engine.url.get_backend_name() != "sqlite" or engine.url.database not in (None, "", ":memory:"):
+    if not sqlite_copy.is_in_memory(engine):
         seed_demo(app.extensions["starbranch.plugins"], db)
         return
     key = tuple(sorted(app.config["PLUGINS"].items()))
     db.commit()
-    raw = engine.raw_connection()  # StaticPool: the one connection every session of the app uses
-    try:
-        if key in _SEEDED:
-            _SEEDED[key].backup(raw.driver_connection)
-        else:
-            seed_demo(app.extensions["starbranch.plugins"], db)
-            db.commit()
-            _SEEDED[key] = sqlite3.connect(":memory:", check_same_thread=False)
-            raw.driver_connection.backup(_SEEDED[key])
-    finally:
-        raw.close()
+    if key in _SEEDED:
+        sqlite_copy.put_back(_SEEDED[key], engine)
+    else:
+        seed_demo(app.extensions["starbranch.plugins"], db)
+        db.commit()
+        _SEEDED[key] = sqlite_copy.take(engine)
 
 
 def seed_demo(registry, db):
