@@ -10,11 +10,12 @@ lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
 - No full garbage collection at the end of each run (see pytest_configure).
 - A test's recorded duration counts its setup and teardown, not its call alone (see
   pytest_runtest_makereport): mutmut runs a mutant's tests shortest first.
-- Werkzeug's URL builders are compiled once per process, not once per app (see
-  _reuse_url_builders): every test builds an app, and that was a third of the
-  fastest tests' CPU.
-- Each test database's schema is copied, not created (see _copy_schema).
-- With MUTATION_CPU_LOG set, each mutant's CPU time is appended to that file."""
+- With MUTATION_CPU_LOG set, each mutant's CPU time is appended to that file.
+
+The suite's own conftest compiles werkzeug's URL builders and the templates once per
+process and copies each test's empty SQLite schema instead of creating it
+(tests/compiled_once.py, tests/sqlite_copy.py) — what mattered most here: every test
+builds an app, and those were most of a fast rule test's CPU in a mutant's process."""
 from __future__ import annotations
 
 import os
@@ -43,79 +44,7 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def pytest_configure(config):
-    _reuse_url_builders()
-    _copy_schema()
     _no_final_gc(config)
-
-
-def _copy_schema():
-    """Every test's app creates the whole schema in a new in-memory SQLite database:
-    ~170 tables and their indexes compiled and executed, 0.07 CPU s a test, the
-    largest single cost of a fast rule test in a mutant's process. The schema is the
-    same every time (the models are not mutated, and no DDL hook runs mutated code),
-    so it is created once per process (mutmut's clean run, before the forks) and
-    copied into each new database as bytes (sqlite3's deserialize: the database
-    image, tables, indexes and all). The copied database is the one create_all
-    makes: same statements, same file; connection settings (foreign keys, the SQL
-    functions) are set per connection as before. Only in mutation runs, and only for
-    in-memory SQLite."""
-    try:
-        from core import db as core_db
-    except ImportError:
-        return
-    create_all = core_db.Database.create_all
-    if getattr(create_all, "copied", False) or not hasattr(__import__("sqlite3").Connection, "deserialize"):
-        return
-    image = {}
-
-    def copied(self):
-        if self.url not in ("sqlite://", "sqlite:///:memory:"):
-            return create_all(self)
-        if "bytes" not in image:
-            source = core_db.Database(self.url)
-            create_all(source)
-            raw = source.engine.raw_connection()
-            image["bytes"] = raw.driver_connection.serialize()
-            raw.close()
-            source.engine.dispose()
-        raw = self.engine.raw_connection()   # StaticPool: the database's one connection
-        try:
-            raw.driver_connection.deserialize(image["bytes"])
-        finally:
-            raw.close()
-
-    copied.copied = True
-    core_db.Database.create_all = copied
-
-
-def _reuse_url_builders():
-    """Werkzeug compiles two URL-builder functions per route (an AST, then compile())
-    each time an app registers its ~200 routes: 0.1 of the 0.25 CPU s an app costs in
-    a mutant's process. The function is the same for the same route text, so it is
-    kept, per process, by the rule's parsed parts; mutmut forks each mutant's process
-    after its clean run, so every app there reuses them. Rules with defaults inside
-    the path (none here) are compiled as before. Only in mutation runs: the test
-    suite's own runs are unchanged."""
-    try:
-        from werkzeug.routing.rules import Rule
-        compile_builder = Rule._compile_builder
-    except (ImportError, AttributeError):   # another werkzeug: keep its own
-        return
-    if getattr(compile_builder, "reused", False):
-        return
-    built = {}
-
-    def reused(self, append_unknown=True):
-        defaults = self.defaults or {}
-        if any(dynamic and part in defaults for dynamic, part in self._trace):
-            return compile_builder(self, append_unknown)
-        key = (append_unknown, tuple(self._trace), tuple(defaults))
-        if key not in built:
-            built[key] = compile_builder(self, append_unknown)
-        return built[key]
-
-    reused.reused = True
-    Rule._compile_builder = reused
 
 
 def _no_final_gc(config):
