@@ -183,3 +183,20 @@ def test_an_indicator_without_record_types_scores_zero(make_ruleset, add_record,
                                    "params": {}}])
     add_record(b, "group_meeting", date(2026, 1, 5))
     assert preview(rs, "2026-01")[(b.id, rs.indicators[0].id)] == Decimal("0.00")
+
+
+def test_each_kinds_evidence_in_words_names_the_case_it_is(app):
+    """The sheet's sentence for each ledger kind: the records not counted are said only
+    when there are some; no records / nobody rated say so instead of a rate of 0."""
+    from core.ledger.kinds import describe_appraisal, describe_attendance, describe_ledger_count
+    ledger = {"required": 1, "on_time": 1, "late": 0, "deadline_days": 7, "types": ["committee_meeting"]}
+    with app.test_request_context():
+        assert "不计" not in describe_ledger_count({**ledger, "not_counted": 0}, None, None)
+        assert "另有 2 次不计" in describe_ledger_count({**ledger, "not_counted": 2}, None, None)
+        attendance = {"present": 9, "expected": 10, "rate": "90.00", "types": ["member_meeting"]}
+        assert "本期无活动记录" in describe_attendance({**attendance, "records": 0}, None, None)
+        said = describe_attendance({**attendance, "records": 3}, None, None)
+        assert "3 次活动" in said and "90.00%" in said and "本期无活动记录" not in said
+        assert describe_appraisal({"rated": 0, "excellent_or_qualified": 0}, None, None) == "本期无民主评议结果，不得分。"
+        assert "参评党员 4 人，评为优秀或合格 3 人" in describe_appraisal({"rated": 4, "excellent_or_qualified": 3},
+                                                                   None, None)
