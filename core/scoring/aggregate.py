@@ -228,11 +228,7 @@ _NO_ADJUSTMENTS = Adjustments()
 
 class Money(dict):
     """Integer hundredths → Decimal points, memoised for one run: index scores and totals
-    take at most 10 001 values, so most branches reuse a Decimal already made. None (an
-    index dropped) stays None, so a row of columns converts with one map()."""
-
-    def __init__(self):
-        super().__init__({None: None})
+    take at most 10 001 values, so most branches reuse a Decimal already made."""
 
     def __missing__(self, cents: int) -> Decimal:
         value = self[cents] = from_cents(cents)
@@ -248,24 +244,18 @@ def shown_indices(exact: dict[str, tuple[int, int]]) -> tuple[dict[str, int], in
     add up to the shown base. Integer arithmetic over a common denominator (a close
     calls this for every distinct branch input)."""
     codes = sorted(exact, key=_INDEX_ORDER.__getitem__)
-    floors, base = _apportion([exact[i][0] for i in codes], [exact[i][1] for i in codes])
-    return dict(zip(codes, floors)), base
-
-
-def _apportion(numerators: list[int], denominators: list[int]) -> tuple[list[int], int]:
-    """`shown_indices` over fractions listed in INDICES order: (shown, base)."""
-    common = lcm(*denominators)
+    common = lcm(*(exact[i][1] for i in codes))
     # each exact value as an integer over the common denominator: sums and comparisons exact
-    scaled = [n * (common // d) for n, d in zip(numerators, denominators)]
+    scaled = [exact[i][0] * (common // exact[i][1]) for i in codes]
     floors = [x // common for x in scaled]
     remainders = [x - f * common for x, f in zip(scaled, floors)]
     base = sum(floors) + div_half_up(sum(remainders), common)
     missing = base - sum(floors)
     if missing > 0:
         # sorted() is stable: equal remainders keep INDICES order
-        for n in sorted(range(len(floors)), key=lambda n: -remainders[n])[:missing]:
+        for n in sorted(range(len(codes)), key=lambda n: -remainders[n])[:missing]:
             floors[n] += 1
-    return floors, base
+    return dict(zip(codes, floors)), base
 
 
 _INDEX_ORDER = {code: n for n, code in enumerate(INDICES)}
@@ -287,22 +277,20 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     result = BranchScore(branch_id, unit_id, category, code)
     present = [i for i in INDICES if i in sums and sums[i][0] > 0]
     notes: dict = {}
-    pairs = [sums[i] for i in present]
-    key = (tuple(present), *pairs)  # the weights are the category's
+    index_cents: dict[str, int | None] = dict.fromkeys(INDICES)
+    key = (tuple(present), *[sums[i] for i in present])  # the weights are the category's
     hit = memo.get(key)
     if hit is None:
         weight_present = sum(weights.get(i, 0) for i in present)
         if weight_present == 0:
-            shown, base = [0] * len(present), 0
+            hit = ({i: 0 for i in present}, 0)
         else:
             # W × 100 / W_present × got / pts points = that × 100 hundredths, exactly
-            shown, base = _apportion([weights.get(i, 0) * 10000 * got for i, (_pts, got) in zip(present, pairs)],
-                                     [weight_present * pts for pts, _got in pairs])
-        index_cents: dict[str, int | None] = dict.fromkeys(INDICES)
-        index_cents.update(zip(present, shown))
-        cents = tuple(index_cents.values())  # INDICES order
-        hit = memo[key] = (cents, dict(zip(INDICES, map(money.__getitem__, cents))), base)
-    cents, index_scores, base = hit
+            hit = shown_indices({i: (weights.get(i, 0) * 10000 * sums[i][1], weight_present * sums[i][0])
+                                 for i in present})
+        memo[key] = hit
+    shown, base = hit
+    index_cents.update(shown)
     if not present:
         notes["no_evaluations"] = True
     elif len(present) < len(INDICES):
@@ -321,9 +309,9 @@ def score(branch: tuple, sums: dict[str, tuple[int, int]], adj: Adjustments | No
     result.vetoed = adj.vetoes > 0
     if result.vetoed:
         notes["veto"] = adj.veto_codes or True
-    result.index_scores = dict(index_scores)
+    result.index_scores = {i: None if c is None else money[c] for i, c in index_cents.items()}
     result.base, result.bonus, result.deduction, result.total = money[base], money[bonus], money[deduction], money[total]
-    result.cents = (*cents, base, bonus, deduction, total)
+    result.cents = (*(index_cents[i] for i in INDICES), base, bonus, deduction, total)
     result.notes = notes
     return result
 

@@ -157,8 +157,8 @@ def _outcomes(session: Session, year: int) -> dict[str, dict[int, Outcome]]:
     steps = _StepsOfText()
     out: dict[str, dict[int, Outcome]] = defaultdict(dict)
     for key, branch_id, stars, rank, tier, notes, total, *indices in rows:
-        out[key][branch_id] = Outcome(money[total], stars, rank, tier, tuple(map(money.__getitem__, indices)),
-                                      steps[notes])
+        out[key][branch_id] = Outcome(money[total], stars, rank, tier,
+                                      tuple(None if c is None else money[c] for c in indices), steps[notes])
     return out
 
 
