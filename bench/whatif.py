@@ -1,6 +1,7 @@
 """Benchmark of the what-if (规则调整模拟, issue 9).
 
-    python bench/whatif.py --branches 20000 [--database-url URL] [--seed 1] [--drafts rating,standard,settings]
+    python bench/whatif.py --branches 20000 [--database-url URL] [--seed 1] [--reuse]
+                           [--drafts rating,standard,settings,deadline]
 
 Generates the synthetic group of bench/close.py (a year of ledger records, targets and
 point records for --branches branches), closes the whole year 2026 with the default
@@ -10,9 +11,16 @@ and star bands, and:
 
 - rating   — nothing else: every stored evaluation is counted as it is;
 - standard — a stricter upload standard too (支委会 twice a month instead of once):
-             that monthly indicator is evaluated again for the 12 months;
-- settings — the late factor changed too, a setting evaluations read: every
-             indicator is evaluated again (the what-if's slowest form).
+             the same records counted, so that monthly indicator is re-scored from
+             the counts the close stored;
+- settings — the late factor changed too, a setting the upload standards read: every
+             ledger_count indicator is re-scored from the stored counts;
+- deadline — a shorter upload deadline for 支委会 (5 days instead of 7): other records
+             count as on time, so that indicator is evaluated again from the ledger
+             for the 12 months.
+
+--reuse: a database (--database-url) whose year 2026 is already closed is used as it
+is (no generation, no close; close_year_s is not printed).
 
 Printed: close_year_s — the real close of the 17 windows (commits included); for each
 draft whatif_s — `run_whatif`, with the indicators evaluated again and the number of
@@ -49,7 +57,8 @@ def main(argv=None):
     parser.add_argument("--branches", type=int, default=20000)
     parser.add_argument("--database-url")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--drafts", default="rating,standard,settings")
+    parser.add_argument("--drafts", default="rating,standard,settings,deadline")
+    parser.add_argument("--reuse", action="store_true", help="use the closed year already in --database-url")
     args = parser.parse_args(argv)
     from core.indicators.models import RuleSet
     from core.periods.services import all_keys_of_year
@@ -60,13 +69,18 @@ def main(argv=None):
     registry = app.extensions["starbranch.plugins"]
     db = app.extensions["starbranch.db"]
     with app.app_context():
-        session, _counts, ruleset = fresh_database(app, url, args.branches, args.seed, {})
-        t0, c0 = time.perf_counter(), time.process_time()
-        for pk in all_keys_of_year(2026):
-            close_period(session, pk, kinds=registry, unverified="zero", reason="bench")
-            session.commit()
-        close_year_s, close_year_cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"close_year_s={close_year_s:.2f}  cpu={close_year_cpu:.2f}  (17 windows)")
+        if args.reuse and _closed_year(db.session_factory()) is not None:
+            session = db.session_factory()
+            ruleset = _closed_year(session)
+            print(f"reusing the closed year 2026 of {url}")
+        else:
+            session, _counts, ruleset = fresh_database(app, url, args.branches, args.seed, {})
+            t0, c0 = time.perf_counter(), time.process_time()
+            for pk in all_keys_of_year(2026):
+                close_period(session, pk, kinds=registry, unverified="zero", reason="bench")
+                session.commit()
+            close_year_s, close_year_cpu = time.perf_counter() - t0, time.process_time() - c0
+            print(f"close_year_s={close_year_s:.2f}  cpu={close_year_cpu:.2f}  (17 windows)")
         drafts = [make_draft(session, ruleset, name) for name in args.drafts.split(",")]
         session.commit()
         before = fingerprint(session)
@@ -78,13 +92,28 @@ def main(argv=None):
             report = run_whatif(session, draft, 2026, kinds=registry)
             session.rollback()
             whatif_s, whatif_cpu = time.perf_counter() - t0, time.process_time() - c0
-            print(f"[{name}] whatif_s={whatif_s:.2f}  cpu={whatif_cpu:.2f}  evaluated={len(report.evaluated)} "
-                  f"({','.join(report.evaluated[:3]) + ('…' if len(report.evaluated) > 3 else '') or '-'})  reused={len(report.reused)}  movers={len(report.movers)}  "
+            print(f"[{name}] whatif_s={whatif_s:.2f}  cpu={whatif_cpu:.2f}  evaluated={_codes(report.evaluated)}  "
+                  f"rescored={_codes(report.rescored)}  reused={len(report.reused)}  movers={len(report.movers)}  "
                   f"gains={len(report.gains)}  losses={len(report.losses)}")
             print(f"[{name}] year grades before:", report.distribution["2026"][0], " after:",
                   report.distribution["2026"][1])
             print(f"[{name}] nothing stored: {fingerprint(session) == before}")
             session.close()
+
+
+def _codes(codes: list[str]) -> str:
+    return f"{len(codes)} ({','.join(codes[:3]) + ('…' if len(codes) > 3 else '') or '-'})"
+
+
+def _closed_year(session):
+    """The rule set the year 2026 was closed with, if its 17 windows are closed."""
+    from sqlalchemy import func, select
+
+    from core.indicators.models import RuleSet
+    from core.periods.models import Period
+    closed = session.execute(select(func.count(), func.min(Period.ruleset_id)).where(
+        Period.year == 2026, Period.status == "closed")).one()
+    return session.get(RuleSet, closed[1]) if closed[0] == 17 else None
 
 
 def make_draft(session, ruleset, name: str) -> tuple[int, str]:
@@ -102,8 +131,11 @@ def make_draft(session, ruleset, name: str) -> tuple[int, str]:
         committee.params = {**committee.params, "min_count": 2}
     if name == "settings":
         draft.settings = {**draft.settings, "late_factor": "0.25"}
+    elif name == "deadline":
+        committee = next(i for i in draft.indicators if i.code == "B-MECH-COMMITTEE")
+        committee.params = {**committee.params, "deadline_days": 5}
     elif name not in ("rating", "standard"):
-        raise SystemExit(f"unknown draft {name!r}: rating, standard or settings")
+        raise SystemExit(f"unknown draft {name!r}: rating, standard, settings or deadline")
     session.flush()
     return draft.id, name
 
