@@ -126,7 +126,7 @@ def _create_schema(db):
         sqlite_copy.put_back(_EMPTY_SCHEMA[tables], db.engine)
     else:
         db.create_all()
-        _EMPTY_SCHEMA[frozenset(Base.metadata.tables)] = sqlite_copy.take(db.engine)
+        _EMPTY_SCHEMA[tables] = sqlite_copy.take(db.engine)
 
 
 @pytest.fixture

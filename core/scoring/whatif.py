@@ -176,10 +176,17 @@ def _outcome(score: aggregate.BranchScore) -> Outcome:
                    _steps(score.notes))
 
 
+def _counting(ind: Indicator, formula_params=frozenset()) -> tuple:
+    """What decides which records an indicator's evaluation counts: its method, cycle,
+    categories, plugin and params (but `formula_params`, which only enter the formula)."""
+    params = {k: v for k, v in (ind.params or {}).items() if k not in formula_params}
+    return (ind.method, json.dumps(params, sort_keys=True, default=str), ind.cycle,
+            tuple(sorted(ind.categories)) if ind.categories else None, ind.plugin)
+
+
 def _definition(ind: Indicator) -> tuple:
     """What an indicator's evaluation rows depend on (its index and its name do not)."""
-    return (ind.method, json.dumps(ind.params or {}, sort_keys=True, default=str), to_cents(Decimal(ind.points)),
-            ind.cycle, tuple(sorted(ind.categories)) if ind.categories else None, ind.plugin)
+    return (*_counting(ind), to_cents(Decimal(ind.points)))
 
 
 def _evaluation_settings(ruleset: RuleSet) -> dict:
@@ -187,7 +194,7 @@ def _evaluation_settings(ruleset: RuleSet) -> dict:
     return {k: v for k, v in merged.items() if k not in RATING_SETTINGS}
 
 
-def _why_not_reuse(session: Session, periods: dict[str, Period], draft: RuleSet) -> tuple[RuleSet | None, str | None]:
+def _why_not_reuse(session: Session, periods: dict[str, Period]) -> tuple[RuleSet | None, str | None]:
     """(the rule set the year was closed with, None) when its stored evaluations stand
     for a re-close of the unchanged indicators, else (…, why not)."""
     ruleset_ids = {p.ruleset_id for p in periods.values()}
@@ -220,17 +227,6 @@ def _changed_settings(base: RuleSet, draft: RuleSet) -> set[str]:
     return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
 
 
-def _counted_alike(old: Indicator, new: Indicator, kind) -> bool:
-    """Would `new`'s evaluation count the very records `old`'s counted? Same method,
-    cycle, categories and plugin, params differing at most in the kind's formula
-    params (min_count): then only the formula over the stored counts differs."""
-    def frame(ind):
-        params = {k: v for k, v in (ind.params or {}).items() if k not in kind.formula_params}
-        return (ind.method, ind.cycle, tuple(sorted(ind.categories)) if ind.categories else None, ind.plugin,
-                json.dumps(params, sort_keys=True, default=str))
-    return frame(old) == frame(new)
-
-
 def _how(old: Indicator | None, new: Indicator, kind, changed_settings: set[str]) -> str:
     """"reuse" (the stored rows are the draft's), "rescore" (the stored evidence, the
     draft's formula) or "evaluate" (the records again)."""
@@ -239,7 +235,10 @@ def _how(old: Indicator | None, new: Indicator, kind, changed_settings: set[str]
     read = changed_settings if kind.reads_settings is None else changed_settings & kind.reads_settings
     if not read and _definition(old) == _definition(new):
         return "reuse"
-    if kind.rescore is not None and kind.reads_settings is not None and _counted_alike(old, new, kind):
+    # the very records `old` counted, params differing at most in the formula's (min_count):
+    # only the formula over the stored counts differs
+    if (kind.rescore is not None and kind.reads_settings is not None
+            and _counting(old, kind.formula_params) == _counting(new, kind.formula_params)):
         return "rescore"
     return "evaluate"
 
@@ -252,15 +251,14 @@ class _Plan:
 
     evaluate: list[Indicator] = field(default_factory=list)
     reused: list[Indicator] = field(default_factory=list)
-    rescored: list[Indicator] = field(default_factory=list)
     index_of: dict[int, str] = field(default_factory=dict)
-    #: stored indicator id → (the draft's indicator, its kind), for `rescored`
+    #: stored indicator id → (the draft's indicator, its kind), re-scored
     rescore: dict[int, tuple] = field(default_factory=dict)
     full_reason: str | None = None
 
 
 def _plan(session: Session, periods: dict[str, Period], draft: RuleSet, kinds: dict) -> _Plan:
-    base, why = _why_not_reuse(session, periods, draft)
+    base, why = _why_not_reuse(session, periods)
     plan = _Plan(full_reason=why)
     stored = {} if why else {i.code: i for i in base.indicators if i.kind in engine.SCORED_KINDS}
     changed = set() if why else _changed_settings(base, draft)
@@ -271,9 +269,10 @@ def _plan(session: Session, periods: dict[str, Period], draft: RuleSet, kinds: d
             plan.evaluate.append(ind)
             plan.index_of[ind.id] = ind.index_code
             continue
-        (plan.reused if how == "reuse" else plan.rescored).append(ind)
         plan.index_of[old.id] = ind.index_code
-        if how == "rescore":
+        if how == "reuse":
+            plan.reused.append(ind)
+        else:
             plan.rescore[old.id] = (ind, kind)
     return plan
 
@@ -420,7 +419,7 @@ def run_whatif(session: Session, draft: RuleSet, year: int, *, kinds, gates=None
         savepoint.rollback()
         session.expire_all()
     report.evaluated, report.reused = [i.code for i in plan.evaluate], [i.code for i in plan.reused]
-    report.rescored = [i.code for i in plan.rescored]
+    report.rescored = [ind.code for ind, _kind in plan.rescore.values()]
     report.full_reason = plan.full_reason
     report.before, report.after = dict(before), after
     _compare(session, report, before, after)
