@@ -160,11 +160,15 @@ def write_workbook(sheets: Sequence[Sheet]) -> bytes:
     """An xlsx with one worksheet per Sheet: styled frozen header, widths, typed cells,
     drop-downs and formats (core.xlsxwrite streams it: 100,000 rows in bounded memory)."""
     writer = Writer()
-    for sheet in sheets:
-        widths = sheet.widths or [max(8, min(40, 2 * len(str(h)) + 4)) for h in sheet.headers]
-        writer.sheet(sheet.title, [str(h) for h in sheet.headers] if sheet.header else [], sheet.rows, widths=widths,
-                     formats=sheet.formats, choices=sheet.choices, blank_rows=sheet.blank_rows, header=sheet.header,
-                     choice_error=(gettext("输入有误"), gettext("请从下拉列表中选择。")))
+    try:
+        for sheet in sheets:
+            widths = sheet.widths or [max(8, min(40, 2 * len(str(h)) + 4)) for h in sheet.headers]
+            writer.sheet(sheet.title, [str(h) for h in sheet.headers] if sheet.header else [], sheet.rows,
+                         widths=widths, formats=sheet.formats, choices=sheet.choices, blank_rows=sheet.blank_rows,
+                         header=sheet.header, choice_error=(gettext("输入有误"), gettext("请从下拉列表中选择。")))
+    except BaseException:
+        writer.discard()  # a row generator that failed (a query refused) leaves no half-open zip behind
+        raise
     return writer.close()
 
 

@@ -187,6 +187,15 @@ class Writer:
             name = f"{base[:28]}({k})"
         return name
 
+    def discard(self) -> None:
+        """Drop a workbook left half-written by an error (its zip and buffer are closed now,
+        not by the garbage collector in some later test or request)."""
+        try:
+            self._zip.close()
+        except (OSError, ValueError, RuntimeError):
+            pass  # an entry still open for writing: the buffer is dropped either way
+        self._buffer.close()
+
     def close(self) -> bytes:
         z, names = self._zip, self._names
         strings = sorted(self._strings, key=self._strings.get)

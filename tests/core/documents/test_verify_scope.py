@@ -32,7 +32,7 @@ def test_verify_shows_a_valid_document_without_login(client, issued):
 def test_verify_shows_only_what_the_paper_shows(client, issued):
     doc = issued["cert_a"]
     html = client.get(f"/verify/{doc.serial}").get_data(as_text=True)
-    for hidden in ("LG-001", doc.content_hash, doc.file_hash, "/documents/", "/analysis", "退出", "总分", "99"):
+    for hidden in ("LG-001", doc.content_hash, doc.file_hash, "/documents/", "/analysis", "退出", "总分", "99.00"):
         assert hidden not in html, hidden
     printed = [value for _label, value in doc.fields]
     assert all(value in html for value in printed)
