@@ -71,7 +71,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                 ["tests/core/test_scoping.py", "tests/core/test_access_matrix.py"]),
     "periods": (["core/periods/keys.py", "core/periods/locks.py", "core/periods/services.py"],
                 ["tests/core/test_periods.py", "tests/core/ledger/test_open_periods.py",
-                 _SCORING + "test_close.py"]),
+                 "tests/core/cutoff/test_locks.py", _SCORING + "test_close.py"]),
     "ledger_kinds": (["core/ledger/kinds.py"],
                      [_SCORING + f for f in ("test_ledger_kinds.py", "test_evaluators.py",
                                              "test_pinned_rules.py", "test_kind_bounds.py", "test_rescore.py",

@@ -31,7 +31,7 @@ from flask_babel import gettext
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from core.periods.keys import PeriodKey
+from core.periods.keys import MAX_YEAR, MIN_YEAR, PeriodKey
 from core.periods.models import Period
 
 #: Lock order of the window kinds: a year before its quarters before their months.
@@ -39,7 +39,8 @@ KIND_ORDER = {"year": 0, "quarter": 1, "month": 2}
 
 
 class PeriodLocked(ValueError):
-    """A write into a closed (locked) period; the message is for the user."""
+    """A write the cut-off refuses — into a closed (locked) period, or dated in a year
+    no period may have (outside MIN_YEAR–MAX_YEAR); the message is for the user."""
 
 
 def windows_of(day: date) -> list[PeriodKey]:
@@ -121,7 +122,11 @@ def closed_period_containing(session: Session, day: date) -> Period | None:
 def ensure_open(session: Session, day: date) -> None:
     """Take the windows of `day` (year, quarter, month) shared for this transaction and
     raise PeriodLocked when one is closed. Call it in the write's transaction, before
-    changing anything; the caller commits (or rolls back on the refusal)."""
+    changing anything; the caller commits (or rolls back on the refusal). A day in a
+    year no period may have is refused the same way (no period row is made for it)."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise PeriodLocked(gettext("%(day)s不在可记入的年份内（%(a)s–%(b)s 年），请检查日期。", day=day.isoformat(),
+                                   a=MIN_YEAR, b=MAX_YEAR))
     period = ensure_windows_open(session, windows_of(day))
     if period is not None:
         raise PeriodLocked(gettext("%(period)s已结账锁定，不能再修改该期间的数据；如需修改，请先由组织部重新开启该期间。", period=period.label))

@@ -30,6 +30,17 @@ def test_parse_refuses_bad_keys(text):
         P(text)
 
 
+@pytest.mark.parametrize("text,ok", [("1900", True), ("1900-01", True), ("2999Q4", True), ("2999-12", True),
+                                     ("1899", False), ("1899-12", False), ("3000", False), ("3000Q1", False)])
+def test_years_1900_to_2999_are_accepted_and_no_other(text, ok):
+    # both ends inclusive, as the refusal says ("应在 1900–2999 之间")
+    if ok:
+        assert P(text).key == text
+    else:
+        with pytest.raises(ValueError, match="1900–2999"):
+            P(text)
+
+
 @pytest.mark.parametrize("key,starts,ends", [
     ("2026-01", date(2026, 1, 1), date(2026, 1, 31)), ("2026-02", date(2026, 2, 1), date(2026, 2, 28)),
     ("2024-02", date(2024, 2, 1), date(2024, 2, 29)), ("2026-12", date(2026, 12, 1), date(2026, 12, 31)),

@@ -16,6 +16,7 @@ from core.periods import PeriodLocked, ensure_open, hold_windows, lock_windows
 from core.periods.keys import PeriodKey
 from core.periods.locks import with_sub_windows
 from core.periods.models import Period
+from core.periods.services import get_or_create_periods, get_period
 from core.scoring.close import close_period, recompute
 from core.scoring.models import Evaluation
 from tests.conftest import TEST_DB_URL
@@ -41,8 +42,9 @@ def in_thread(fn):
 
 
 def test_lock_order_is_year_quarter_month_and_missing_rows_are_created_open(db):
-    rows = lock_windows(db, ["2026-10", "2026", "2026Q4"])
-    assert [p.key for p in rows] == ["2026", "2026Q4", "2026-10"]
+    get_or_create_periods(db, ["2026-12"])            # made before the others: the order is not the rows'
+    rows = lock_windows(db, ["2026-12", "2026-10", "2026", "2026Q4", "2026-11"])
+    assert [p.key for p in rows] == ["2026", "2026Q4", "2026-10", "2026-11", "2026-12"]
     assert all(p.status == "open" for p in rows)
     year = with_sub_windows(PeriodKey.parse("2026"))
     assert len(year) == 17 and year[0].key == "2026" and year[1].key == "2026Q1" and year[-1].key == "2026-12"
@@ -63,29 +65,83 @@ def test_ensure_open_names_the_closed_window(db):
     db.rollback()
 
 
-def test_sqlite_write_transaction_begins_immediately(tmp_path):
-    """Two SQLite connections: once one has passed ensure_open, the other cannot begin a
-    write until the first ends (so nothing can close the month in between)."""
+@pytest.mark.parametrize("day,refused", [(date(1899, 12, 31), True), (date(1900, 1, 1), False),
+                                         (date(2999, 12, 31), False), (date(3000, 1, 1), True),
+                                         (date(9999, 12, 31), True)])
+def test_a_day_in_a_year_no_period_may_have_is_refused(db, day, refused):
+    """Periods have years 1900–2999 (PeriodKey.parse): a write dated outside them is
+    refused like a write into a closed period (the pages show the message), with no
+    period row made for it — a target due 9999-12-31 used to end in a 500 (no day
+    after the year's last), one due 1850 made the periods of 1850."""
+    if refused:
+        with pytest.raises(PeriodLocked, match=f"{day.isoformat()}.*1900–2999"):
+            ensure_open(db, day)
+        assert db.scalar(select(func.count()).select_from(Period)) == 0
+    else:
+        ensure_open(db, day)
+        assert db.scalar(select(func.count()).select_from(Period)) == 3
+    db.rollback()
+
+
+@pytest.fixture
+def two_sqlite_sessions(tmp_path):
+    """Two sessions on two connections to one SQLite file (as the app's: objects are not
+    expired on commit) holding January 2026's year, quarter and month rows, open and
+    committed. Only the periods table and those its foreign keys name (the locks read and
+    write nothing else): the whole schema would take seconds to create on a file."""
     from flask import Flask
+    from flask_babel import Babel
     from sqlalchemy.orm import Session
 
     from core.db import Base, import_all_models
     import_all_models()
-    engine = make_engine(f"sqlite:///{tmp_path}/lock.sqlite")
-    Base.metadata.create_all(engine)
-    other = make_engine(f"sqlite:///{tmp_path}/lock.sqlite")
-    with Flask(__name__).app_context(), Session(engine) as first, Session(other) as second:
-        ensure_open(first, date(2026, 1, 5))
-        raw = second.connection().connection.driver_connection
-        raw.execute("PRAGMA busy_timeout = 200")
-        with pytest.raises(Exception, match="locked"):
-            hold_windows(second, "2026-01")
-        second.rollback()
+    url = f"sqlite:///{tmp_path}/lock.sqlite"
+    engine, other = make_engine(url), make_engine(url)
+    tables, todo = set(), [Period.__table__]
+    while todo:
+        table = todo.pop()
+        tables.add(table)
+        todo.extend(fk.column.table for fk in table.foreign_keys if fk.column.table not in tables)
+    Base.metadata.create_all(engine, tables=list(tables))
+    flask = Flask(__name__)
+    Babel(flask)                                              # PeriodLocked's message
+    with flask.app_context(), Session(engine, expire_on_commit=False) as first, \
+            Session(other, expire_on_commit=False) as second:
+        get_or_create_periods(first, ["2026", "2026Q1", "2026-01"])
         first.commit()
-        assert hold_windows(second, "2026-01").status == "open"
-        second.rollback()
+        second.connection().connection.driver_connection.execute("PRAGMA busy_timeout = 0")
+        yield first, second
     engine.dispose()
     other.dispose()
+
+
+def test_sqlite_write_transaction_begins_immediately(two_sqlite_sessions):
+    """Once one connection has passed ensure_open, the other cannot begin a write until
+    the first ends (so nothing can close the month in between) — with the rows already
+    there, so the wait is the lock's, not an insert's."""
+    first, second = two_sqlite_sessions
+    ensure_open(first, date(2026, 1, 5))
+    with pytest.raises(Exception, match="locked"):
+        hold_windows(second, "2026-01")
+    second.rollback()
+    first.commit()
+    assert hold_windows(second, "2026-01").status == "open"
+    second.rollback()
+
+
+def test_a_write_sees_the_close_committed_before_its_lock(two_sqlite_sessions):
+    """A session that has already read a window open (a page's status, an import's
+    earlier check) reads the status again once it holds the lock: a close committed
+    meanwhile by another connection refuses the write."""
+    first, second = two_sqlite_sessions
+    january = get_period(first, "2026-01")                   # kept by the caller, in first's session
+    assert january.status == "open"
+    hold_windows(second, "2026-01").status = "closed"
+    second.commit()
+    with pytest.raises(PeriodLocked, match="2026年1月"):
+        ensure_open(first, date(2026, 1, 20))
+    assert january.status == "closed"
+    first.rollback()
 
 
 @needs_pg
