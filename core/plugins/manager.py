@@ -2,6 +2,7 @@
 failed aside with a reason instead of failing the app (Odoo's module graph idea)."""
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from dataclasses import dataclass, field
@@ -97,7 +98,15 @@ class PluginRegistry:
 
 def discover() -> dict[str, str]:
     """Plugin name → module path, from the `starbranch.plugins` entry points."""
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return dict(_installed_plugins())
+
+
+@functools.cache
+def _installed_plugins() -> tuple[tuple[str, str], ...]:
+    # Read once per process: reading entry points scans every installed package's
+    # metadata (~10 ms, paid by each app a test makes), and a plugin installed later
+    # needs a restart anyway — its code is imported when the app starts.
+    return tuple((ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP))
 
 
 def _order(manifests: dict[str, Manifest], broken: dict[str, str]) -> list[str]:
