@@ -2,7 +2,9 @@
 relies on beyond tests/core/scoring/test_unverified_items.py: only the window's own
 cycle periods are confirmed; the confirmation is the reviewer's (who and when are kept,
 the version moves on, so a reviewer holding the sheet from before is refused); it is
-audited once against the branch and its unit; a window inside a closed one is refused."""
+audited once against the branch and its unit; a window inside a closed one is refused.
+And one item's verification (verify_item) without a reason: it confirms the proposed
+value — the automatic score, or a manual item's self-assessment — and nothing else."""
 from datetime import date
 from decimal import Decimal
 
@@ -90,8 +92,9 @@ MANUAL_Q = {"index_code": "team", "points": 10, "cycle": "quarter", "method": "m
 
 def test_confirming_the_automatic_score_needs_no_reason_a_change_does(db, trial, make_user):
     """The reviewer's verified value equal to the automatic score is stored with the
-    reason 确认自动得分; another value without a reason is refused. A later change is
-    audited with what it replaced: the verified value, its reason and the automatic score."""
+    reason 确认自动得分; another value without a reason is refused. A later change is the
+    reviewer's, audited against the evaluation and its unit with what it replaced: the
+    verified value, its reason and the automatic score."""
     jan = _items(db, trial)["2026-01"]                       # automatic 10 of 10
     with pytest.raises(ReasonRequired):
         verify_item(db, jan.ident, "8", "", jan.version)
@@ -99,10 +102,14 @@ def test_confirming_the_automatic_score_needs_no_reason_a_change_does(db, trial,
     db.commit()
     assert (jan.verified_earned, jan.verify_reason) == (Decimal("10.00"), CONFIRM_AUTO)
 
-    verify_item(db, jan.ident, "8", "会议记录不全", jan.version, actor=make_user(role="admin"))
+    reviewer = make_user(role="admin")
+    verify_item(db, jan.ident, "8", "会议记录不全", jan.version, actor=reviewer)
     db.commit()
+    assert (jan.verified_earned, jan.verified_by) == (Decimal("8.00"), reviewer.id)
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.verify")
                        .order_by(AuditEntry.id.desc())).first()
+    assert (entry.user_id, entry.object_type, entry.object_id, entry.unit_id) == (reviewer.id, "evaluations", jan.key,
+                                                                                 trial.unit_id)
     assert entry.old == {"verified_earned": "10.00", "verify_reason": CONFIRM_AUTO, "auto_earned": "10.00"}
     assert entry.new == {"verified_earned": "8.00", "verify_reason": "会议记录不全"}
 
