@@ -141,4 +141,5 @@ def test_a_sheet_seen_before_a_self_assessment_and_a_confirm_all_is_stale(db, tr
         verify_item(db, jan.ident, "5", "更正", seen)
     db.rollback()
     jan = _items(db, trial)["2026-01"]
-    assert (jan.self_earned, jan.verified_earned, jan.verify_reason) == (Decimal("9.00"), Decimal("10.00"), CONFIRM_AUTO)
+    assert (jan.self_earned, jan.verified_earned, jan.verify_reason) == (Decimal("9.00"), Decimal("10.00"),
+                                                                         CONFIRM_AUTO)

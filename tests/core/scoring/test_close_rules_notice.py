@@ -115,4 +115,5 @@ def test_the_commendation_rule_of_a_year_without_its_rule_set_is_the_default(db)
     from core.scoring.notice import commendation_rule
     get_or_create_period(db, PeriodKey(2026, "year", 0))
     db.commit()
-    assert commendation_rule(db, 2026) == (DEFAULT_SETTINGS["commendation_top_n"], DEFAULT_SETTINGS["commendation_ties"])
+    assert commendation_rule(db, 2026) == (DEFAULT_SETTINGS["commendation_top_n"],
+                                           DEFAULT_SETTINGS["commendation_ties"])
