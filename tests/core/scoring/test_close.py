@@ -53,11 +53,21 @@ def test_close_marks_period_closed_with_ruleset_and_audits(db, setup, close):
 
 
 def test_closing_twice_changes_nothing(db, setup, close):
-    close("2026-01")
+    """The second close reports the window as it stands (the CLI's and the job page's
+    "already closed, N results unchanged"): its key, rule set and stored results."""
+    branches, rs = setup
+    first = close("2026-01")
     before = dump_rows(db, "2026-01")
     again = close("2026-01")
-    assert again.already_closed
-    assert dump_rows(db, "2026-01") == before
+    assert (again.already_closed, again.key, again.ruleset_id, again.results) == (True, "2026-01", rs.id, 3)
+    assert first.results == 3 and dump_rows(db, "2026-01") == before
+
+
+def test_closing_twice_a_window_without_results_reports_none(db, make_ruleset, close):
+    make_ruleset(indicators=[LEDGER])              # no branch: the month closes with no result
+    assert close("2026-01").results == 0
+    again = close("2026-01")
+    assert (again.already_closed, again.results) == (True, 0)
 
 
 def test_reopen_and_close_again_gives_byte_identical_rows(db, setup, close):
