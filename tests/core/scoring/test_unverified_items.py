@@ -94,8 +94,8 @@ def test_policy_self_counts_the_self_assessment_with_an_audited_reason(db, world
     assert "审核员出差" in ev.verify_reason and ev.verified_by == admin.id   # the admin's choice, as theirs
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "period.close"))
     assert entry.reason == "审核员出差，按自评结账"
-    assert {k: entry.new["unverified"][k] for k in ("policy", "items", "written")} == {
-        "policy": "self", "items": 3, "written": 3}
+    assert entry.new["unverified"] == {"policy": "self", "items": 3, "written": 3,
+                                       "per_unit": {str(a.unit_id): 2, str(c.unit_id): 1}}
 
 
 def test_policy_zero_counts_zero_and_keeps_verified_values(db, world, registry, result_of):
