@@ -32,13 +32,13 @@ def setup(db, make_branch, make_ruleset, add_record, add_points):
 
 def test_quarter_refused_until_its_months_are_closed(db, setup, registry, close):
     close("2026-01")
-    with pytest.raises(CloseOrderError, match="2026年2月、2026年3月"):
+    with pytest.raises(CloseOrderError, match="以下月份尚未结账：2026年2月、2026年3月；请先结账这些月份"):
         close_period(db, "2026Q1", kinds=registry)
 
 
 def test_year_refused_until_its_quarters_are_closed(db, setup, registry, close):
     close.quarter("2026Q1")
-    with pytest.raises(CloseOrderError, match="第二季度"):
+    with pytest.raises(CloseOrderError, match="以下季度尚未结账：2026年第二季度、.*；请先结账这些季度"):
         close_period(db, "2026", kinds=registry)
 
 
