@@ -47,7 +47,7 @@ def test_close_marks_period_closed_with_ruleset_and_audits(db, setup, close):
     result = close("2026-01")
     period = db.scalar(select(Period).where(Period.key == "2026-01"))
     assert period.status == "closed" and period.ruleset_id == rs.id
-    assert result.results == 3 and result.evaluations == 3
+    assert (result.key, result.ruleset_id, result.results, result.evaluations) == ("2026-01", rs.id, 3, 3)
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "period.close"))
     assert entry.new["results"] == 3
 
