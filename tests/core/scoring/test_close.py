@@ -11,7 +11,7 @@ from core.periods.models import Period
 from core.scoring.close import close_period, dump_rows, recompute, reopen_period
 from core.scoring.errors import (AlreadyClosed, CloseOrderError, InvalidScore, NoActiveRuleSet, PeriodLocked,
                                  ReasonRequired, StaleVersion)
-from core.scoring.models import Evaluation
+from core.scoring.models import Evaluation, ScoreResult
 
 LEDGER = {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
           "params": {"record_types": ["committee_meeting"], "min_count": 1, "deadline_days": 7}}
@@ -153,6 +153,16 @@ def test_closed_period_keeps_its_ruleset_when_a_new_version_is_activated(db, set
     pts = set(db.scalars(select(Evaluation.points).join(Period, Period.id == Evaluation.period_id)
                          .where(Period.key == "2026-01")))
     assert pts == {Decimal("10.00")}
+
+
+def test_a_quarters_close_counts_its_branches_per_star(db, setup, close):
+    """The close's star distribution (the CLI's 星级分布, the audit's stars): how many
+    branches got each star, in star order."""
+    result = close.quarter("2026Q1")
+    stored = db.scalars(select(ScoreResult.stars).join(Period, Period.id == ScoreResult.period_id)
+                        .where(Period.key == "2026Q1")).all()
+    expected = {s: stored.count(s) for s in sorted(set(stored))}
+    assert result.stars == expected and sum(expected.values()) == 3 and max(expected.values()) > 1
 
 
 def test_months_get_totals_and_ranks_but_no_stars(db, setup, close, result_of):
