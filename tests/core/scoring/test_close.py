@@ -11,7 +11,7 @@ from core.periods.models import Period
 from core.scoring.close import close_period, dump_rows, recompute, reopen_period
 from core.scoring.errors import (AlreadyClosed, CloseOrderError, InvalidScore, NoActiveRuleSet, PeriodLocked,
                                  ReasonRequired, StaleVersion)
-from core.scoring.models import Evaluation
+from core.scoring.models import Evaluation, ScoreResult
 
 LEDGER = {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
           "params": {"record_types": ["committee_meeting"], "min_count": 1, "deadline_days": 7}}
@@ -32,13 +32,13 @@ def setup(db, make_branch, make_ruleset, add_record, add_points):
 
 def test_quarter_refused_until_its_months_are_closed(db, setup, registry, close):
     close("2026-01")
-    with pytest.raises(CloseOrderError, match="2026年2月、2026年3月"):
+    with pytest.raises(CloseOrderError, match="以下月份尚未结账：2026年2月、2026年3月；请先结账这些月份"):
         close_period(db, "2026Q1", kinds=registry)
 
 
 def test_year_refused_until_its_quarters_are_closed(db, setup, registry, close):
     close.quarter("2026Q1")
-    with pytest.raises(CloseOrderError, match="第二季度"):
+    with pytest.raises(CloseOrderError, match="以下季度尚未结账：2026年第二季度、.*；请先结账这些季度"):
         close_period(db, "2026", kinds=registry)
 
 
@@ -47,17 +47,27 @@ def test_close_marks_period_closed_with_ruleset_and_audits(db, setup, close):
     result = close("2026-01")
     period = db.scalar(select(Period).where(Period.key == "2026-01"))
     assert period.status == "closed" and period.ruleset_id == rs.id
-    assert result.results == 3 and result.evaluations == 3
+    assert (result.key, result.ruleset_id, result.results, result.evaluations) == ("2026-01", rs.id, 3, 3)
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "period.close"))
     assert entry.new["results"] == 3
 
 
 def test_closing_twice_changes_nothing(db, setup, close):
-    close("2026-01")
+    """The second close reports the window as it stands (the CLI's and the job page's
+    "already closed, N results unchanged"): its key, rule set and stored results."""
+    branches, rs = setup
+    first = close("2026-01")
     before = dump_rows(db, "2026-01")
     again = close("2026-01")
-    assert again.already_closed
-    assert dump_rows(db, "2026-01") == before
+    assert (again.already_closed, again.key, again.ruleset_id, again.results) == (True, "2026-01", rs.id, 3)
+    assert first.results == 3 and dump_rows(db, "2026-01") == before
+
+
+def test_closing_twice_a_window_without_results_reports_none(db, make_ruleset, close):
+    make_ruleset(indicators=[LEDGER])              # no branch: the month closes with no result
+    assert close("2026-01").results == 0
+    again = close("2026-01")
+    assert (again.already_closed, again.results) == (True, 0)
 
 
 def test_reopen_and_close_again_gives_byte_identical_rows(db, setup, close):
@@ -143,6 +153,16 @@ def test_closed_period_keeps_its_ruleset_when_a_new_version_is_activated(db, set
     pts = set(db.scalars(select(Evaluation.points).join(Period, Period.id == Evaluation.period_id)
                          .where(Period.key == "2026-01")))
     assert pts == {Decimal("10.00")}
+
+
+def test_a_quarters_close_counts_its_branches_per_star(db, setup, close):
+    """The close's star distribution (the CLI's 星级分布, the audit's stars): how many
+    branches got each star, in star order."""
+    result = close.quarter("2026Q1")
+    stored = db.scalars(select(ScoreResult.stars).join(Period, Period.id == ScoreResult.period_id)
+                        .where(Period.key == "2026Q1")).all()
+    expected = {s: stored.count(s) for s in sorted(set(stored))}
+    assert result.stars == expected and sum(expected.values()) == 3 and max(expected.values()) > 1
 
 
 def test_months_get_totals_and_ranks_but_no_stars(db, setup, close, result_of):

@@ -2,7 +2,9 @@
 relies on beyond tests/core/scoring/test_unverified_items.py: only the window's own
 cycle periods are confirmed; the confirmation is the reviewer's (who and when are kept,
 the version moves on, so a reviewer holding the sheet from before is refused); it is
-audited once against the branch and its unit; a window inside a closed one is refused."""
+audited once against the branch and its unit; a window inside a closed one is refused.
+And one item's verification (verify_item) without a reason: it confirms the proposed
+value — the automatic score, or a manual item's self-assessment — and nothing else."""
 from datetime import date
 from decimal import Decimal
 
@@ -12,9 +14,9 @@ from sqlalchemy import select
 from core.audit.models import AuditEntry
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
-from core.scoring.adjust import CONFIRM_AUTO, confirm_automatic, verify_item
+from core.scoring.adjust import CONFIRM_AUTO, CONFIRM_SELF, confirm_automatic, self_assess, verify_item
 from core.scoring.close import recompute
-from core.scoring.errors import PeriodLocked, StaleVersion
+from core.scoring.errors import PeriodLocked, ReasonRequired, StaleVersion
 from core.scoring.models import Evaluation
 
 LEDGER = {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
@@ -81,3 +83,63 @@ def test_confirm_all_of_a_window_with_nothing_stored_confirms_nothing(db, trial)
     assert confirm_automatic(db, trial.id, PeriodKey.parse("2026Q3")) == 0
     db.commit()
     assert db.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.confirm_all")).all() == []
+
+
+# ------------------------------------------------- one item confirmed without a reason
+
+MANUAL_Q = {"index_code": "team", "points": 10, "cycle": "quarter", "method": "manual"}
+
+
+def test_confirming_the_automatic_score_needs_no_reason_a_change_does(db, trial, make_user):
+    """The reviewer's verified value equal to the automatic score is stored with the
+    reason 确认自动得分; another value without a reason is refused. A later change is the
+    reviewer's, audited against the evaluation and its unit with what it replaced: the
+    verified value, its reason and the automatic score."""
+    jan = _items(db, trial)["2026-01"]                       # automatic 10 of 10
+    with pytest.raises(ReasonRequired):
+        verify_item(db, jan.ident, "8", "", jan.version)
+    verify_item(db, jan.ident, "10", " ", jan.version)
+    db.commit()
+    assert (jan.verified_earned, jan.verify_reason) == (Decimal("10.00"), CONFIRM_AUTO)
+
+    reviewer = make_user(role="admin")
+    verify_item(db, jan.ident, "8", "会议记录不全", jan.version, actor=reviewer)
+    db.commit()
+    assert (jan.verified_earned, jan.verified_by) == (Decimal("8.00"), reviewer.id)
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.verify")
+                       .order_by(AuditEntry.id.desc())).first()
+    assert (entry.user_id, entry.object_type, entry.object_id, entry.unit_id) == (reviewer.id, "evaluations", jan.key,
+                                                                                 trial.unit_id)
+    assert entry.old == {"verified_earned": "10.00", "verify_reason": CONFIRM_AUTO, "auto_earned": "10.00"}
+    assert entry.new == {"verified_earned": "8.00", "verify_reason": "会议记录不全"}
+
+
+def test_confirming_a_manual_items_self_assessment_needs_no_reason(db, registry, make_branch, make_ruleset):
+    """A manual item has no automatic score: the proposal is the branch's
+    self-assessment, confirmed unchanged as 确认自评得分; another value needs a reason."""
+    b = make_branch()
+    make_ruleset(indicators=[MANUAL_Q])
+    recompute(db, "2026Q1", registry)
+    ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == b.id))
+    self_assess(db, ev.ident, "7", None, expected_version=ev.version)
+    with pytest.raises(ReasonRequired):
+        verify_item(db, ev.ident, "6", "", ev.version)
+    verify_item(db, ev.ident, "7", "", ev.version)
+    db.commit()
+    assert (ev.auto_earned, ev.verified_earned, ev.verify_reason) == (None, Decimal("7.00"), CONFIRM_SELF)
+
+
+def test_a_sheet_seen_before_a_self_assessment_and_a_confirm_all_is_stale(db, trial):
+    """Every save moves the version on: a reviewer who opened the sheet before the
+    branch's self-assessment and the confirm-all button saves on a stale version."""
+    jan = _items(db, trial)["2026-01"]
+    seen = jan.version
+    self_assess(db, jan.ident, "9", "自评", expected_version=seen)
+    assert confirm_automatic(db, trial.id, PeriodKey.parse("2026-01")) == 1
+    db.commit()
+    with pytest.raises(StaleVersion):
+        verify_item(db, jan.ident, "5", "更正", seen)
+    db.rollback()
+    jan = _items(db, trial)["2026-01"]
+    assert (jan.self_earned, jan.verified_earned, jan.verify_reason) == (Decimal("9.00"), Decimal("10.00"),
+                                                                         CONFIRM_AUTO)

@@ -2,10 +2,12 @@
 without a note stores no note; the audit entry is the evaluation's, so the unit's
 audit log (filtered by unit) lists it. And dump_rows — the close's idempotence
 checks compare it — carries the stored values themselves, not placeholders (on
-PostgreSQL a JSON column comes back as a dict: its text, not "None")."""
+PostgreSQL a JSON column comes back as a dict: its text, not "None"). A first save
+creates the rows of the windows containing the item as those windows."""
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEntry
@@ -47,3 +49,22 @@ def test_dump_rows_carries_the_stored_values(db, make_branch, make_ruleset, add_
     assert evaluations[0].count(1000) == 2 and 10000 in results[0]
     # the evidence as text — a JSON column (PostgreSQL returns a dict) included
     assert any("committee_meeting" in str(v) for v in evaluations[0])
+
+
+@pytest.mark.parametrize("cycle, window", [("month", "2026-01"), ("quarter", "2026Q1")])
+def test_an_items_first_save_creates_the_windows_containing_it_as_those_windows(
+        db, registry, make_branch, make_ruleset, cycle, window):
+    """A save locks the windows containing the item; the rows it creates for them are
+    the quarter's and the year's own (a year's number is 0, as its key says)."""
+    from core.periods.keys import PeriodKey
+    from core.periods.models import Period
+    b = make_branch()
+    make_ruleset(indicators=[{**MANUAL_Q, "cycle": cycle}])
+    recompute(db, window, registry)
+    assert db.scalar(select(Period).where(Period.key == "2026")) is None
+    ev = db.scalar(select(Evaluation).where(Evaluation.branch_id == b.id))
+    self_assess(db, ev.ident, "5", None)
+    db.commit()
+    rows = {p.key: p for p in db.scalars(select(Period).where(Period.key.in_(["2026Q1", "2026"])))}
+    assert {k: (p.kind, p.number) for k, p in rows.items()} == {"2026Q1": ("quarter", 1), "2026": ("year", 0)}
+    assert rows["2026"].pkey == PeriodKey(2026, "year", 0)

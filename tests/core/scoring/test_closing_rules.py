@@ -131,6 +131,26 @@ def test_trial_with_nothing_due_stores_no_result(db, make_branch, make_ruleset, 
     assert _results(db, "2026-10") == 0
 
 
+def test_trial_counts_only_the_ended_unverified_manual_items(db, make_branch, make_ruleset, registry):
+    """The trial's count of unverified manual items (the page's reminder) covers the
+    cycle periods that have ended: mid-February, January's item only."""
+    make_branch()
+    make_ruleset(indicators=[{**MANUAL_Q, "cycle": "month"}])
+    result = recompute(db, "2026Q1", registry, today=date(2026, 2, 15))
+    assert (result.not_due, result.unverified) == (["2026-02", "2026-03", "2026Q1"], 1)
+
+
+def test_trial_rates_with_the_gates_it_is_given(db, make_branch, make_ruleset, add_record, registry, result_of):
+    """Like the close, a trial checks the stars' gates it is given (not the registry's,
+    which does not know this one: an unknown gate is not met)."""
+    branch = make_branch()
+    make_ruleset(indicators=[QUARTERLY], settings={"gates": {"5": "everyone"}})
+    add_record(branch, "party_lecture", date(2026, 2, 3))
+    recompute(db, "2026Q1", registry, gates={"everyone": lambda session, ids, window: set(ids)},
+              today=date(2026, 4, 1))
+    assert (result_of(branch, "2026Q1").total, result_of(branch, "2026Q1").stars) == (Decimal("100.00"), 5)
+
+
 def test_sheet_marks_items_not_yet_due(client, login, make_user, db, make_branch, make_ruleset, registry, clock):
     branch = make_branch()
     make_ruleset(indicators=[LEDGER, MANUAL_Q])

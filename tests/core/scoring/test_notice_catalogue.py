@@ -126,6 +126,40 @@ def test_commendation_list_top_n_without_veto_and_at_least_four_stars(db, graded
     assert [c.code for c in lists["market"]] == ["G"]  # F is ★3
 
 
+def test_commendation_list_reads_the_years_unvetoed_results_in_display_order(db, make_ruleset, make_branch):
+    """From the year's stored results only (not a quarter's), never a vetoed branch —
+    even one a rule set's veto cap of ★4 left at ★4 — and a tie of total and
+    performance is ordered by branch code (not by name or by which branch came first):
+    with the "order" rule exactly n places are taken in that order."""
+    from core.periods.keys import PeriodKey
+    from core.periods.services import get_or_create_period
+    from core.scoring.models import ScoreResult
+
+    rs = make_ruleset(settings={"veto_cap": 4, "commendation_top_n": 2})
+    year, q4 = (get_or_create_period(db, PeriodKey.parse(k)) for k in ("2026", "2026Q4"))
+    for p in (year, q4):
+        p.status, p.ruleset_id = "closed", rs.id
+    late, early = make_branch(code="C2", name="Alpha"), make_branch(code="C1", name="Zeta")   # C2 came first
+    vetoed, quarter_only = make_branch(code="C0"), make_branch(code="C3")
+
+    def result(period, branch, total, stars, rank, vetoed=False):
+        db.add(ScoreResult(period_id=period.id, branch_id=branch.id, unit_id=branch.unit_id, category="production",
+                           ruleset_id=rs.id, performance=Decimal(20), base=Decimal(total), bonus=0, deduction=0,
+                           total=Decimal(total), stars=stars, rank=rank, vetoed=vetoed))
+    result(year, vetoed, 99, 4, 1, vetoed=True)
+    result(year, late, 90, 5, 1)
+    result(year, early, 90, 5, 1)
+    result(q4, quarter_only, 98, 5, 1)
+    db.commit()
+
+    final, lists = notice.commendation_list(db, 2026)
+    assert (final, [(c.code, c.rank) for c in lists["production"]]) == (False, [("C1", 1), ("C2", 1)])
+    assert [c.code for c in notice.commendation_list(db, 2026, top_n=1)[1]["production"]] == ["C1", "C2"]
+    rs.settings = {**rs.settings, "commendation_ties": "order"}
+    db.commit()
+    assert [c.code for c in notice.commendation_list(db, 2026, top_n=1)[1]["production"]] == ["C1"]
+
+
 # ------------------------------------------------------------------ catalogue
 
 def test_default_catalogue_covers_six_basic_items_and_frequencies():

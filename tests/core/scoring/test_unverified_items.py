@@ -74,7 +74,7 @@ def _ensure_january(db, registry, rs):
     db.commit()
 
 
-def test_policy_self_counts_the_self_assessment_with_an_audited_reason(db, world, registry, result_of):
+def test_policy_self_counts_the_self_assessment_with_an_audited_reason(db, world, registry, result_of, make_user):
     a, b, c = world["branches"]
     rs = world["rs"]
     _ensure_january(db, registry, rs)
@@ -84,16 +84,18 @@ def test_policy_self_counts_the_self_assessment_with_an_audited_reason(db, world
     with pytest.raises(ReasonRequired, match="须填写理由"):
         close_period(db, "2026-01", kinds=registry, unverified="self")
     db.rollback()
-    close_period(db, "2026-01", kinds=registry, unverified="self", reason="审核员出差，按自评结账")
+    admin = make_user(role="admin")
+    close_period(db, "2026-01", kinds=registry, unverified="self", reason="审核员出差，按自评结账", actor=admin)
     db.commit()
     assert result_of(a, "2026-01").total == Decimal("70.00")     # self-assessed 7 of 10
     assert result_of(b, "2026-01").total == Decimal("0.00")      # no self-assessment: 0
     ev = _item(db, a, rs.indicators[1], "2026-01")
     assert ev.verified_earned == Decimal("7.00") and "按支部自评计分" in ev.verify_reason
-    assert "审核员出差" in ev.verify_reason
+    assert "审核员出差" in ev.verify_reason and ev.verified_by == admin.id   # the admin's choice, as theirs
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "period.close"))
     assert entry.reason == "审核员出差，按自评结账"
-    assert entry.new["unverified"]["policy"] == "self" and entry.new["unverified"]["items"] == 3
+    assert entry.new["unverified"] == {"policy": "self", "items": 3, "written": 3,
+                                       "per_unit": {str(a.unit_id): 2, str(c.unit_id): 1}}
 
 
 def test_policy_zero_counts_zero_and_keeps_verified_values(db, world, registry, result_of):
