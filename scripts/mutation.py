@@ -1,6 +1,7 @@
 """Mutation testing of the rules (`make mutation`): mutmut over the engine, the scoping
 layer, the periods, the points and the ledger's scoring methods, one module group at a
-time, each with only the tests that exercise it.
+time, each with only the tests that exercise it (two groups side by side by default:
+MUTATION_LANES; MUTATION_CHILDREN mutants tested at once in all, default 2).
 
     python scripts/mutation.py run [GROUP …]     mutate and test (all groups by default)
     python scripts/mutation.py retest [GROUP …]  test the survivors again (after adding tests)
@@ -39,12 +40,13 @@ import fnmatch
 import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,51 +158,93 @@ def prepare(group: str) -> Path:
     return folder
 
 
-def run(groups: list[str], children: int, only: dict[str, list[str]] | None = None) -> int:
-    """mutmut run per group; `only`: group → the mutant names to test (retest)."""
+#: The order groups start in: the costliest first, so that with two lanes the small ones
+#: fill the end (the CPU minutes of session 7's runs, most to least).
+HEAVIEST_FIRST = ["scoring_rules", "scoring_engine", "scoring_close", "ledger_kinds", "periods", "scoping", "points"]
+
+
+def run(groups: list[str], children: int, only: dict[str, list[str]] | None = None, lanes: int = 1) -> int:
+    """mutmut run per group; `only`: group → the mutant names to test (retest).
+
+    `lanes` > 1: that many groups run side by side, each testing children ÷ lanes mutants
+    at a time, the next group (costliest first) starting when a lane is free. The
+    mutants, tests and verdicts are the same as one group after another; what changes is
+    that a group's one-process passes (generating the mutants, the stats pass) and its
+    last long survivor no longer leave a core idle."""
     mutmut = Path(sys.executable).with_name("mutmut")
     if not mutmut.exists():
         print("mutmut is missing: pip install -e '.[mutation]' (make mutation does it)", file=sys.stderr)
         return 2
-    for group in groups:
-        if only is not None and not only.get(group):
-            continue
-        folder = prepare(group)
-        lock = open(folder / ".lock", "w")
-        try:  # two runs of one group would write the same mutants/ folder
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"!! {group} is being run by another process: skipped", file=sys.stderr)
-            continue
-        print(f">> {group}: {', '.join(GROUPS[group][0])}", flush=True)
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS)}
-        started, cpu_before, load = time.monotonic(), _children_cpu(), os.getloadavg()[0]
-        proc = subprocess.Popen([sys.executable, str(RUNNER), "run", "--max-children", str(children),
-                                 *(only or {}).get(group, [])],
-                                cwd=folder, env=env,
-                                stdout=subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None)
+    todo = [g for g in groups if only is None or only.get(g)]
+    lanes = max(1, min(lanes, children, len(todo)))
+    if lanes == 1:
+        for group in todo:
+            _run_group(group, children, only)
+        return report(groups)
+    todo.sort(key=lambda g: HEAVIEST_FIRST.index(g) if g in HEAVIEST_FIRST else len(HEAVIEST_FIRST))
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
         try:
-            code = proc.wait()
-        finally:  # stopped (Ctrl-C, kill): stop mutmut too, and keep the time spent
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            _record_time(group, "retest" if only is not None else "run", time.monotonic() - started,
-                         _children_cpu() - cpu_before, load)
-        if code:
-            print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
+            for future in [pool.submit(_run_group, g, children // lanes, only, True) for g in todo]:
+                future.result()
+        except BaseException:   # Ctrl-C, kill: stop the groups not started and those running
+            _stopping.set()
+            pool.shutdown(cancel_futures=True)
+            raise
     return report(groups)
 
 
-def _children_cpu() -> float:
-    """CPU seconds (user + system) of the finished children: mutmut and every test
-    process it forked and waited for."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+_stopping = threading.Event()
+
+
+def _run_group(group: str, children: int, only: dict[str, list[str]] | None, in_lane: bool = False) -> None:
+    if _stopping.is_set():
+        return
+    folder = prepare(group)
+    lock = open(folder / ".lock", "w")
+    try:  # two runs of one group would write the same mutants/ folder
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"!! {group} is being run by another process: skipped", file=sys.stderr)
+        return
+    # side by side, mutmut's progress lines would mix: each lane's go to its group's log
+    log = open(folder / "mutmut.log", "w") if in_lane else None
+    print(f">> {group}: {', '.join(GROUPS[group][0])}" + (f" (progress in {folder / 'mutmut.log'})" if log else ""),
+          flush=True)
+    cpu_file = folder / "cpu_s"
+    cpu_file.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS),
+           "MUTATION_CPU_FILE": str(cpu_file)}
+    started, load = time.monotonic(), os.getloadavg()[0]
+    proc = subprocess.Popen([sys.executable, str(RUNNER), "run", "--max-children", str(children),
+                             *(only or {}).get(group, [])],
+                            cwd=folder, env=env,
+                            stdout=log or (subprocess.DEVNULL if os.environ.get("MUTATION_QUIET") else None))
+    try:
+        while (code := _wait(proc)) is None:
+            if _stopping.is_set():
+                raise KeyboardInterrupt
+    finally:  # stopped (Ctrl-C, kill): stop mutmut too, and keep the time spent
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        cpu = float(cpu_file.read_text()) if cpu_file.exists() else 0.0
+        _record_time(group, "retest" if only is not None else "run", time.monotonic() - started, cpu, load)
+        if log:
+            log.close()
+    print(f"<< {group} done in {(time.monotonic() - started) / 60:.1f} min", flush=True)
+    if code:
+        print(f"!! mutmut ended with {code} for {group}", file=sys.stderr)
+
+
+def _wait(proc: subprocess.Popen) -> int | None:
+    try:
+        return proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _record_time(group: str, kind: str, wall: float, cpu: float, load: float) -> None:
@@ -293,8 +337,8 @@ def report(groups: list[str] | None = None, survivors: bool = False) -> int:
               f"check them in {EQUIVALENTS.name}: {', '.join(stale[:5])}{' …' if len(stale) > 5 else ''}")
     cores = os.cpu_count() or 1
     print(f"CPU time {total['cpu_s'] / 60:.1f} min: on {cores} idle cores about "
-          f"{total['cpu_s'] / cores / 60:.1f} min of wall time (measured wall {total['wall_s'] / 60:.1f} min "
-          f"on a shared machine)")
+          f"{total['cpu_s'] / cores / 60:.1f} min of wall time (the groups' wall times add up to "
+          f"{total['wall_s'] / 60:.1f} min; run side by side they overlap: `time make mutation` gives the run's)")
     return 0
 
 
@@ -374,9 +418,10 @@ def main(argv: list[str]) -> int:
     if command == "report":
         return report(groups, survivors="--survivors" in flags)
     children = int(os.environ.get("MUTATION_CHILDREN", "2"))
+    lanes = int(os.environ.get("MUTATION_LANES", "2"))
     if command == "retest":
-        return run(groups or list(GROUPS), children, only=forget_survivors(groups or list(GROUPS)))
-    return run(groups or list(GROUPS), children)
+        return run(groups or list(GROUPS), children, only=forget_survivors(groups or list(GROUPS)), lanes=lanes)
+    return run(groups or list(GROUPS), children, lanes=lanes)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,16 @@ mutants, the tests selected for each and the verdicts are mutmut's own:
   xdist… unused here: PYTEST_DISABLE_PLUGIN_AUTOLOAD) — hypothesis's, which some rule
   tests use, is named in the group's setup.cfg (scripts/mutation.py). It cost each of
   those pytest runs a scan of the installed packages' metadata.
+
+With MUTATION_CPU_FILE set, the run's CPU seconds (its own and its forked mutants')
+are written there at the end (groups run side by side: the parent cannot tell them apart).
 """
 from __future__ import annotations
 
 import os
+import resource
 import sys
+from pathlib import Path
 
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
@@ -67,8 +72,19 @@ def _first_test_alone() -> None:
     PytestRunner.run_tests = in_two_steps
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU seconds and its finished children's (mutmut waits for each
+    forked mutant), user + system: the group's cost, whatever else runs beside it."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 if __name__ == "__main__":
     _skip_clean_pass_after_full_stats()
     _first_test_alone()
     sys.argv[0] = "mutmut"
-    sys.exit(mutmut_main.cli())
+    try:
+        sys.exit(mutmut_main.cli())
+    finally:  # scripts/mutation.py records it in the group's times.json
+        if os.environ.get("MUTATION_CPU_FILE"):
+            Path(os.environ["MUTATION_CPU_FILE"]).write_text(f"{_cpu_seconds():.1f}", encoding="utf-8")
