@@ -1,6 +1,6 @@
 """Mutation testing of the rules (`make mutation`): mutmut over the engine, the scoping
-layer, the periods, the points and the ledger's scoring methods, one module group at a
-time, each with only the tests that exercise it (two groups side by side by default:
+layer, the periods, the points and the ledger's scoring methods, one module group per
+mutmut run, each with only the tests that exercise it (two groups side by side by default:
 MUTATION_LANES; MUTATION_CHILDREN mutants tested at once in all, default 2).
 
     python scripts/mutation.py run [GROUP …]     mutate and test (all groups by default)
