@@ -1,0 +1,41 @@
+"""The window's scoring scope (core.scoring.compute.score_window): a one-branch preview
+(the sheet) scores that branch, not the first active one; a star gate is asked with the
+close's session and its quarter."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.org.models import Branch
+from core.scoring.gates import StarGate
+from core.scoring.sheet import branch_sheet
+
+LEDGER = {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
+          "params": {"record_types": ["committee_meeting"], "min_count": 1}}
+Q_ITEM = {"index_code": "team", "points": 100, "cycle": "quarter", "method": "manual"}
+
+
+def test_a_branch_sheet_preview_shows_that_branchs_score_not_the_first_branchs(
+        db, registry, make_branch, make_ruleset, add_record):
+    make_ruleset(indicators=[LEDGER])
+    first = make_branch(code="B-A")                  # first by code, no meeting: 0
+    mine = make_branch(code="B-B")
+    add_record(mine, "committee_meeting", date(2026, 1, 5))
+    sheet = branch_sheet(db, mine.id, "2026-01", kinds=registry, today=date(2026, 2, 10))
+    assert sheet.source == "preview"
+    assert sheet.total == Decimal("100.00")
+    assert branch_sheet(db, first.id, "2026-01", kinds=registry, today=date(2026, 2, 10)).total == Decimal("0.00")
+
+
+def test_a_star_gate_reads_the_database_as_of_the_quarters_end(db, make_branch, make_ruleset, rate):
+    """A gate like the brand's: it asks the close's session about the quarter's end."""
+    make_ruleset(indicators=[Q_ITEM], settings={"gates": {"5": "founded"}})
+    old, new = make_branch(), make_branch()
+    old.founded_on, new.founded_on = date(2020, 5, 1), date(2026, 4, 1)   # founded after Q1
+    db.commit()
+
+    def founded(session, ids, window):
+        return set(session.scalars(select(Branch.id).where(Branch.id.in_(ids), Branch.founded_on <= window.ends_on)))
+
+    res = rate({old: 95, new: 95}, gates=[StarGate("founded", "已成立", founded)])
+    assert (res[old].stars, res[new].stars) == (5, 4)
