@@ -39,3 +39,17 @@ def test_a_star_gate_reads_the_database_as_of_the_quarters_end(db, make_branch, 
 
     res = rate({old: 95, new: 95}, gates=[StarGate("founded", "已成立", founded)])
     assert (res[old].stars, res[new].stars) == (5, 4)
+
+
+def test_a_branch_sheet_preview_leaves_the_categorys_proportions_to_the_close(
+        db, registry, make_branch, make_ruleset, add_record):
+    """A one-branch preview does not know the category's ranking: it is not the category
+    of one that the guide proportions would cap (floor of 1 × 50 % = no ★5 place)."""
+    make_ruleset(indicators=[LEDGER], settings={"proportions": {"5": 50}, "proportion_mode": "cap",
+                                                "proportion_rounding": "floor"})
+    b = make_branch()
+    make_branch()
+    for month in (1, 2, 3):
+        add_record(b, "committee_meeting", date(2026, month, 5))
+    sheet = branch_sheet(db, b.id, "2026Q1", kinds=registry, today=date(2026, 4, 10))
+    assert (sheet.source, sheet.total, sheet.stars, sheet.warnings) == ("preview", Decimal("100.00"), 5, [])
