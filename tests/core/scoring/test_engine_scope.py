@@ -53,3 +53,14 @@ def test_a_branch_sheet_preview_leaves_the_categorys_proportions_to_the_close(
         add_record(b, "committee_meeting", date(2026, month, 5))
     sheet = branch_sheet(db, b.id, "2026Q1", kinds=registry, today=date(2026, 4, 10))
     assert (sheet.source, sheet.total, sheet.stars, sheet.warnings) == ("preview", Decimal("100.00"), 5, [])
+
+
+def test_a_year_preview_gives_the_annual_grade_of_its_band_and_leaves_proportions_to_the_close(
+        db, registry, make_branch, make_ruleset, add_record):
+    make_ruleset(indicators=[{**LEDGER, "cycle": "year"}],
+                 settings={"proportions": {"5": 50}, "proportion_mode": "cap", "proportion_rounding": "floor"})
+    b = make_branch()
+    make_branch()
+    add_record(b, "committee_meeting", date(2026, 6, 5))
+    sheet = branch_sheet(db, b.id, "2026", kinds=registry, today=date(2027, 1, 10))
+    assert (sheet.source, sheet.total, sheet.stars, sheet.warnings) == ("preview", Decimal("100.00"), 5, [])
