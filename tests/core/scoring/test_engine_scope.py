@@ -64,3 +64,16 @@ def test_a_year_preview_gives_the_annual_grade_of_its_band_and_leaves_proportion
     add_record(b, "committee_meeting", date(2026, 6, 5))
     sheet = branch_sheet(db, b.id, "2026", kinds=registry, today=date(2027, 1, 10))
     assert (sheet.source, sheet.total, sheet.stars, sheet.warnings) == ("preview", Decimal("100.00"), 5, [])
+
+
+def test_a_year_scored_for_every_branch_applies_the_categorys_proportions(
+        db, registry, make_branch, make_ruleset, add_record, result_of):
+    from core.scoring.close import recompute
+
+    make_ruleset(indicators=[{**LEDGER, "cycle": "year"}], settings={"proportions": {"5": 50}, "proportion_mode": "cap"})
+    a, b = make_branch(code="B-A"), make_branch(code="B-B")
+    for branch in (a, b):
+        add_record(branch, "committee_meeting", date(2026, 6, 5))
+    recompute(db, "2026", registry, today=date(2027, 1, 10))
+    # one ★5 place of two: the tie goes down in display order (code)
+    assert (result_of(a, "2026").stars, result_of(b, "2026").stars) == (5, 4)
