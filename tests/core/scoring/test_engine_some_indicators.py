@@ -1,0 +1,49 @@
+"""engine.evaluate_periods with `indicator_ids` (a what-if re-evaluating only the
+indicators its draft changes): those indicators are evaluated again, and the other
+indicators' stored rows stay as they were — their automatic values and a reviewer's
+verified value; a stored evaluation always covers every branch."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.periods.keys import PeriodKey
+from core.periods.models import Period
+from core.scoring import engine
+from core.scoring.adjust import verify_item
+from core.scoring.close import recompute
+from core.scoring.models import Evaluation
+from core.scoring.sources import kinds_from
+
+MANUAL = {"index_code": "team", "points": 10, "cycle": "month", "method": "manual"}
+LEDGER = {"index_code": "management", "points": 10, "cycle": "month", "method": "ledger_count",
+          "params": {"record_types": ["committee_meeting"], "min_count": 1}}
+
+
+def test_evaluating_some_indicators_keeps_the_other_indicators_rows(db, registry, make_branch, make_ruleset,
+                                                                   add_record):
+    rs = make_ruleset(indicators=[MANUAL, LEDGER, LEDGER, LEDGER])
+    manual, kept, *changed = rs.indicators
+    b = make_branch()
+    recompute(db, "2026-01", registry, today=date(2026, 2, 10))       # every ledger item 0: no meeting
+    period = db.scalar(select(Period).where(Period.key == "2026-01"))
+    verify_item(db, (period.id, b.id, manual.id), "7", "核实", None)
+    add_record(b, "committee_meeting", date(2026, 1, 5))
+    db.commit()
+
+    run = engine.evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry), store=True,
+                                  periods={"2026-01": period}, indicator_ids=[i.id for i in changed])
+    rows = {e.indicator_id: e for e in db.scalars(select(Evaluation).where(Evaluation.branch_id == b.id))}
+    assert (run.evaluations, run.removed) == (2, 0)
+    assert [rows[i.id].auto_earned for i in changed] == [Decimal("10.00")] * 2   # evaluated again
+    assert rows[kept.id].auto_earned == Decimal("0.00")                           # as stored
+    assert rows[manual.id].verified_earned == Decimal("7.00")
+
+
+def test_a_stored_evaluation_refuses_a_branch_subset(db, registry, make_branch, make_ruleset):
+    rs = make_ruleset(indicators=[LEDGER])
+    b = make_branch()
+    with pytest.raises(ValueError, match="^a stored evaluation covers all branches$"):
+        engine.evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry), store=True,
+                                periods={}, branch_ids=[b.id])
