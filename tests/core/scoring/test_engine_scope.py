@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core.indicators.models import Indicator
 from core.org.models import Branch
+from core.scoring.models import Evaluation
 from core.scoring.gates import StarGate
 from core.scoring.sheet import branch_sheet
 
@@ -24,6 +26,8 @@ def test_a_branch_sheet_preview_shows_that_branchs_score_not_the_first_branchs(
     sheet = branch_sheet(db, mine.id, "2026-01", kinds=registry, today=date(2026, 2, 10))
     assert sheet.source == "preview"
     assert sheet.total == Decimal("100.00")
+    assert [(i.code, i.earned) for s in sheet.sections for i in s.items] == [(i.code, Decimal("10.00"))
+                                                                              for i in db.scalars(select(Indicator))]
     assert branch_sheet(db, first.id, "2026-01", kinds=registry, today=date(2026, 2, 10)).total == Decimal("0.00")
 
 
@@ -77,3 +81,13 @@ def test_a_year_scored_for_every_branch_applies_the_categorys_proportions(
     recompute(db, "2026", registry, today=date(2027, 1, 10))
     # one ★5 place of two: the tie goes down in display order (code)
     assert (result_of(a, "2026").stars, result_of(b, "2026").stars) == (5, 4)
+
+
+def test_a_branch_sheet_preview_writes_no_other_branchs_items(db, registry, make_branch, make_ruleset):
+    """store=False writes nothing: the manual items of the periods not yet due are
+    stored by the close (and by each branch's own sheet), not by another's preview."""
+    make_ruleset(indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"}])
+    mine, other = make_branch(), make_branch()
+    sheet = branch_sheet(db, mine.id, "2026Q1", kinds=registry, today=date(2026, 2, 10))
+    assert sheet.source == "preview"
+    assert db.scalars(select(Evaluation).where(Evaluation.branch_id == other.id)).all() == []
