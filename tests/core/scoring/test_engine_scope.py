@@ -91,3 +91,15 @@ def test_a_branch_sheet_preview_writes_no_other_branchs_items(db, registry, make
     sheet = branch_sheet(db, mine.id, "2026Q1", kinds=registry, today=date(2026, 2, 10))
     assert sheet.source == "preview"
     assert db.scalars(select(Evaluation).where(Evaluation.branch_id == other.id)).all() == []
+
+
+def test_a_plugins_indicator_skips_a_unit_with_only_another_plugin_enabled(
+        db, make_unit, make_branch, make_ruleset, enable_plugin, close):
+    u1, u2 = make_unit(), make_unit()
+    b1, _b2 = make_branch(unit=u1), make_branch(unit=u2)
+    enable_plugin(u1, "brands")
+    enable_plugin(u2, "typical_staff")
+    rs = make_ruleset(indicators=[{"index_code": "brand", "points": 5, "cycle": "month", "plugin": "brands"}],
+                      settings={"unverified_policy": "zero"})
+    close("2026-01")
+    assert set(db.scalars(select(Evaluation.branch_id).where(Evaluation.indicator_id == rs.indicators[0].id))) == {b1.id}
