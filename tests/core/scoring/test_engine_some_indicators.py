@@ -47,3 +47,16 @@ def test_a_stored_evaluation_refuses_a_branch_subset(db, registry, make_branch, 
     with pytest.raises(ValueError, match="^a stored evaluation covers all branches$"):
         engine.evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry), store=True,
                                 periods={}, branch_ids=[b.id])
+
+
+def test_a_method_no_loaded_kind_provides_is_reported_and_the_others_still_scored(
+        db, make_branch, make_ruleset, add_record, close):
+    missing = {"index_code": "brand", "points": 5, "cycle": "month", "method": "a_missing_plugin_method"}
+    rs = make_ruleset(indicators=[missing, missing, LEDGER])
+    b = make_branch()
+    add_record(b, "committee_meeting", date(2026, 1, 5))
+    result = close("2026-01")
+    first, second, ledger = rs.indicators
+    assert result.warnings == [f"评分方法 a_missing_plugin_method 未加载（插件未安装或加载失败），指标 "
+                               f"{first.code}、{second.code} 未评分。"]
+    assert db.scalar(select(Evaluation.auto_earned).where(Evaluation.indicator_id == ledger.id)) == Decimal("10.00")
