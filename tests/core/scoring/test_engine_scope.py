@@ -103,3 +103,17 @@ def test_a_plugins_indicator_skips_a_unit_with_only_another_plugin_enabled(
                       settings={"unverified_policy": "zero"})
     close("2026-01")
     assert set(db.scalars(select(Evaluation.branch_id).where(Evaluation.indicator_id == rs.indicators[0].id))) == {b1.id}
+
+
+def test_a_quarter_preview_counts_its_closed_months_stored_rows(db, registry, make_branch, make_ruleset, add_record,
+                                                                close):
+    make_ruleset(indicators=[LEDGER])
+    make_branch()
+    make_branch()
+    mine = make_branch()   # an id no period has
+    add_record(mine, "committee_meeting", date(2026, 1, 5))
+    close("2026-01")
+    sheet = branch_sheet(db, mine.id, "2026Q1", kinds=registry, today=date(2026, 2, 10))   # February not yet due
+    assert sheet.source == "preview"
+    assert next(s for s in sheet.sections if s.index_code == "management").earned == Decimal("10.00")
+    assert sheet.total == Decimal("100.00")
