@@ -52,11 +52,25 @@ def test_a_stored_evaluation_refuses_a_branch_subset(db, registry, make_branch, 
 def test_a_method_no_loaded_kind_provides_is_reported_and_the_others_still_scored(
         db, make_branch, make_ruleset, add_record, close):
     missing = {"index_code": "brand", "points": 5, "cycle": "month", "method": "a_missing_plugin_method"}
-    rs = make_ruleset(indicators=[missing, missing, LEDGER])
+    rs = make_ruleset(indicators=[missing, missing, LEDGER, MANUAL], settings={"unverified_policy": "zero"})
     b = make_branch()
     add_record(b, "committee_meeting", date(2026, 1, 5))
     result = close("2026-01")
-    first, second, ledger = rs.indicators
+    first, second, ledger, _manual = rs.indicators
+    assert result.evaluations == 2   # the ledger item and the manual one: every method's count
     assert result.warnings == [f"评分方法 a_missing_plugin_method 未加载（插件未安装或加载失败），指标 "
                                f"{first.code}、{second.code} 未评分。"]
     assert db.scalar(select(Evaluation.auto_earned).where(Evaluation.indicator_id == ledger.id)) == Decimal("10.00")
+
+
+def test_a_sql_form_that_finds_nothing_to_score_counts_no_evaluation(db, make_branch, make_ruleset):
+    """A kind's select(ctx) may return no statement (a plugin's method with nothing to
+    score in the period): no row, and the close counts none."""
+    from core.scoring.close import close_period
+    from core.scoring.kinds import IndicatorKind
+
+    make_ruleset(indicators=[{"index_code": "team", "points": 5, "cycle": "month", "method": "finds_nothing"}])
+    make_branch()
+    result = close_period(db, "2026-01", kinds=[IndicatorKind("finds_nothing", "无", None, select=lambda ctx: [])])
+    assert (result.evaluations, result.warnings) == (0, [])
+    assert db.scalars(select(Evaluation)).all() == []
