@@ -74,3 +74,23 @@ def test_a_sql_form_that_finds_nothing_to_score_counts_no_evaluation(db, make_br
     result = close_period(db, "2026-01", kinds=[IndicatorKind("finds_nothing", "无", None, select=lambda ctx: [])])
     assert (result.evaluations, result.warnings) == (0, [])
     assert db.scalars(select(Evaluation)).all() == []
+
+
+def test_a_python_form_handing_one_evidence_object_to_many_rows_stores_it_on_each(db, make_branch, make_ruleset):
+    """A Python-form kind (evaluate(ctx) yields EvalRows) may give most branches the
+    same evidence object: each row stores it, and its earned clamped to the points."""
+    from core.scoring.close import close_period
+    from core.scoring.kinds import EvalRow, IndicatorKind
+
+    def evaluate(ctx):
+        shared = {"held": 2, "due": 2}
+        for ind in ctx.indicators:
+            for bid in ctx.session.scalars(ctx.applicable[ind.id]):
+                yield EvalRow(bid, ind.id, Decimal("7"), shared)
+
+    make_ruleset(indicators=[{"index_code": "team", "points": 5, "cycle": "month", "method": "in_python"}])
+    a, b = make_branch(), make_branch()
+    result = close_period(db, "2026-01", kinds=[IndicatorKind("in_python", "Python", evaluate)])
+    rows = {e.branch_id: (e.auto_earned, e.evidence) for e in db.scalars(select(Evaluation))}
+    assert result.evaluations == 2
+    assert rows == {a.id: (Decimal("5.00"), {"held": 2, "due": 2}), b.id: (Decimal("5.00"), {"held": 2, "due": 2})}
