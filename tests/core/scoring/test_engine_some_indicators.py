@@ -94,3 +94,16 @@ def test_a_python_form_handing_one_evidence_object_to_many_rows_stores_it_on_eac
     rows = {e.branch_id: (e.auto_earned, e.evidence) for e in db.scalars(select(Evaluation))}
     assert result.evaluations == 2
     assert rows == {a.id: (Decimal("5.00"), {"held": 2, "due": 2}), b.id: (Decimal("5.00"), {"held": 2, "due": 2})}
+
+
+def test_a_batch_of_no_unit_evaluates_and_removes_nothing(db, registry, make_branch, make_ruleset, add_record):
+    """unit_ids=[]: the scope of no unit is empty (IN (NULL)), not every branch."""
+    rs = make_ruleset(indicators=[LEDGER])
+    b = make_branch()
+    add_record(b, "committee_meeting", date(2026, 1, 5))
+    recompute(db, "2026-01", registry, today=date(2026, 2, 10))
+    period = db.scalar(select(Period).where(Period.key == "2026-01"))
+    run = engine.evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds_from(registry), store=True,
+                                  periods={"2026-01": period}, unit_ids=[])
+    assert (run.evaluations, run.removed) == (0, 0)
+    assert len(db.scalars(select(Evaluation)).all()) == 1
