@@ -98,7 +98,11 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                                                "test_closing_rules.py",
                                                # the preview (sheet) and the one-unit (fan-out) paths
                                                "test_cli_sheet.py", "test_fanout.py",
-                                               "test_preview_closed_months.py")]),
+                                               "test_preview_closed_months.py",
+                                               # a one-branch preview's scope, gates asked with session and window
+                                               "test_engine_scope.py",
+                                               # evaluate_periods(indicator_ids=…), a what-if's path
+                                               "test_engine_some_indicators.py")]),
     "scoring_close": (["core/scoring/close.py", "core/scoring/adjust.py", "core/scoring/notice.py"],
                       [_SCORING + f for f in ("test_close.py", "test_closing_rules.py",
                                               "test_unverified_items.py", "test_aggregate.py",
