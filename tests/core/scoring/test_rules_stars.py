@@ -1,0 +1,40 @@
+"""core/scoring/stars.py's guide proportions at their edges, as pure functions over
+BranchScores (no database): the places a share gives under either rounding, and the
+annual grade's proportions when its caller does not say."""
+from decimal import Decimal
+
+from tests.core.scoring.test_star_rules import Q1, ruleset, scores
+
+from core.scoring.stars import allowed_places, rate_quarter, rate_year
+
+
+def test_floor_rounding_gives_the_exact_share_its_place():
+    """10 % of a category of 10 is exactly one place, under the old rule (floor) too."""
+    assert allowed_places(10, Decimal(10), "floor") == 1
+    assert allowed_places(20, Decimal(15), "floor") == 3
+    s = scores(99, 98, 97, 96, 95, 94, 93, 92, 91, 90)
+    rate_quarter(None, s, ruleset(proportions={"5": 10}, proportion_mode="cap", proportion_rounding="floor"),
+                 window=Q1, previous_stars={}, gates={})
+    assert [x.stars for x in s] == [5] + [4] * 9
+
+
+def test_a_share_of_one_percent_keeps_one_place_in_a_small_category():
+    """Half up with at least one place: any share above 0 — 1 % (the smallest the rule
+    set's form takes) of 4 branches is 0.04, still one place."""
+    assert allowed_places(4, Decimal(1), "half_up_min1") == 1
+    s = scores(99, 98, 97, 96)
+    rate_quarter(None, s, ruleset(proportions={"5": 1}, proportion_mode="cap"), window=Q1, previous_stars={},
+                 gates={})
+    assert [x.stars for x in s] == [5, 4, 4, 4]
+
+
+def test_year_grade_applies_the_proportions_unless_told_not_to():
+    """rate_year, like rate_quarter, applies the guide proportions (scope "both" or
+    "year") unless its caller passes proportions=False (a preview of part of a year)."""
+    rs = ruleset(proportions={"5": 50}, proportion_mode="cap")
+    s = scores(99, 98, 97, 96)
+    assert rate_year(s, rs) == ["生产类5星 4 个，超过指导比例 50%（最多 2 个）"]
+    assert [x.stars for x in s] == [5, 5, 4, 4]
+    s = scores(99, 98, 97, 96)
+    assert rate_year(s, rs, proportions=False) == []
+    assert [x.stars for x in s] == [5, 5, 5, 5]
