@@ -2,6 +2,7 @@
 BranchScores (no database): the places a share gives under either rounding, and the
 annual grade's proportions when its caller does not say."""
 from decimal import Decimal
+from types import SimpleNamespace
 
 from tests.core.scoring.test_star_rules import Q1, ruleset, scores
 
@@ -38,3 +39,16 @@ def test_year_grade_applies_the_proportions_unless_told_not_to():
     s = scores(99, 98, 97, 96)
     assert rate_year(s, rs, proportions=False) == []
     assert [x.stars for x in s] == [5, 5, 5, 5]
+
+
+def test_a_two_star_gate_lowers_to_one_star_and_one_star_is_the_floor():
+    """Gates apply down to ★2 (failing it gives ★1); ★1 has no gate to fail — a gate
+    named at level 1 (the rule set's form refuses one) never takes a star below ★1."""
+    s = scores(65, 65, 50)
+    rate_quarter("S", s, ruleset(gates={"2": "g2", "1": "g1"}), window=Q1, previous_stars={}, gates={
+        "g2": SimpleNamespace(check=lambda session, ids, window: {2}),
+        "g1": SimpleNamespace(check=lambda session, ids, window: set())})
+    assert [x.stars for x in s] == [1, 2, 1]
+    assert s[0].notes["steps"] == [{"rule": "gate", "from": 2, "to": 1, "gate": "g2"}]
+    assert "steps" not in s[2].notes
+    assert [x.tier for x in s] == [3, 3, 3]
