@@ -1,0 +1,28 @@
+"""core/scoring/aggregate.py's formula at its edges, on the pure `score` (no database):
+the smallest index that counts, and the total's bounds 0 and 100 by one hundredth."""
+from decimal import Decimal
+
+from core.scoring.aggregate import Adjustments, score
+
+FIVE = ("team", "management", "performance", "brand", "service")
+W = {"team": 20, "management": 20, "performance": 20, "brand": 20, "service": 20}
+B = (1, 7, "production", "A1")
+
+
+def test_an_index_of_one_hundredth_of_a_point_counts():
+    """An index is present when its evaluations are worth more than 0 points — 0.01 is
+    enough: the weights are re-scaled over it."""
+    r = score(B, {"team": (1, 1), "brand": (1000, 0)}, None, W, Decimal(5))
+    assert r.index_scores["team"] == Decimal("50.00") and r.total == Decimal("50.00")
+    assert r.notes["rescaled"] == ["management", "performance", "service"]
+
+
+def test_the_total_is_clamped_from_one_hundredth_beyond_either_bound():
+    full = {i: (1000, 1000) for i in FIVE}
+    r = score(B, full, Adjustments(bonus_raw=Decimal("0.01")), W, Decimal(5))
+    assert r.total == Decimal("100.00") and r.notes["clamped_from"] == "100.01"
+    assert r.cents[-1] == 10000
+    r = score(B, {"team": (1000, 1)}, Adjustments(deduction=Decimal("0.11")), W, Decimal(5))
+    assert r.total == Decimal("0.00") and r.notes["clamped_from"] == "-0.01"
+    r = score(B, {"team": (1000, 1)}, Adjustments(deduction=Decimal("0.10")), W, Decimal(5))
+    assert r.total == Decimal("0.00") and "clamped_from" not in r.notes
