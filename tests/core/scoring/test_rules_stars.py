@@ -52,3 +52,13 @@ def test_a_two_star_gate_lowers_to_one_star_and_one_star_is_the_floor():
     assert s[0].notes["steps"] == [{"rule": "gate", "from": 2, "to": 1, "gate": "g2"}]
     assert "steps" not in s[2].notes
     assert [x.tier for x in s] == [3, 3, 3]
+
+
+def test_a_level_nobody_reaches_does_not_stop_the_gates_below_it():
+    """With gates at ★5 and ★4 and no branch at ★5, the ★4 gate is still checked."""
+    s = scores(85, 85)
+    rate_quarter("S", s, ruleset(gates={"5": "g5", "4": "g4"}), window=Q1, previous_stars={}, gates={
+        "g5": SimpleNamespace(check=lambda session, ids, window: set(ids)),
+        "g4": SimpleNamespace(check=lambda session, ids, window: {1})})
+    assert [x.stars for x in s] == [4, 3]
+    assert s[1].notes["steps"] == [{"rule": "gate", "from": 4, "to": 3, "gate": "g4"}]
