@@ -62,3 +62,16 @@ def test_a_level_nobody_reaches_does_not_stop_the_gates_below_it():
         "g4": SimpleNamespace(check=lambda session, ids, window: {1})})
     assert [x.stars for x in s] == [4, 3]
     assert s[1].notes["steps"] == [{"rule": "gate", "from": 4, "to": 3, "gate": "g4"}]
+
+
+def test_a_quarter_capped_by_the_proportions_checks_the_lower_gates_of_the_close():
+    """Scope "quarter": the quarter's proportions cap; a branch moved down to ★4 must
+    pass the ★4 gate, checked in the close's session and window."""
+    rs = ruleset(proportions={"5": 34}, proportion_mode="cap", proportion_scope="quarter", gates={"4": "g4"})
+    s = scores(99, 98, 97)
+    warnings = rate_quarter("S", s, rs, window=Q1, previous_stars={}, gates={
+        "g4": SimpleNamespace(check=lambda session, ids, window: {2} if (session, window) == ("S", Q1) else set())})
+    assert warnings == ["生产类5星 3 个，超过指导比例 34%（最多 1 个）"]
+    assert [x.stars for x in s] == [5, 4, 3]
+    assert s[2].notes["steps"] == [{"rule": "proportion", "from": 5, "to": 4, "allowed": 1},
+                                   {"rule": "gate", "from": 4, "to": 3, "gate": "g4"}]
