@@ -75,3 +75,20 @@ def test_a_quarter_capped_by_the_proportions_checks_the_lower_gates_of_the_close
     assert [x.stars for x in s] == [5, 4, 3]
     assert s[2].notes["steps"] == [{"rule": "proportion", "from": 5, "to": 4, "allowed": 1},
                                    {"rule": "gate", "from": 4, "to": 3, "gate": "g4"}]
+
+
+def test_proportions_cap_every_level_with_a_share_down_to_two_stars():
+    """Each level from ★5 down to ★2 with a share is capped on its own: a level within
+    its share (★5) or without one (★3) does not stop the levels below."""
+    rs = ruleset(proportions={"5": 50, "4": 20, "2": 20}, proportion_mode="cap")
+    s = scores(99, 85, 84, 65, 64, 63)
+    warnings = rate_quarter(None, s, rs, window=Q1, previous_stars={}, gates={})
+    assert [x.stars for x in s] == [5, 4, 3, 2, 1, 1]
+    assert warnings == ["生产类4星 2 个，超过指导比例 20%（最多 1 个）", "生产类2星 3 个，超过指导比例 20%（最多 1 个）"]
+    assert [x.tier for x in s] == [1, 2, 2, 3, 3, 3]
+
+
+def test_a_proportion_warning_names_an_unknown_category_by_its_code():
+    s = scores(99, 98, category="pilot")
+    assert rate_quarter(None, s, ruleset(proportions={"5": 50}, proportion_mode="warn"), window=Q1,
+                        previous_stars={}, gates={}) == ["pilot5星 2 个，超过指导比例 50%（最多 1 个）"]
