@@ -26,3 +26,26 @@ def test_the_total_is_clamped_from_one_hundredth_beyond_either_bound():
     assert r.total == Decimal("0.00") and r.notes["clamped_from"] == "-0.01"
     r = score(B, {"team": (1000, 1)}, Adjustments(deduction=Decimal("0.10")), W, Decimal(5))
     assert r.total == Decimal("0.00") and "clamped_from" not in r.notes
+
+
+def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch, make_ruleset, registry):
+    """index_sums_from_db(index_of=…, rescored=…) as a what-if calls it: the rescored
+    indicator's rows count the draft's points and earned, every other listed
+    indicator's rows their stored points and automatic value."""
+    from sqlalchemy import literal, select
+
+    from core.periods.models import Period
+    from core.scoring.aggregate import index_sums_from_db
+    from core.scoring.close import recompute
+    from core.scoring.models import Evaluation
+    rs = make_ruleset(indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"},
+                                  {"index_code": "service", "points": 4, "cycle": "month", "method": "manual"}])
+    a = make_branch()
+    recompute(db, "2026-01", registry)
+    period_id = db.scalar(select(Period.id).where(Period.key == "2026-01"))
+    db.execute(Evaluation.__table__.update().where(Evaluation.period_id == period_id)
+               .values(auto_earned=Decimal("2.5")))
+    team, service = (i.id for i in rs.indicators)
+    sums = index_sums_from_db(db, [period_id], index_of={team: "team", service: "service"},
+                              rescored={team: (600, literal(450))})
+    assert dict(sums) == {a.id: {"team": (600, 450), "service": (400, 250)}}
