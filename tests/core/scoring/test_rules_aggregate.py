@@ -31,7 +31,7 @@ def test_the_total_is_clamped_from_one_hundredth_beyond_either_bound():
 def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch, make_ruleset, registry):
     """index_sums_from_db(index_of=…, rescored=…) as a what-if calls it: the rescored
     indicator's rows count the draft's points and earned, every other listed
-    indicator's rows their stored points and automatic value."""
+    indicator's rows their stored points and automatic value; of the branches asked for."""
     from sqlalchemy import literal, select
 
     from core.periods.models import Period
@@ -40,7 +40,7 @@ def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch
     from core.scoring.models import Evaluation
     rs = make_ruleset(indicators=[{"index_code": "team", "points": 10, "cycle": "month", "method": "manual"},
                                   {"index_code": "service", "points": 4, "cycle": "month", "method": "manual"}])
-    a = make_branch()
+    a, b = make_branch(), make_branch()
     recompute(db, "2026-01", registry)
     period_id = db.scalar(select(Period.id).where(Period.key == "2026-01"))
     db.execute(Evaluation.__table__.update().where(Evaluation.period_id == period_id)
@@ -48,4 +48,5 @@ def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch
     team, service = (i.id for i in rs.indicators)
     sums = index_sums_from_db(db, [period_id], index_of={team: "team", service: "service"},
                               rescored={team: (600, literal(450))})
-    assert dict(sums) == {a.id: {"team": (600, 450), "service": (400, 250)}}
+    assert dict(sums) == {x.id: {"team": (600, 450), "service": (400, 250)} for x in (a, b)}
+    assert dict(index_sums_from_db(db, [period_id], [b.id], index_of={team: "team"})) == {b.id: {"team": (1000, 250)}}
