@@ -50,3 +50,23 @@ def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch
                               rescored={team: (600, literal(450))})
     assert dict(sums) == {x.id: {"team": (600, 450), "service": (400, 250)} for x in (a, b)}
     assert dict(index_sums_from_db(db, [period_id], [b.id], index_of={team: "team"})) == {b.id: {"team": (1000, 250)}}
+
+
+def test_records_of_one_day_count_each_under_its_own_code(db, make_branch, make_ruleset, add_points):
+    """Deductions and vetoes of one branch on one day, citing different codes: the capped
+    indicator's are capped at its points, the others count in full; every veto code is
+    noted."""
+    from datetime import date
+
+    from core.periods.keys import PeriodKey
+    from core.scoring.aggregate import adjustments
+    rs = make_ruleset(indicators=[{"code": "D-M", "index_code": "management", "points": 3, "cycle": "month",
+                                   "kind": "deduction"}])
+    b = make_branch()
+    day = date(2026, 1, 5)
+    add_points(b, "deduction", 4, day, code="D-M")   # capped at 3
+    add_points(b, "deduction", 1, day)               # no indicator: in full
+    add_points(b, "veto", 0, day, code="V-A")
+    add_points(b, "veto", 0, day, code="V-B")
+    adj = adjustments(db, PeriodKey.parse("2026-01"), rs)[b.id]
+    assert (adj.deduction, adj.vetoes, adj.veto_codes) == (Decimal("4.00"), 2, ["V-A", "V-B"])
