@@ -17,6 +17,13 @@ def test_an_index_of_one_hundredth_of_a_point_counts():
     assert r.notes["rescaled"] == ["management", "performance", "service"]
 
 
+def test_a_branch_scored_on_every_index_has_nothing_to_note():
+    """No index dropped out, no bonus cap, clamp or veto: the result carries no notes
+    (stored as none), not an empty list of re-scaled indices."""
+    r = score(B, {i: (1000, 800) for i in FIVE}, None, W, Decimal(5))
+    assert r.total == Decimal("80.00") and r.notes == {}
+
+
 def test_the_total_is_clamped_from_one_hundredth_beyond_either_bound():
     full = {i: (1000, 1000) for i in FIVE}
     r = score(B, full, Adjustments(bonus_raw=Decimal("0.01")), W, Decimal(5))
