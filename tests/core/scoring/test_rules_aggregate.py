@@ -77,3 +77,21 @@ def test_records_of_one_day_count_each_under_its_own_code(db, make_branch, make_
     add_points(b, "veto", 0, day, code="V-B")
     adj = adjustments(db, PeriodKey.parse("2026-01"), rs)[b.id]
     assert (adj.deduction, adj.vetoes, adj.veto_codes) == (Decimal("4.00"), 2, ["V-A", "V-B"])
+
+
+def test_branches_of_equal_inputs_get_the_whole_result_of_the_first():
+    """score_all scores one branch of each group of equal inputs (category, index sums,
+    no adjustment) and copies its result: every field, each branch its own notes."""
+    from types import SimpleNamespace
+
+    from core.scoring.aggregate import score_all
+    rs = SimpleNamespace(name="细则", weights=[SimpleNamespace(category="production", index_code=i, weight=20)
+                                             for i in FIVE], setting=lambda name: 5)
+    sums = {"team": (1000, 900), "brand": (1000, 500)}
+    first, copy = score_all([B, (2, 7, "production", "A2")], {1: sums, 2: sums}, {}, rs)
+    assert first.cents == (4500, None, None, 2500, None, 7000, 0, 0, 7000)
+    assert (copy.branch_id, copy.unit_id, copy.category, copy.code) == (2, 7, "production", "A2")
+    assert (copy.index_scores, copy.base, copy.bonus, copy.deduction, copy.total, copy.vetoed, copy.cents) == (
+        first.index_scores, Decimal("70.00"), Decimal("0.00"), Decimal("0.00"), Decimal("70.00"), False, first.cents)
+    assert copy.notes == first.notes == {"rescaled": ["management", "performance", "service"]}
+    assert copy.notes is not first.notes and copy.index_scores is not first.index_scores
