@@ -95,3 +95,11 @@ def test_branches_of_equal_inputs_get_the_whole_result_of_the_first():
         first.index_scores, Decimal("70.00"), Decimal("0.00"), Decimal("0.00"), Decimal("70.00"), False, first.cents)
     assert copy.notes == first.notes == {"rescaled": ["management", "performance", "service"]}
     assert copy.notes is not first.notes and copy.index_scores is not first.index_scores
+
+
+def test_an_index_without_a_weight_row_weighs_nothing():
+    """An index the rule set gives no weight to (no row for the category) scores 0 and
+    takes no share of the re-scaled weights."""
+    r = score(B, {"team": (1000, 1000), "brand": (1000, 1000)}, None, {"team": 20}, Decimal(5))
+    assert (r.index_scores["team"], r.index_scores["brand"], r.total) == (
+        Decimal("100.00"), Decimal("0.00"), Decimal("100.00"))
