@@ -61,8 +61,8 @@ def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch
 
 def test_records_of_one_day_count_each_under_its_own_code(db, make_branch, make_ruleset, add_points):
     """Deductions and vetoes of one branch on one day, citing different codes: the capped
-    indicator's are capped at its points, the others count in full; every veto code is
-    noted."""
+    indicator's are capped at its points, the others count in full (added up over the
+    days); every veto code is noted."""
     from datetime import date
 
     from core.periods.keys import PeriodKey
@@ -73,10 +73,11 @@ def test_records_of_one_day_count_each_under_its_own_code(db, make_branch, make_
     day = date(2026, 1, 5)
     add_points(b, "deduction", 4, day, code="D-M")   # capped at 3
     add_points(b, "deduction", 1, day)               # no indicator: in full
+    add_points(b, "deduction", 2, date(2026, 1, 20))  # another day: added
     add_points(b, "veto", 0, day, code="V-A")
     add_points(b, "veto", 0, day, code="V-B")
     adj = adjustments(db, PeriodKey.parse("2026-01"), rs)[b.id]
-    assert (adj.deduction, adj.vetoes, adj.veto_codes) == (Decimal("4.00"), 2, ["V-A", "V-B"])
+    assert (adj.deduction, adj.vetoes, adj.veto_codes) == (Decimal("6.00"), 2, ["V-A", "V-B"])
 
 
 def test_branches_of_equal_inputs_get_the_whole_result_of_the_first():
