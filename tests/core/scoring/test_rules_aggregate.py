@@ -59,10 +59,10 @@ def test_a_what_if_counts_the_rows_it_does_not_rescore_as_stored(db, make_branch
     assert dict(index_sums_from_db(db, [period_id], [b.id], index_of={team: "team"})) == {b.id: {"team": (1000, 250)}}
 
 
-def test_records_of_one_day_count_each_under_its_own_code(db, make_branch, make_ruleset, add_points):
-    """Deductions and vetoes of one branch on one day, citing different codes: the capped
-    indicator's are capped at its points, the others count in full (added up over the
-    days); every veto code is noted."""
+def test_records_of_one_day_count_each_under_its_own_kind_and_code(db, make_branch, make_ruleset, add_points):
+    """A branch's records of one day, of different kinds and codes, each count as what
+    they are: the capped indicator's deductions up to its points, other deductions in
+    full (added up over the days), the bonus as bonus; every veto code is noted."""
     from datetime import date
 
     from core.periods.keys import PeriodKey
@@ -74,10 +74,12 @@ def test_records_of_one_day_count_each_under_its_own_code(db, make_branch, make_
     add_points(b, "deduction", 4, day, code="D-M")   # capped at 3
     add_points(b, "deduction", 1, day)               # no indicator: in full
     add_points(b, "deduction", 2, date(2026, 1, 20))  # another day: added
+    add_points(b, "bonus", "0.5", day)               # a bonus of that day, on its own
     add_points(b, "veto", 0, day, code="V-A")
     add_points(b, "veto", 0, day, code="V-B")
     adj = adjustments(db, PeriodKey.parse("2026-01"), rs)[b.id]
-    assert (adj.deduction, adj.vetoes, adj.veto_codes) == (Decimal("6.00"), 2, ["V-A", "V-B"])
+    assert (adj.bonus_raw, adj.deduction, adj.vetoes, adj.veto_codes) == (
+        Decimal("0.50"), Decimal("6.00"), 2, ["V-A", "V-B"])
 
 
 def test_branches_of_equal_inputs_get_the_whole_result_of_the_first():
