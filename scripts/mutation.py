@@ -87,7 +87,10 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
                                               "test_star_rules.py", "test_pinned_rules.py",
                                               "test_annual_rules.py", "test_kind_bounds.py",
                                               "test_evaluators.py", "test_ledger_kinds.py", "test_close.py",
-                                              "test_cli_sheet.py", "test_fanout.py", "test_rescore.py")]),
+                                              "test_cli_sheet.py", "test_fanout.py", "test_rescore.py",
+                                              # session 7: the rules' edges its survivors showed
+                                              "test_rules_stars.py", "test_rules_aggregate.py",
+                                              "test_rules_sources.py")]),
     "scoring_engine": (["core/scoring/engine.py", "core/scoring/compute.py", "core/scoring/bulk.py"],
                        [_SCORING + f for f in ("test_formula.py", "test_pinned_rules.py", "test_evaluators.py",
                                                "test_ledger_kinds.py", "test_kind_bounds.py",
