@@ -106,3 +106,21 @@ def test_an_index_without_a_weight_row_weighs_nothing():
     r = score(B, {"team": (1000, 1000), "brand": (1000, 1000)}, None, {"team": 20}, Decimal(5))
     assert (r.index_scores["team"], r.index_scores["brand"], r.total) == (
         Decimal("100.00"), Decimal("0.00"), Decimal("100.00"))
+
+
+def test_branches_of_two_categories_with_equal_sums_and_a_bonus_each_get_their_own_weights():
+    """score_all remembers index scores per category (the weights are not in the
+    memo's key): a branch with a bonus whose index sums equal another category's
+    branch's is scored with its own category's weights, not handed the other's."""
+    from types import SimpleNamespace
+
+    from core.scoring.aggregate import score_all
+    weights = {"production": {"team": 50, "brand": 50}, "auxiliary": {"team": 20, "brand": 80}}
+    rs = SimpleNamespace(name="细则", setting=lambda name: 5,
+                         weights=[SimpleNamespace(category=c, index_code=i, weight=w)
+                                  for c, by_index in weights.items() for i, w in by_index.items()])
+    sums = {"team": (1000, 1000), "brand": (1000, 0)}
+    bonus = Adjustments(bonus_raw=Decimal(1))
+    prod, aux = score_all([B, (2, 7, "auxiliary", "A2")], {1: sums, 2: sums}, {1: bonus, 2: bonus}, rs)
+    assert (prod.index_scores["team"], prod.total) == (Decimal("50.00"), Decimal("51.00"))
+    assert (aux.index_scores["team"], aux.base, aux.total) == (Decimal("20.00"), Decimal("20.00"), Decimal("21.00"))
