@@ -124,3 +124,20 @@ def test_branches_of_two_categories_with_equal_sums_and_a_bonus_each_get_their_o
     prod, aux = score_all([B, (2, 7, "auxiliary", "A2")], {1: sums, 2: sums}, {1: bonus, 2: bonus}, rs)
     assert (prod.index_scores["team"], prod.total) == (Decimal("50.00"), Decimal("51.00"))
     assert (aux.index_scores["team"], aux.base, aux.total) == (Decimal("20.00"), Decimal("20.00"), Decimal("21.00"))
+
+
+def test_a_windows_scores_name_each_active_branch_by_its_code(db, make_branch, make_ruleset):
+    """score_window scores the active branches in code order, each result carrying the
+    branch's id, unit, category and code — the code is the display order's last
+    tie-break (ranking.display_key), which decides the guide proportions' excess among
+    equal totals whatever order the database's collation gave the rows."""
+    from core.periods.keys import PeriodKey
+    from core.scoring.compute import score_window
+    rs = make_ruleset()
+    second, first = make_branch(code="B-B", category="market"), make_branch(code="B-A")
+    gone = make_branch(code="B-0")
+    gone.active = False
+    db.commit()
+    scores, _warnings = score_window(db, PeriodKey.parse("2026-01"), rs, {}, {})
+    assert [(s.branch_id, s.unit_id, s.category, s.code) for s in scores] == [
+        (first.id, first.unit_id, "production", "B-A"), (second.id, second.unit_id, "market", "B-B")]
