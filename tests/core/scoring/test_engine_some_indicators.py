@@ -107,3 +107,55 @@ def test_a_batch_of_no_unit_evaluates_and_removes_nothing(db, registry, make_bra
                                   periods={"2026-01": period}, unit_ids=[])
     assert (run.evaluations, run.removed) == (0, 0)
     assert len(db.scalars(select(Evaluation)).all()) == 1
+
+
+def _batch_setup(db, make_unit, make_branch, make_ruleset, evaluate):
+    """A month of a Python-form indicator (`evaluate`) already stored for two units'
+    branches (earned 1 each), as a fanned-out close's batches find it."""
+    from core.scoring.kinds import EvalRow, IndicatorKind
+
+    def honest(ctx):
+        for ind in ctx.indicators:
+            for bid in ctx.session.scalars(ctx.applicable[ind.id]):
+                yield EvalRow(bid, ind.id, Decimal(1))
+
+    rs = make_ruleset(indicators=[{"index_code": "team", "points": 5, "cycle": "month", "method": "in_python"}])
+    (u1, b1), (u2, b2) = ((u, make_branch(unit=u)) for u in (make_unit(), make_unit()))
+    recompute(db, "2026-01", [IndicatorKind("in_python", "Python", honest)], today=date(2026, 2, 10))
+    period = db.scalar(select(Period).where(Period.key == "2026-01"))
+    kinds = {"in_python": IndicatorKind("in_python", "Python", evaluate)}
+    return rs, period, kinds, (u1, b1), (u2, b2)
+
+
+def test_a_batch_tells_each_evaluator_its_units(db, make_unit, make_branch, make_ruleset):
+    """EvalContext.unit_ids: a batch of a fanned-out close tells the evaluators its
+    units, so that a kind scanning records reads only its branches' (unit_branches())."""
+    seen = []
+
+    def evaluate(ctx):
+        seen.append((ctx.unit_ids, set(ctx.session.scalars(ctx.unit_branches()))))
+        return []
+
+    rs, period, kinds, (u1, b1), _other = _batch_setup(db, make_unit, make_branch, make_ruleset, evaluate)
+    engine.evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds, store=True,
+                            periods={"2026-01": period}, unit_ids=[u1.id])
+    assert seen == [((u1.id,), {b1.id})]
+
+
+def test_a_batch_refuses_a_python_forms_row_of_another_units_branch(db, make_unit, make_branch, make_ruleset):
+    """A Python-form evaluator yields rows of its applicable branches only — in a batch,
+    of the batch's units, whose branches alone the batch maps to their units: a row of
+    another unit's branch (a plugin breaking the contract) fails the batch rather than
+    overwriting that branch's row, which another batch writes."""
+    from core.scoring.kinds import EvalRow
+    intruder = []
+
+    def evaluate(ctx):
+        return [EvalRow(bid, ind.id, Decimal(3)) for ind in ctx.indicators for bid in intruder]
+
+    rs, period, kinds, (u1, _b1), (_u2, b2) = _batch_setup(db, make_unit, make_branch, make_ruleset, evaluate)
+    intruder.append(b2.id)
+    with pytest.raises(KeyError):
+        engine.evaluate_periods(db, [PeriodKey.parse("2026-01")], rs, kinds, store=True,
+                                periods={"2026-01": period}, unit_ids=[u1.id])
+    assert db.scalar(select(Evaluation.auto_earned).where(Evaluation.branch_id == b2.id)) == Decimal("1.00")
