@@ -117,3 +117,24 @@ def test_a_quarter_preview_counts_its_closed_months_stored_rows(db, registry, ma
     assert sheet.source == "preview"
     assert next(s for s in sheet.sections if s.index_code == "management").earned == Decimal("10.00")
     assert sheet.total == Decimal("100.00")
+
+
+def test_a_plugins_method_applies_only_where_its_plugin_is_enabled(
+        db, make_unit, make_branch, make_ruleset, enable_plugin):
+    """An indicator naming no plugin but scored by a plugin's method belongs to that
+    plugin too: only branches of units that enabled it are evaluated."""
+    from core.scoring.close import close_period
+    from core.scoring.kinds import EvalRow, IndicatorKind
+
+    def evaluate(ctx):
+        for ind in ctx.indicators:
+            for bid in ctx.session.scalars(ctx.applicable[ind.id]):
+                yield EvalRow(bid, ind.id, Decimal(5))
+
+    u1, u2 = make_unit(), make_unit()
+    b1, _b2 = make_branch(unit=u1), make_branch(unit=u2)
+    enable_plugin(u1, "brands")
+    make_ruleset(indicators=[{"index_code": "brand", "points": 5, "cycle": "month", "method": "brands.counted"}])
+    result = close_period(db, "2026-01", kinds=[IndicatorKind("brands.counted", "品牌", evaluate, plugin="brands")])
+    assert result.evaluations == 1
+    assert db.execute(select(Evaluation.branch_id, Evaluation.auto_earned)).all() == [(b1.id, Decimal("5.00"))]
