@@ -223,7 +223,7 @@ def _run_group(group: str, children: int, only: dict[str, list[str]] | None, in_
     cpu_file = folder / "cpu_s"
     cpu_file.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_EQUIVALENTS": str(EQUIVALENTS),
-           "MUTATION_CPU_FILE": str(cpu_file)}
+           "MUTATION_CPU_FILE": str(cpu_file), "MUTATION_KILLERS": str(folder / "killers")}
     started, load = time.monotonic(), os.getloadavg()[0]
     proc = subprocess.Popen([sys.executable, str(RUNNER), "run", "--max-children", str(children),
                              *(only or {}).get(group, [])],

@@ -8,11 +8,15 @@ mutants, the tests selected for each and the verdicts are mutmut's own:
   check that the tests pass). The stats pass already stops the run when a test fails,
   so after a full one the clean pass repeats it for nothing (a minute of CPU for a
   scoring group). It still runs after loaded stats (a second `run`, a retest).
-- A mutant's tests in two pytest runs: its first test alone (the cheapest that reaches
-  the mutated function: mutmut sorts them), then, if that passed, the others. Most
-  mutants are killed by their first test, and pytest collects every test file it is
-  given before running one: collecting a scoring group's 10 to 16 files cost a mutant
-  more than the test that kills it.
+- A mutant's tests in two pytest runs: first the tests likeliest to kill it alone, then,
+  if they all passed, the others. pytest collects every test file it is given before
+  running one: collecting a scoring group's 10 to 16 files cost a mutant more than the
+  test that kills it. The likeliest are the tests that killed earlier mutants of the
+  same function (scripts/mutation_plugin.py records them in MUTATION_KILLERS), most
+  kills first, at most three; for a function with no kill yet, its cheapest test
+  (mutmut sorts them by duration). Measured on the close group: with the cheapest test
+  alone first, 55 % of the mutants passed it and paid for the second run — 72 % of
+  the group's CPU.
 - pytest's plugins are not discovered from every installed package (playwright,
   xdist… unused here: PYTEST_DISABLE_PLUGIN_AUTOLOAD) — hypothesis's, which some rule
   tests use, is named in the group's setup.cfg (scripts/mutation.py). It cost each of
@@ -33,6 +37,8 @@ os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 import mutmut.__main__ as mutmut_main  # noqa: E402  (after the environment is set)
 from mutmut.runners.harness import PytestRunner  # noqa: E402
 from mutmut.workers.isolation import ForkRunner  # noqa: E402
+
+from mutation_order import likeliest_killers  # noqa: E402  (this script's folder)
 
 _full_stats_passed = False
 
@@ -57,17 +63,19 @@ def _skip_clean_pass_after_full_stats() -> None:
     ForkRunner.run_clean_tests = run_clean_tests
 
 
-def _first_test_alone() -> None:
+def _likeliest_killers_first() -> None:
     run_tests = PytestRunner.run_tests
 
     def in_two_steps(self, *, mutant_name, tests):
         tests = list(tests)
         if mutant_name is None or len(tests) < 2:   # the clean and forced-fail passes
             return run_tests(self, mutant_name=mutant_name, tests=tests)
-        first = run_tests(self, mutant_name=mutant_name, tests=tests[:1])
-        if first != 0:   # killed (or no test: a listed equivalent), as one run would end
-            return first
-        return run_tests(self, mutant_name=mutant_name, tests=tests[1:])
+        first = likeliest_killers(mutant_name, tests, os.environ.get("MUTATION_KILLERS"))
+        code = run_tests(self, mutant_name=mutant_name, tests=first)
+        rest = [t for t in tests if t not in first]
+        if code != 0 or not rest:   # killed (or no test: a listed equivalent), as one run would end
+            return code
+        return run_tests(self, mutant_name=mutant_name, tests=rest)
 
     PytestRunner.run_tests = in_two_steps
 
@@ -81,7 +89,7 @@ def _cpu_seconds() -> float:
 
 if __name__ == "__main__":
     _skip_clean_pass_after_full_stats()
-    _first_test_alone()
+    _likeliest_killers_first()
     sys.argv[0] = "mutmut"
     try:
         sys.exit(mutmut_main.cli())

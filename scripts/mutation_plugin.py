@@ -11,6 +11,9 @@ lacks. (mutmut 3.8 already runs a mutant's tests fastest first, with -x.)
 - A test's recorded duration counts its setup and teardown, not its call alone (see
   pytest_runtest_makereport): mutmut runs a mutant's tests shortest first.
 - With MUTATION_CPU_LOG set, each mutant's CPU time is appended to that file.
+- With MUTATION_KILLERS set, the test that killed a mutant is appended to that file
+  with the mutated function's name: scripts/mutation_mutmut.py runs those tests first
+  for the function's next mutants (see there).
 
 The suite's own conftest compiles werkzeug's URL builders and the templates once per
 process and copies each test's empty SQLite schema instead of creating it
@@ -69,6 +72,15 @@ def pytest_unconfigure(config):
         usage = resource.getrusage(resource.RUSAGE_SELF)
         with open(path, "a", encoding="utf-8") as log:
             log.write(f"{name} {usage.ru_utime + usage.ru_stime:.3f}\n")
+
+
+def pytest_runtest_logreport(report):
+    """Record which test killed the mutant under test (MUTATION_KILLERS): one line,
+    `function test-id`, for the next mutants of the same function."""
+    path, name = os.environ.get("MUTATION_KILLERS"), _mutant_under_test()
+    if path and report.failed and "__mutmut_" in name:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{name.rsplit('__mutmut_', 1)[0]} {report.nodeid}\n")
 
 
 def pytest_runtest_makereport(item, call):
