@@ -46,8 +46,10 @@ from functools import cached_property
 from typing import NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import Integer, Text, and_, case, cast, func, or_, select, text, type_coerce, update
+from sqlalchemy import BigInteger, Integer, Text, and_, case, cast, func, or_, select, text, type_coerce, update
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.audit.models import AuditEntry
 from core.indicators.models import DEFAULT_SETTINGS, INDICES, Indicator, RuleSet
@@ -295,6 +297,30 @@ def _plan(session: Session, periods: dict[str, Period], draft: RuleSet, kinds: d
     return plan
 
 
+class _clamped(FunctionElement):
+    """_clamped(expr, low, high): `expr` clamped to [low, high] as the engine clamps
+    (sqlfuncs.clamp_int), with `expr` computed once per row on SQLite: its scalar max and
+    min. clamp_int's CASE computes it up to three times, and a re-scored earned reads the
+    stored evidence's JSON several times (0.47 s of the bench's *settings* draft: 7
+    upload standards re-scored). Elsewhere clamp_int itself (PostgreSQL's GREATEST and
+    LEAST skip NULLs, where the CASE and SQLite's max/min give NULL)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "clamped"
+
+
+@compiles(_clamped)
+def _clamped_default(element, compiler, **kw):
+    return compiler.process(clamp_int(*element.clauses), **kw)
+
+
+@compiles(_clamped, "sqlite")
+def _clamped_sqlite(element, compiler, **kw):
+    expr, low, high = (compiler.process(c, **kw) for c in element.clauses)
+    return f"max({low}, min({expr}, {high}))"
+
+
 def _rescored_columns(plan: _Plan, draft: RuleSet) -> dict[int, tuple[int, object]]:
     """stored indicator id → (the draft's points, SQL of the draft's automatic earned
     over the stored evidence, clamped as the engine clamps) — for the index sums."""
@@ -303,7 +329,7 @@ def _rescored_columns(plan: _Plan, draft: RuleSet) -> dict[int, tuple[int, objec
     out = {}
     for old_id, (ind, kind) in plan.rescore.items():
         earned = kind.rescore(ind, draft, field_of)
-        out[old_id] = (to_cents(Decimal(ind.points)), clamp_int(earned, 0, to_cents(kind.upper_bound(ind))))
+        out[old_id] = (to_cents(Decimal(ind.points)), _clamped(earned, 0, to_cents(kind.upper_bound(ind))))
     return out
 
 
