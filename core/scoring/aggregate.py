@@ -132,18 +132,20 @@ def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: d
                 sums: IndexSums, rescored: dict[int, tuple[int, object]] | None = None) -> IndexSums:
     if not index_of:
         return sums
-    index_code = case(index_of, value=Evaluation.indicator_id)
+    # one integer per (branch, index) to group by: SQLite sorts it faster than the pair
+    # (branch, code text) — 0.1 s of the 0.9 s a what-if spends here at 20,000 branches
+    codes = sorted(set(index_of.values()))
+    key = Evaluation.branch_id * len(codes) + case({i: codes.index(c) for i, c in index_of.items()},
+                                                   value=Evaluation.indicator_id)
     points, auto = type_coerce(Evaluation.points, Integer), type_coerce(Evaluation.auto_earned, Integer)
     if rescored:
         points = case({i: p for i, (p, _e) in rescored.items()}, value=Evaluation.indicator_id, else_=points)
         auto = case(*((Evaluation.indicator_id == i, e) for i, (_p, e) in rescored.items()), else_=auto)
     # type_coerce: keep the raw integer hundredths (no Decimal per row)
     earned = type_coerce(func.coalesce(Evaluation.verified_earned, auto, 0), Integer)
-    stmt = (select(Evaluation.branch_id, index_code,
-                   type_coerce(func.sum(points), Integer),
-                   type_coerce(func.sum(earned), Integer))
-            .where(Evaluation.period_id.in_(period_ids))
-            .group_by(Evaluation.branch_id, index_code))
+    stmt = (select(key, type_coerce(func.sum(points), Integer), type_coerce(func.sum(earned), Integer))
+            .where(Evaluation.period_id.in_(period_ids), Evaluation.indicator_id.in_(list(index_of)))
+            .group_by(key))
     if branch_ids is not None:
         stmt = stmt.where(key_among(session, Evaluation.branch_id, branch_ids))
     # one row per (branch, index): plain assignment. The DBAPI cursor's own tuples: the
@@ -151,9 +153,9 @@ def _index_sums(session: Session, period_ids: list[int], branch_ids, index_of: d
     # Row objects cost a third of this function (bench/whatif.py).
     result = session.connection().execute(stmt)
     try:
-        for branch_id, code, pts, got in result.cursor.fetchall():
-            if code is not None:  # an indicator of another year's rule set cannot occur
-                sums[branch_id][code] = (int(pts), int(got))
+        for key, pts, got in result.cursor.fetchall():
+            branch_id, n = divmod(key, len(codes))
+            sums[branch_id][codes[n]] = (int(pts), int(got))
     finally:
         result.close()
     return sums
