@@ -162,9 +162,9 @@ def _outcomes(session: Session, year: int) -> dict[str, dict[int, Outcome]]:
     sr = ScoreResult
     points = [type_coerce(c, Integer) for c in (sr.total, sr.team, sr.management, sr.performance, sr.brand,
                                                   sr.service)]
-    stmt = (select(sr.period_id, sr.branch_id, sr.stars, sr.rank, sr.tier, cast(sr.notes, Text), *points)
-            .where(sr.period_id.in_(select(Period.id).where(Period.key.in_(keys)))))
     key_of = dict(session.execute(select(Period.id, Period.key).where(Period.key.in_(keys))).all())
+    stmt = (select(sr.period_id, sr.branch_id, sr.stars, sr.rank, sr.tier, cast(sr.notes, Text), *points)
+            .where(sr.period_id.in_(list(key_of))))
     money = aggregate.Money()
     money[None] = None  # a dropped index stays None
     cents = money.__getitem__
