@@ -292,6 +292,18 @@ def test_an_indicator_whose_kind_declares_no_settings_is_evaluated_when_one_chan
     assert _how(ind, other_cycle, declared, set()) == "evaluate"
 
 
+def test_a_rescored_earned_is_clamped_as_the_engine_clamps(db):
+    """The re-scored automatic value is clamped to [0, upper bound] like an evaluation's
+    (SQLite computes it once per row with max/min; the CASE elsewhere), and NULL stays
+    NULL (an evidence without the count: coalesced to 0 by the sums, as a stored NULL)."""
+    from sqlalchemy import BigInteger, literal, null, type_coerce
+    from core.scoring.whatif import _clamped
+    values = [-5, 0, 3, 10, 15]
+    got = db.execute(select(*(_clamped(literal(v, BigInteger), 0, 10) for v in values),
+                            _clamped(type_coerce(null(), BigInteger), 0, 10))).one()
+    assert list(got) == [0, 0, 3, 10, 10, None]
+
+
 def test_attendance_and_appraisal_rescored_match_a_real_close(db, make_unit, make_branch, make_ruleset, add_record,
                                                               make_member, registry):
     """Other attendance thresholds, other points for the appraisal and the upload
