@@ -332,10 +332,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
     empty: dict = {}
     # Branches of one category with the same index sums and no bonus, deduction or veto
     # get the same result: most of a month's 20 000 branches fall into a few dozen such
-    # groups, so each group is scored once and the rest copy it. The per-category memo
-    # then only serves the branches with adjustments: a quarter's or year's inputs are
-    # mostly distinct, and memoising each of them too cost 0.06 s of the 1.0 s a what-if
-    # spends in this function at 20,000 branches (bench/whatif.py).
+    # groups, so each group is scored once and the rest copy it.
     same: dict[tuple, BranchScore] = {}
     out = []
     for b in branches:
@@ -347,7 +344,7 @@ def score_all(branches: list[tuple], sums: IndexSums, adjs: dict[int, Adjustment
         key = (b[2], *branch_sums.items())
         model = same.get(key)
         if model is None:
-            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, None, money)
+            model = same[key] = score(b, branch_sums, None, weights[b[2]], bonus_cap, memos[b[2]], money)
             out.append(model)
             continue
         out.append(BranchScore(b[0], b[1], b[2], b[3], dict(model.index_scores), model.base, model.bonus,
