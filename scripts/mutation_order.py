@@ -12,8 +12,8 @@ def likeliest_killers(mutant_name: str, tests: list[str], killers_file: str | No
     """The tests to run first for `mutant_name`: those of `tests` that killed earlier
     mutants of its function, most kills first (then mutmut's order, cheapest first),
     else the cheapest. `killers_file` holds `function test-id` lines, one per kill
-    (scripts/mutation_plugin.py writes them). The verdict does not depend on it: a mutant survives only if
-    every one of its tests passes."""
+    (scripts/mutation_plugin.py writes them). The verdict does not depend on it: a
+    mutant survives only if every one of its tests passes."""
     function = mutant_name.rsplit("__mutmut_", 1)[0] + " "
     kills = Counter()
     if killers_file and os.path.exists(killers_file):
