@@ -20,7 +20,8 @@ def test_the_function_s_killers_come_first_most_kills_first_at_most_three(tmp_pa
         "u.py::dear", "gone.py::renamed",           # a test no longer among the mutant's
     ]) + "core.m.x_f_longer t.py::middle\ncore.m.x_f_longer t.py::middle\n", encoding="utf-8")
     # dear 3, cheap 2, then middle and dearest 1 each: mutmut's order breaks the tie
-    assert likeliest_killers("core.m.x_f__mutmut_9", TESTS, str(killers)) == ["u.py::dear", "t.py::cheap", "t.py::middle"]
+    assert likeliest_killers("core.m.x_f__mutmut_9", TESTS, str(killers)) == [
+        "u.py::dear", "t.py::cheap", "t.py::middle"]
     assert likeliest_killers("core.m.x_f__mutmut_9", TESTS, str(killers), at_most=1) == ["u.py::dear"]
     # another function whose name starts alike keeps its own kills
     assert likeliest_killers("core.m.x_f_longer__mutmut_1", TESTS, str(killers)) == ["t.py::middle"]
