@@ -51,6 +51,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from core.analysis.queries import category_key
 from core.audit.models import AuditEntry
 from core.indicators.models import DEFAULT_SETTINGS, INDICES, Indicator, RuleSet
 from core.org.models import Branch, OrgNode
@@ -515,9 +516,11 @@ def _compare(session: Session, report: WhatIfReport, before: dict, after: dict) 
     year_key = str(report.year)
     grades_before, grades_after = before.get(year_key, {}), after.get(year_key, {})
     info = {row[0]: row[1:] for row in session.execute(
-        select(Branch.id, Branch.code, Branch.name, OrgNode.name, Branch.category)
+        select(Branch.id, Branch.code, Branch.name, OrgNode.name, Branch.category, OrgNode.code)
         .join(OrgNode, OrgNode.id == Branch.unit_id))
         if row[0] in grades_before or row[0] in grades_after}
+    # units in their code order and categories in the catalogue's, as the other pages list them
+    order: dict[tuple, tuple] = {}
     phrases = _Phrases()
     groups: dict = defaultdict(lambda: {"branches": 0, "gain": 0, "loss": 0, "before_sum": Decimal(0),
                                         "after_sum": Decimal(0)})
@@ -525,7 +528,8 @@ def _compare(session: Session, report: WhatIfReport, before: dict, after: dict) 
         b, a = grades_before.get(branch_id), grades_after.get(branch_id)
         if b is None or a is None:
             continue
-        code, name, unit, category = info[branch_id]
+        code, name, unit, category, unit_code = info[branch_id]
+        order[(unit, category)] = (unit_code, category_key(category))
         g = groups[(unit, category)]
         g["branches"] += 1
         g["before_sum"] += b.total
@@ -536,8 +540,8 @@ def _compare(session: Session, report: WhatIfReport, before: dict, after: dict) 
             report.movers.append(Mover(branch_id, code, name, unit, category, b, a, phrases))
     report.groups = {k: {**v, "before_avg": (v["before_sum"] / v["branches"]).quantize(Decimal("0.01")),
                          "after_avg": (v["after_sum"] / v["branches"]).quantize(Decimal("0.01"))}
-                     for k, v in sorted(groups.items())}
-    report.movers.sort(key=lambda m: (-abs(m.star_change), m.category, m.after.rank, m.code))
+                     for k, v in sorted(groups.items(), key=lambda kv: order[kv[0]])}
+    report.movers.sort(key=lambda m: (-abs(m.star_change), category_key(m.category), m.after.rank, m.code))
 
 
 __all__ = ["WhatIfReport", "Mover", "Outcome", "run_whatif"]

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
+from core.org.models import Branch
 from core.indicators.admin import activate_ruleset, copy_ruleset
 from core.periods.keys import PeriodKey
 from core.periods.models import Period
@@ -165,6 +166,25 @@ def test_whatif_cli_and_page(app, db, closed_year, client, login, make_user):
     assert "按结账时的计数重新计分的指标：L-COMMITTEE。" in page
     db.rollback()
     assert dump_rows(db, "2026") == before
+
+
+def test_the_report_lists_units_by_code_and_categories_in_the_catalogues_order(db, closed_year, registry):
+    """As the other pages: units by their code (not their names' code points), and within
+    a unit 生产类 before 市场经营类 (the catalogue's order, not the English keys')."""
+    rs, draft, ids = closed_year
+    u1, u2 = (db.get(Branch, ids[0]).unit, db.get(Branch, ids[2]).unit)
+    assert u1.code < u2.code
+    u1.name, u2.name = "甲单位党委", "乙单位党委"   # 乙 (U+4E59) sorts before 甲 (U+7532)
+    for band in draft.bands:   # every branch ★5: every branch moves, in both categories
+        band.min_score = Decimal(0)
+    db.commit()
+    report = run_whatif(db, draft, 2026, kinds=registry)
+    db.rollback()
+    assert list(report.groups) == [("甲单位党委", "production"), ("乙单位党委", "production"),
+                                   ("乙单位党委", "market")]
+    # the movers: the largest star change first, then by category in the catalogue's order
+    assert [(m.star_change, m.category) for m in report.movers] == [
+        (4, "production"), (4, "market"), (4, "market"), (3, "production"), (2, "production")]
 
 
 # ---------------------------------------------------------------- the shortcuts
