@@ -520,7 +520,8 @@ def _compare(session: Session, report: WhatIfReport, before: dict, after: dict) 
         .join(OrgNode, OrgNode.id == Branch.unit_id))
         if row[0] in grades_before or row[0] in grades_after}
     # units in their code order and categories in the catalogue's, as the other pages list them
-    order: dict[tuple, tuple] = {}
+    order = {(unit, category): (unit_code, category_key(category))
+             for _code, _name, unit, category, unit_code in info.values()}
     phrases = _Phrases()
     groups: dict = defaultdict(lambda: {"branches": 0, "gain": 0, "loss": 0, "before_sum": Decimal(0),
                                         "after_sum": Decimal(0)})
@@ -528,8 +529,7 @@ def _compare(session: Session, report: WhatIfReport, before: dict, after: dict) 
         b, a = grades_before.get(branch_id), grades_after.get(branch_id)
         if b is None or a is None:
             continue
-        code, name, unit, category, unit_code = info[branch_id]
-        order[(unit, category)] = (unit_code, category_key(category))
+        code, name, unit, category, _unit_code = info[branch_id]
         g = groups[(unit, category)]
         g["branches"] += 1
         g["before_sum"] += b.total
